@@ -1,0 +1,3 @@
+import { buildCli } from '#cli/index.ts';
+
+await buildCli().parseAsync(process.argv);

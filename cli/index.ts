@@ -1,0 +1,18 @@
+import { Command } from 'commander';
+import { registerCustomsSim } from './commands/customs-sim.ts';
+import { registerInvoke } from './commands/invoke.ts';
+import { registerLoad } from './commands/load.ts';
+import { registerLocal } from './commands/local.ts';
+import { registerReplay } from './commands/replay.ts';
+import { registerStatus } from './commands/status.ts';
+
+/** `ceb-grab`: one program, one file per subcommand under cli/commands/. */
+export function buildCli(): Command {
+  const program = new Command('ceb-grab')
+    .description('Customs real-time payment data (platDataOpen -> realTimeDataUpload) for cross-border platforms')
+    .showHelpAfterError();
+  for (const register of [registerLocal, registerLoad, registerStatus, registerReplay, registerCustomsSim, registerInvoke]) {
+    register(program);
+  }
+  return program;
+}

@@ -1,0 +1,84 @@
+/**
+ * One error base for the whole product. Each subclass says whether trying again can help and
+ * what the caller may be shown; callers map errors by `instanceof`, never by message text.
+ */
+export abstract class CebGrabError extends Error {
+  /** Trying the same work again later may succeed (network, throttling, a device that was busy). */
+  abstract readonly retryable: boolean;
+  /** Safe to show to whoever sent the request (no internals, no secrets). */
+  readonly expose: boolean = false;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A field rule of the protocol was broken; `issues` says which field of which order broke which rule. */
+export class ValidationError extends CebGrabError {
+  readonly retryable = false;
+  override readonly expose = true;
+  constructor(
+    message: string,
+    readonly issues: readonly FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface FieldIssue {
+  /** Dotted path, e.g. `payExchangeInfoLists[1].goodsInfo[0].gname`. */
+  readonly path: string;
+  readonly rule: string;
+}
+
+/** The grab request customs sent could not be read (not JSON, no sessionID, ...). */
+export class MalformedGrabError extends CebGrabError {
+  readonly retryable = false;
+  override readonly expose = true;
+  constructor(
+    /** customs' 2000x code for this problem */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** We hold no payment for the order customs asked about (yet). */
+export class PaymentNotFoundError extends CebGrabError {
+  readonly retryable = false;
+  constructor(readonly orderNo: string) {
+    super(`no payment data for order ${orderNo}`);
+  }
+}
+
+/** The signer could not sign now (device busy, unplugged, network); try later. */
+export class SignerUnavailableError extends CebGrabError {
+  readonly retryable = true;
+}
+
+/** The signer refused for good (bad PIN, unknown key, wrong algorithm); a human must act. */
+export class SignerRejectedError extends CebGrabError {
+  readonly retryable = false;
+}
+
+/** Our own signature did not verify against the registered certificate: never send it. */
+export class SelfCheckFailedError extends CebGrabError {
+  readonly retryable = false;
+}
+
+/** Customs could not be reached or answered 5xx / garbage; the upload may be tried again. */
+export class CustomsUnavailableError extends CebGrabError {
+  readonly retryable = true;
+}
+
+/** Configuration is missing or wrong: fail at cold start, loudly. */
+export class ConfigError extends CebGrabError {
+  readonly retryable = false;
+}
+
+/** Another worker holds the session's upload lease; the message must come back later. */
+export class SessionBusyError extends CebGrabError {
+  readonly retryable = true;
+}

@@ -1,0 +1,105 @@
+import { decodeHTML } from 'entities';
+import * as v from 'valibot';
+import { MalformedGrabError } from '../errors.ts';
+import { GrabReplyCode } from './reply-codes.ts';
+
+/**
+ * The grab customs sends to platDataOpen (PROTOCOL.md §1). In practice a form body with one field
+ * `openReq` holding JSON, sometimes with the quotes HTML-escaped; a raw JSON body is accepted too.
+ */
+export interface GrabRequest {
+  readonly orderNo: string;
+  readonly sessionID: string;
+  /** customs' clock when it called, if it said; a number or a numeric string on the wire */
+  readonly serviceTime?: number;
+}
+
+export interface HttpBody {
+  readonly contentType?: string | undefined;
+  readonly body: string | null | undefined;
+  readonly isBase64Encoded?: boolean | undefined;
+}
+
+// sessionID becomes a DynamoDB key and a log field: keep it to printable ASCII without spaces.
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
+
+const GrabSchema = v.object({
+  sessionID: v.pipe(
+    v.string('sessionID is missing'),
+    v.regex(SESSION_ID, 'sessionID must be 1 to 128 printable ASCII characters without spaces'),
+  ),
+  orderNo: v.pipe(
+    v.string('orderNo is missing'),
+    v.trim(),
+    v.minLength(1, 'orderNo is empty'),
+    v.check((s) => [...s].length <= 60, 'orderNo is longer than 60 characters'),
+  ),
+  serviceTime: v.optional(
+    v.union(
+      [
+        v.pipe(v.number(), v.integer(), v.minValue(0)),
+        v.pipe(v.string(), v.regex(/^\d{1,16}$/), v.transform(Number)),
+      ],
+      'serviceTime must be milliseconds since 1970, as a number or a numeric string',
+    ),
+  ),
+});
+
+export function parseGrabRequest(http: HttpBody): GrabRequest {
+  const raw = http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64').toString('utf8') : (http.body ?? '');
+  const text = raw.trim();
+  if (text === '') throw new MalformedGrabError(GrabReplyCode.emptyBody, 'empty request: expected form field openReq');
+
+  const openReq = extractOpenReq(text, http.contentType);
+  const json = parseJsonLeniently(openReq);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new MalformedGrabError(GrabReplyCode.notJson, 'openReq must be a JSON object');
+  }
+  const result = v.safeParse(GrabSchema, json);
+  if (!result.success) {
+    const first = result.issues[0];
+    const field = first?.path?.[0]?.key;
+    const code =
+      field === 'orderNo'
+        ? GrabReplyCode.badOrderNo
+        : field === 'serviceTime'
+          ? GrabReplyCode.badServiceTime
+          : GrabReplyCode.badSessionID;
+    throw new MalformedGrabError(code, first?.message ?? 'invalid grab request');
+  }
+  const { sessionID, orderNo, serviceTime } = result.output;
+  return serviceTime === undefined ? { sessionID, orderNo } : { sessionID, orderNo, serviceTime };
+}
+
+/** The JSON text of the request: the openReq form field, or the body itself when it is JSON. */
+function extractOpenReq(text: string, contentType: string | undefined): string {
+  const isForm = /application\/x-www-form-urlencoded/i.test(contentType ?? '');
+  if (!isForm && text.startsWith('{')) {
+    // A raw JSON body, or a JSON body wrapping the openReq string.
+    try {
+      const obj = JSON.parse(text) as Record<string, unknown>;
+      if (typeof obj.openReq === 'string') return obj.openReq;
+    } catch {
+      /* not JSON: parsed (and reported) by the caller */
+    }
+    return text;
+  }
+  const form = new URLSearchParams(text);
+  const field = form.get('openReq');
+  if (field !== null) return field;
+  // Not a form after all: a JSON body sent with a form content type.
+  if (text.startsWith('{')) return text;
+  throw new MalformedGrabError(GrabReplyCode.emptyBody, 'form field openReq is missing');
+}
+
+/** JSON as sent; failing that, JSON whose quotes a sender HTML-escaped (`&quot;`). */
+function parseJsonLeniently(text: string): unknown {
+  for (const candidate of [text, decodeHTML(text)]) {
+    try {
+      return JSON.parse(candidate.trim());
+    } catch {
+      /* try the next reading */
+    }
+  }
+  throw new MalformedGrabError(GrabReplyCode.notJson, 'openReq is not valid JSON');
+}

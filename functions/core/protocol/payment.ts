@@ -1,0 +1,37 @@
+import * as v from 'valibot';
+import { ValidationError } from '../errors.ts';
+import { orderLine, paymentFields } from './field-rules.ts';
+import { toFieldIssues } from './issues.ts';
+
+/**
+ * A payment as the platform loads it (one JSON object per line of a load file) and as it is
+ * stored: one payment transaction and every order it paid for.
+ */
+export const PaymentSchema = v.pipe(
+  v.object({
+    ...paymentFields,
+    orders: v.pipe(
+      v.array(orderLine, 'must be a list'),
+      v.minLength(1, 'must hold at least one order'),
+      // One DynamoDB transaction writes the payment's orders together.
+      v.maxLength(99, 'at most 99 orders in one payment'),
+    ),
+  }),
+  v.forward(
+    v.check((p) => new Set(p.orders.map((o) => o.orderNo)).size === p.orders.length, 'an orderNo appears twice in this payment'),
+    ['orders'],
+  ),
+);
+
+export type Payment = v.InferOutput<typeof PaymentSchema>;
+
+export function parsePayment(input: unknown): Payment {
+  const result = v.safeParse(PaymentSchema, input);
+  if (result.success) return result.output;
+  const issues = toFieldIssues(result.issues);
+  throw new ValidationError(`invalid payment: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`, issues);
+}
+
+/** Stable identity of a payment: the payment company and its transaction number. */
+export const paymentKeyOf = (p: Pick<Payment, 'payCode' | 'payTransactionId'>): string =>
+  `${p.payCode}#${p.payTransactionId}`;

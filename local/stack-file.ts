@@ -1,0 +1,58 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { LocalResources } from './resources.ts';
+
+/**
+ * While `ceb-grab local` runs it writes where everything is to .ceb-grab/local.json in the
+ * working directory, so `ceb-grab load` and `ceb-grab status` in another terminal need no flags.
+ */
+export interface LocalStackInfo extends LocalResources {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly apiUrl: string;
+  readonly customsUrl: string;
+  readonly pid: number;
+}
+
+export const stackFilePath = (cwd = process.cwd()): string => join(cwd, '.ceb-grab', 'local.json');
+
+export function writeStackFile(info: LocalStackInfo, path = stackFilePath()): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function removeStackFile(path = stackFilePath()): void {
+  rmSync(path, { force: true });
+}
+
+/** The running local stack, or undefined when none is running (or its process is gone). */
+export function readStackFile(path = stackFilePath()): LocalStackInfo | undefined {
+  let info: LocalStackInfo;
+  try {
+    info = JSON.parse(readFileSync(path, 'utf8')) as LocalStackInfo;
+  } catch {
+    return undefined;
+  }
+  try {
+    process.kill(info.pid, 0);
+  } catch {
+    return undefined;
+  }
+  return info;
+}
+
+/** The environment the functions read, pointing at the local stack. */
+export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: info.endpoint,
+    AWS_REGION: info.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    SESSIONS_TABLE: info.sessionsTable,
+    PAYMENTS_TABLE: info.paymentsTable,
+    GRAB_QUEUE_URL: info.grabQueueUrl,
+    GRAB_DLQ_URL: info.grabDlqUrl,
+    MAX_RECEIVES: String(info.maxReceives),
+    CUSTOMS_UPLOAD_URL: info.customsUrl,
+  };
+}
