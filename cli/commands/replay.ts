@@ -1,4 +1,32 @@
 import type { Command } from 'commander';
+import { fail, useTarget } from '#cli/target.ts';
+import { systemClock } from '#core/ports.ts';
+import { REPLAYABLE, replaySessions } from '#core/use-cases/replay-sessions.ts';
 
-// Placeholder while the command is written.
-export function registerReplay(_program: Command): void {}
+/** `ceb-grab replay <sessionID...>`: upload sessions again after their payment data was fixed. */
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description(`queue sessions again (${REPLAYABLE.join(', ')}), rebuilding the upload from the payment data as it is now`)
+    .argument('<sessionIDs...>', 'the sessions to replay')
+    .action(async (sessionIDs: string[]) => {
+      try {
+        useTarget(['SESSIONS_TABLE', 'GRAB_QUEUE_URL']);
+        const { DynamoSessionStore, dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
+        const { SqsGrabQueue, sqsClient } = await import('#adapters/sqs/grab-queue.ts');
+        const results = await replaySessions(sessionIDs, {
+          sessions: new DynamoSessionStore(dynamoClient(), process.env.SESSIONS_TABLE ?? ''),
+          queue: new SqsGrabQueue(sqsClient(), process.env.GRAB_QUEUE_URL ?? ''),
+          clock: systemClock,
+        });
+        for (const r of results) {
+          process.stdout.write(r.replayed ? `${r.sessionID}: queued again\n` : `${r.sessionID}: not replayed: ${r.reason}\n`);
+        }
+        const replayed = results.filter((r) => r.replayed).length;
+        process.stdout.write(`${replayed} of ${results.length} sessions queued again\n`);
+        if (replayed < results.length) process.exitCode = 1;
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    });
+}

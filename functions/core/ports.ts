@@ -38,7 +38,10 @@ export interface SessionStore {
   }): Promise<CreateResult>;
   /** The grab could not be queued: record it as `received` with the reason, so a retry re-queues it. */
   markNotQueued(sessionID: string, reason: string, at: number): Promise<void>;
-  /** A `received`, `no-data` or `failed` session goes back to `queued` (re-queue, replay). */
+  /**
+   * A session in one of `from` goes back to `queued` (re-queue, replay), dropping any prepared
+   * payload so it is rebuilt from the payment data as it is now. False when it was in another state.
+   */
   markQueued(sessionID: string, at: number, from: readonly Session['state'][]): Promise<boolean>;
   /**
    * Take the upload lease: `queued`/`retrying`/`received` (or `uploading` whose lease ran out)

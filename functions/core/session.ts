@@ -63,7 +63,14 @@ export interface UploadPrepared {
 }
 
 export type SessionOutcome =
-  | { readonly state: 'uploaded'; readonly customsCode: string; readonly customsMessage: string; readonly at: number }
+  | {
+      readonly state: 'uploaded';
+      readonly customsCode: string;
+      readonly customsMessage: string;
+      readonly at: number;
+      /** grab received -> customs accepted */
+      readonly latencyMs: number;
+    }
   | { readonly state: 'rejected'; readonly customsCode: string; readonly customsMessage: string; readonly at: number }
   | { readonly state: 'failed'; readonly error: string; readonly at: number }
   | { readonly state: 'no-data'; readonly error: string; readonly at: number }

@@ -1,0 +1,8 @@
+import { App } from 'aws-cdk-lib';
+import { CebGrabStage } from '../lib/ceb-grab-stage.ts';
+import { stageConfigFromContext } from '../lib/stage-config.ts';
+
+/** The CDK app: one stage per invocation, picked with `-c stage=test|prod` (default `test`). */
+const app = new App();
+const config = stageConfigFromContext(app.node);
+new CebGrabStage(app, `CebGrab-${config.stage}`, { config });

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
+import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
+import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
+import { SingleCertificateRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
+import { loadSoftSignerMaterial } from '#adapters/signers/soft-signer-material.ts';
+import { SqsGrabQueue, sqsClient } from '#adapters/sqs/grab-queue.ts';
+import { systemClock } from '#core/ports.ts';
+import type { AcceptGrabDeps } from '#core/use-cases/accept-grab.ts';
+import type { UploadDeps } from '#core/use-cases/upload-session.ts';
+import { grabRequestConfig, uploadWorkerConfig } from './config.ts';
+
+/** The composition root: config -> adapters, once per container, at cold start. */
+
+export function grabRequestDeps(env = process.env): AcceptGrabDeps {
+  const config = grabRequestConfig(env);
+  return {
+    sessions: new DynamoSessionStore(dynamoClient(), config.SESSIONS_TABLE),
+    queue: new SqsGrabQueue(sqsClient(), config.GRAB_QUEUE_URL),
+    clock: systemClock,
+  };
+}
+
+export async function uploadWorkerDeps(env = process.env): Promise<UploadDeps> {
+  const config = uploadWorkerConfig(env);
+  const ddb = dynamoClient();
+  const signer = new SoftSigner(await loadSoftSignerMaterial(config.signer));
+  return {
+    sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE),
+    payments: new DynamoPaymentStore(ddb, config.PAYMENTS_TABLE),
+    signer,
+    certificates: new SingleCertificateRegistry(signer.certificate),
+    customs: new HttpCustomsClient(config.CUSTOMS_UPLOAD_URL, config.CUSTOMS_TIMEOUT_MS),
+    clock: systemClock,
+    // guid C..36, upper case, unique per upload.
+    newGuid: () => randomUUID().toUpperCase(),
+    settings: {
+      maxReceives: config.MAX_RECEIVES,
+      leaseMs: config.UPLOAD_LEASE_MS,
+      uploadTries: config.UPLOAD_TRIES,
+    },
+  };
+}

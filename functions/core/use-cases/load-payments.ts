@@ -1,0 +1,208 @@
+import { CebGrabError, type FieldIssue, ValidationError } from '../errors.ts';
+import type { Clock, GrabQueue, PaymentStore, PutPaymentResult, SessionStore } from '../ports.ts';
+import { type Payment, parsePayment } from '../protocol/payment.ts';
+
+/**
+ * Load payments, one JSON object per line: validate every line, store the good ones, report the bad
+ * ones by line number, field and rule. Storing is idempotent (an identical payment is 'unchanged'), so
+ * loading the same file twice changes nothing. Grabs that came before their payment ended `no-data`;
+ * once the payment is stored they are queued again, so customs still gets its upload.
+ */
+
+export interface LoadPaymentsDeps {
+  readonly payments: PaymentStore;
+  readonly sessions: SessionStore;
+  readonly queue: GrabQueue;
+  readonly clock: Clock;
+}
+
+export interface LoadPaymentsOptions {
+  /** Called after every non-blank line, in file order. */
+  readonly onProgress?: (progress: LoadProgress) => void;
+  /** Validate only: store nothing, replay nothing. */
+  readonly dryRun?: boolean;
+}
+
+export type LineOutcome = PutPaymentResult | 'rejected' | 'valid';
+
+export interface LoadRejection {
+  /** 1-based line number in the file, blank lines included. */
+  readonly line: number;
+  /** What was wrong: `path` is the field (e.g. `orders[1].recpName`), `(root)` for the whole line. */
+  readonly issues: readonly FieldIssue[];
+}
+
+export interface ReplayError {
+  readonly line: number;
+  readonly orderNo: string;
+  readonly sessionID?: string;
+  readonly error: string;
+}
+
+export interface LoadCounts {
+  /** Non-blank lines read. */
+  readonly lines: number;
+  /** Lines that passed validation (in a dry run, the only outcome besides `rejected`). */
+  readonly valid: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly rejected: number;
+  /** `no-data` grab sessions queued again because their payment arrived. */
+  readonly replayed: number;
+}
+
+export interface LoadProgress {
+  readonly line: number;
+  readonly outcome: LineOutcome;
+  readonly counts: LoadCounts;
+  readonly rejection?: LoadRejection;
+  readonly replayErrors: readonly ReplayError[];
+}
+
+export interface LoadResult extends LoadCounts {
+  readonly rejections: readonly LoadRejection[];
+  /** Sessions that should have been replayed but could not be; `ceb-grab replay` can retry them. */
+  readonly replayErrors: readonly ReplayError[];
+}
+
+/** The store failed in a way a line's content cannot explain (network, throttling): the load stopped. */
+export class LoadInterruptedError extends CebGrabError {
+  readonly retryable = true;
+  constructor(
+    readonly line: number,
+    /** What was done before the stop; everything stored is kept, so running the load again finishes it. */
+    readonly partial: LoadResult,
+    options: ErrorOptions,
+  ) {
+    super(`loading stopped at line ${line}: ${errorText(options.cause)}`, options);
+  }
+}
+
+export async function loadPayments(
+  lines: AsyncIterable<string> | Iterable<string>,
+  deps: LoadPaymentsDeps,
+  options: LoadPaymentsOptions = {},
+): Promise<LoadResult> {
+  const counts = { lines: 0, valid: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: 0 };
+  const rejections: LoadRejection[] = [];
+  const replayErrors: ReplayError[] = [];
+  const snapshot = (): LoadResult => ({ ...counts, rejections: [...rejections], replayErrors: [...replayErrors] });
+
+  let lineNo = 0;
+  for await (const raw of lines) {
+    lineNo++;
+    // A UTF-8 BOM (Windows editors) is not part of the first JSON object.
+    const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (text.trim() === '') continue;
+    counts.lines++;
+
+    let outcome: LineOutcome;
+    let rejection: LoadRejection | undefined;
+    let lineReplayErrors: ReplayError[] = [];
+    const parsed = parseLine(text);
+    if ('issues' in parsed) {
+      outcome = 'rejected';
+      rejection = { line: lineNo, issues: parsed.issues };
+    } else if (options.dryRun) {
+      outcome = 'valid';
+    } else {
+      try {
+        outcome = await deps.payments.put(parsed.payment);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) {
+          throw new LoadInterruptedError(lineNo, snapshot(), { cause: error });
+        }
+        outcome = 'rejected';
+        rejection = { line: lineNo, issues: issuesOf(error) };
+      }
+      if (outcome === 'created' || outcome === 'updated') {
+        const replay = await replayNoData(parsed.payment, lineNo, deps);
+        counts.replayed += replay.replayed;
+        lineReplayErrors = replay.errors;
+        replayErrors.push(...replay.errors);
+      }
+    }
+
+    if (outcome !== 'valid') counts[outcome]++;
+    if (outcome !== 'rejected') counts.valid++;
+    if (rejection) rejections.push(rejection);
+    options.onProgress?.({
+      line: lineNo,
+      outcome,
+      counts: { ...counts },
+      ...(rejection ? { rejection } : {}),
+      replayErrors: lineReplayErrors,
+    });
+  }
+  return snapshot();
+}
+
+function parseLine(text: string): { payment: Payment } | { issues: FieldIssue[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    // V8's message may quote the line (and with it an account number): keep only the position.
+    const at = /at position (\d+)/.exec(errorText(error))?.[1];
+    return { issues: [{ path: '(root)', rule: `not valid JSON${at ? ` (error at character ${Number(at) + 1})` : ''}` }] };
+  }
+  try {
+    return { payment: parsePayment(json) };
+  } catch (error) {
+    if (error instanceof ValidationError) return { issues: issuesOf(error) };
+    throw error;
+  }
+}
+
+const issuesOf = (error: ValidationError): FieldIssue[] =>
+  error.issues.length > 0 ? [...error.issues] : [{ path: '(root)', rule: error.message }];
+
+/**
+ * Grabs of these orders that ended `no-data` (the grab came before the payment) go back to the queue.
+ * markQueued is conditional on the state, so two loads never queue one session twice. A failure here
+ * does not undo the stored payment; it is reported so the session can be replayed by hand.
+ */
+async function replayNoData(
+  payment: Payment,
+  line: number,
+  deps: LoadPaymentsDeps,
+): Promise<{ replayed: number; errors: ReplayError[] }> {
+  const perOrder = await Promise.all(
+    payment.orders.map(async ({ orderNo }) => {
+      const errors: ReplayError[] = [];
+      let replayed = 0;
+      let sessions: Awaited<ReturnType<SessionStore['listByOrder']>>;
+      try {
+        sessions = await deps.sessions.listByOrder(orderNo);
+      } catch (error) {
+        return { replayed, errors: [{ line, orderNo, error: `could not list its grab sessions: ${errorText(error)}` }] };
+      }
+      for (const session of sessions) {
+        if (session.state !== 'no-data') continue;
+        const { sessionID } = session;
+        try {
+          const now = deps.clock.now();
+          if (!(await deps.sessions.markQueued(sessionID, now, ['no-data']))) continue;
+          try {
+            await deps.queue.send({ sessionID, orderNo, receivedAt: session.receivedAt });
+          } catch (error) {
+            // Marked queued but never sent: put it where a retry of the grab re-queues it.
+            await deps.sessions.markNotQueued(sessionID, `replay after load: ${errorText(error)}`, deps.clock.now());
+            throw error;
+          }
+          replayed++;
+        } catch (error) {
+          errors.push({ line, orderNo, sessionID, error: `could not queue it again: ${errorText(error)}` });
+        }
+      }
+      return { replayed, errors };
+    }),
+  );
+  return {
+    replayed: perOrder.reduce((n, r) => n + r.replayed, 0),
+    errors: perOrder.flatMap((r) => r.errors),
+  };
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

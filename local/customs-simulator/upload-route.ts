@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkUpload } from './check-upload.ts';
+import type { CustomsState } from './customs-state.ts';
+import { type Faults, planFault } from './faults.ts';
+import { BodyTooLargeError, isForm, readBody, sendJson } from './http-io.ts';
+import { UploadMessage, UploadReplyCode } from './reply-codes.ts';
+
+export const UPLOAD_PATH = '/ceb2grab/grab/realTimeDataUpload';
+
+/** customs' realTimeDataUpload: read the form, consult the fault plan, check, record, answer. */
+export async function handleUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { readonly state: CustomsState; readonly faults: () => Faults; readonly now: () => number },
+): Promise<void> {
+  let body: string;
+  try {
+    body = await readBody(req);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) return sendJson(res, 413, { error: e.message });
+    throw e;
+  }
+  const plan = planFault(deps.faults());
+  if (plan.delayMs > 0) await sleep(plan.delayMs);
+
+  // Only a form body binds the parameter, as on a servlet container; anything else has no payExInfoStr.
+  const payExInfoStr = isForm(req.headers['content-type'])
+    ? (new URLSearchParams(body).get('payExInfoStr') ?? undefined)
+    : undefined;
+  // Check and record in one synchronous step: two uploads of one session cannot both be accepted.
+  const decision =
+    payExInfoStr === undefined && !isForm(req.headers['content-type'])
+      ? {
+          accepted: false as const,
+          code: UploadReplyCode.noForm,
+          message: UploadMessage.noForm(
+            `expected an application/x-www-form-urlencoded body, got ${req.headers['content-type'] ?? 'no content type'}`,
+          ),
+        }
+      : checkUpload(payExInfoStr, deps.state.knowledge);
+  deps.state.recordUpload(payExInfoStr, decision);
+  sendJson(res, 200, { code: decision.code, message: decision.message, total: 0, serviceTime: deps.now() });
+}

@@ -1,0 +1,173 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type CustomsSimulator, startCustomsSimulator } from './customs-simulator/server.ts';
+import type { Faults } from './customs-simulator/faults.ts';
+import { startApiServer } from './api-server.ts';
+import { type Moto, startMoto } from './moto.ts';
+import { type LocalResources, createLocalResources } from './resources.ts';
+import { SqsPoller } from './sqs-poller.ts';
+import { type LocalStackInfo, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
+import { makeThrowawayCertificate } from './throwaway-certificate.ts';
+
+export const LOCAL_REGION = 'cn-north-1';
+
+export interface LocalStackOptions {
+  /** API port on 127.0.0.1; 0 picks a free one. Default 3000. */
+  readonly port?: number;
+  /** Upload to this customs endpoint instead of the built-in simulator. */
+  readonly customsUrl?: string;
+  readonly customsFaults?: Faults;
+  /** Seconds before a failed grab message is delivered again. */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxReceives?: number;
+  /** concurrent queue pollers (Lambda concurrency of the worker) */
+  readonly workerConcurrency?: number;
+  /** Write .ceb-grab/local.json so other terminals find this stack. */
+  readonly writeStackFile?: boolean;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  readonly env?: NodeJS.ProcessEnv;
+  readonly onError?: (e: unknown) => void;
+}
+
+export interface LocalStack {
+  readonly moto: Moto;
+  readonly resources: LocalResources;
+  readonly apiUrl: string;
+  readonly platDataOpenUrl: string;
+  readonly customsUploadUrl: string;
+  /** The built-in customs simulator, unless an external customs URL was given. */
+  readonly customs: CustomsSimulator | undefined;
+  /** certNo and certificate of the signer the worker uses */
+  readonly signer: { readonly kind: string; readonly certificatePem: string; readonly throwaway: boolean };
+  readonly poller: SqsPoller;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole product on loopback: moto for DynamoDB and SQS, the API routes as Lambda proxy
+ * events, the worker fed from the real queue, and customs' side simulated. The functions run
+ * unchanged: they read the same environment a deployed stack gives them.
+ */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = opts.env ?? process.env;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const moto = await startMoto();
+    cleanups.push(() => moto.stop());
+    const resources = await createLocalResources({
+      endpoint: moto.endpoint,
+      region: LOCAL_REGION,
+      visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 10,
+      ...(opts.maxReceives === undefined ? {} : { maxReceives: opts.maxReceives }),
+    });
+
+    const signer = chooseSigner(env, cleanups);
+    let customs: CustomsSimulator | undefined;
+    let customsUploadUrl = opts.customsUrl;
+    if (!customsUploadUrl) {
+      customs = await startCustomsSimulator(opts.customsFaults ? { faults: opts.customsFaults } : {});
+      cleanups.push(() => customs?.close());
+      customsUploadUrl = customs.uploadUrl;
+    }
+
+    const level = opts.logLevel ?? 'WARN';
+    Object.assign(process.env, {
+      ...localEnv({ ...resources, endpoint: moto.endpoint, region: LOCAL_REGION, customsUrl: customsUploadUrl }),
+      ...signer.env,
+      POWERTOOLS_SERVICE_NAME: 'ceb-grab',
+      POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
+      POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
+      POWERTOOLS_METRICS_NAMESPACE: 'CebGrabLocal',
+      AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: 'true',
+    });
+
+    // Imported only now: a handler reads its configuration once, when its module loads.
+    const grabRequest = await import('#functions/grab-request/handler.ts');
+    const uploadWorker = await import('#functions/upload-worker/handler.ts');
+
+    const api = await startApiServer(
+      [{ method: 'POST', resource: '/platDataOpen', functionName: 'grab-request', handler: grabRequest.handler }],
+      opts.port ?? 3000,
+    );
+    cleanups.push(() => closeServer(api.server));
+
+    const sqs = new SQSClient({ endpoint: moto.endpoint, region: LOCAL_REGION });
+    const arn = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.grabQueueUrl, AttributeNames: ['QueueArn'] }));
+    const poller = new SqsPoller({
+      client: sqs,
+      queueUrl: resources.grabQueueUrl,
+      queueArn: arn.Attributes?.QueueArn ?? '',
+      handler: uploadWorker.handler,
+      functionName: 'upload-worker',
+      concurrency: opts.workerConcurrency ?? 2,
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    });
+    poller.start();
+    cleanups.push(() => poller.stop());
+
+    if (opts.writeStackFile) {
+      const info: LocalStackInfo = {
+        ...resources,
+        endpoint: moto.endpoint,
+        region: LOCAL_REGION,
+        apiUrl: api.url,
+        customsUrl: customsUploadUrl,
+        pid: process.pid,
+      };
+      writeStackFile(info);
+      cleanups.push(() => removeStackFile());
+    }
+
+    return {
+      moto,
+      resources,
+      apiUrl: api.url,
+      platDataOpenUrl: `${api.url}/platDataOpen`,
+      customsUploadUrl,
+      customs,
+      signer: { kind: 'soft', certificatePem: signer.certificatePem, throwaway: signer.throwaway },
+      poller,
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** SIGNER_KIND=soft with SOFT_SIGNER_KEY/SOFT_SIGNER_CERT, else a throwaway SM2 key and certificate. */
+function chooseSigner(env: NodeJS.ProcessEnv, cleanups: (() => void)[]) {
+  if (env.SOFT_SIGNER_KEY && env.SOFT_SIGNER_CERT) {
+    return {
+      env: { SIGNER_KIND: 'soft', SOFT_SIGNER_KEY: env.SOFT_SIGNER_KEY, SOFT_SIGNER_CERT: env.SOFT_SIGNER_CERT },
+      certificatePem: readFileSync(env.SOFT_SIGNER_CERT, 'utf8'),
+      throwaway: false,
+    };
+  }
+  const made = makeThrowawayCertificate({ algorithm: 'SM3withSM2' });
+  const dir = mkdtempSync(join(tmpdir(), 'ceb-grab-signer-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const key = join(dir, 'throwaway-sm2.key.pem');
+  const cert = join(dir, 'throwaway-sm2.cert.pem');
+  writeFileSync(key, made.privateKeyPem, { mode: 0o600 });
+  writeFileSync(cert, made.certificatePem);
+  return {
+    env: { SIGNER_KIND: 'soft', SOFT_SIGNER_KEY: key, SOFT_SIGNER_CERT: cert },
+    certificatePem: made.certificatePem,
+    throwaway: true,
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
