@@ -13,7 +13,7 @@ export interface StatefulStackProps extends StackProps {
 /** Durable, encrypted, retained on delete: everything here outlives a redeploy of the functions. */
 const TABLE_DEFAULTS = {
   billingMode: BillingMode.PAY_PER_REQUEST,
-  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
   encryption: TableEncryption.AWS_MANAGED,
   removalPolicy: RemovalPolicy.RETAIN,
 } as const satisfies Partial<TableProps>;

@@ -47,6 +47,7 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, resources } = props;
+    checkWorkerBudget(resources.grabVisibilityTimeout);
 
     // Replies to customs at once; only records the session and enqueues.
     this.grabRequest = new HouseFunction(this, 'GrabRequest', {
@@ -78,7 +79,6 @@ export class StatelessStack extends Stack {
       .bindTable({ table: resources.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
       .bindSecret({ secret: resources.softSignerSecret, env: 'SOFT_SIGNER_SECRET_ID' });
 
-    checkWorkerBudget(resources.grabVisibilityTimeout);
     this.uploadWorker.addEventSource(
       new SqsEventSource(resources.grabQueue, {
         batchSize: 10,

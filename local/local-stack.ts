@@ -85,7 +85,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
       POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
       POWERTOOLS_METRICS_NAMESPACE: 'CebGrabLocal',
-      AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
 
     // Imported only now: a handler reads its configuration once, when its module loads.
@@ -120,6 +120,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         apiUrl: api.url,
         customsUrl: customsUploadUrl,
         pid: process.pid,
+        signerFiles: { key: signer.env.SOFT_SIGNER_KEY, cert: signer.env.SOFT_SIGNER_CERT },
       };
       writeStackFile(info);
       cleanups.push(() => removeStackFile());

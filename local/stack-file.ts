@@ -12,6 +12,8 @@ export interface LocalStackInfo extends LocalResources {
   readonly apiUrl: string;
   readonly customsUrl: string;
   readonly pid: number;
+  /** where the worker's soft signer key and certificate are (file paths, never the key itself) */
+  readonly signerFiles?: { readonly key: string; readonly cert: string };
 }
 
 export const stackFilePath = (cwd = process.cwd()): string => join(cwd, '.ceb-grab', 'local.json');
@@ -44,6 +46,9 @@ export function readStackFile(path = stackFilePath()): LocalStackInfo | undefine
 /** The environment the functions read, pointing at the local stack. */
 export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<string, string> {
   return {
+    ...(info.signerFiles
+      ? { SIGNER_KIND: 'soft', SOFT_SIGNER_KEY: info.signerFiles.key, SOFT_SIGNER_CERT: info.signerFiles.cert }
+      : {}),
     AWS_ENDPOINT_URL: info.endpoint,
     AWS_REGION: info.region,
     AWS_ACCESS_KEY_ID: 'local',

@@ -47,9 +47,12 @@ async function serve(opts: CustomsSimOptions): Promise<void> {
   // Loaded on use, so other commands do not pay for the simulator's imports.
   const { startCustomsSimulator } = await import('#local/customs-simulator/index.ts');
   const { readPaymentsFile } = await import('#local/customs-simulator/payments-file.ts');
-  const certs = opts.cert.map((c) => ({ ...c, pem: readFileSync(c.path, 'utf8') }));
+  const certs = opts.cert.map((c) => ({
+    ...c,
+    pem: readText(c.path, `the certificate for ebpCode ${c.ebpCode}`),
+  }));
   const declared =
-    opts.payments === undefined ? undefined : readPaymentsFile(readFileSync(opts.payments, 'utf8'));
+    opts.payments === undefined ? undefined : readPaymentsFile(readText(opts.payments, 'the payments file'));
 
   const sim = await startCustomsSimulator({ port: opts.port, faults: { latencyMs: opts.latencyMs } });
   const out: string[] = [
@@ -85,6 +88,16 @@ async function serve(opts: CustomsSimOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(
+      `cannot read ${what} (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
 }
 
 function parsePort(value: string): number {

@@ -1,4 +1,93 @@
 import type { Command } from 'commander';
+import { fail } from '#cli/target.ts';
 
-// Placeholder while the command is written.
-export function registerLocal(_program: Command): void {}
+interface LocalOptions {
+  once?: boolean;
+  demo: boolean;
+  port: string;
+  customsUrl?: string;
+  verbose?: boolean;
+}
+
+/** `ceb-grab local` (= `npm start`): the whole product on loopback, with a demo of 20 grabs. */
+export function registerLocal(program: Command): void {
+  program
+    .command('local')
+    .description('run the stack locally: moto (DynamoDB, SQS), the API on 127.0.0.1, the worker, and a customs simulator')
+    .option('--once', 'exit after the demo: 0 only if every grab was accepted')
+    .option('--no-demo', 'only serve (no sample payments, no grabs)')
+    .option('--port <n>', 'API port on 127.0.0.1', '3000')
+    .option('--customs-url <url>', 'upload to this customs endpoint instead of the simulator (implies --no-demo)')
+    .option('--verbose', 'show the functions’ logs and metrics')
+    .action(async (opts: LocalOptions) => {
+      try {
+        process.exitCode = await runLocal(opts);
+      } catch (e) {
+        fail((e as Error).message, 1);
+      }
+    });
+}
+
+async function runLocal(opts: LocalOptions): Promise<number> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${opts.port}`);
+  const demo = opts.demo && !opts.customsUrl;
+  const { startLocalStack } = await import('#local/local-stack.ts');
+  const out = process.stdout;
+  out.write('starting the local stack (moto, API, worker, customs simulator)...\n');
+  const stack = await startLocalStack({
+    port,
+    ...(opts.customsUrl ? { customsUrl: opts.customsUrl } : {}),
+    writeStackFile: true,
+    logLevel: opts.verbose ? 'INFO' : 'WARN',
+    onError: (e) => process.stderr.write(`worker poller: ${(e as Error).message}\n`),
+  });
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    out.write('\nstopping: worker, API, simulator, moto...\n');
+    await stack.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(130));
+  process.once('SIGTERM', () => void shutdown(143));
+
+  out.write(
+    [
+      `  API            ${stack.platDataOpenUrl}  (POST, customs' grab)`,
+      `  customs        ${stack.customsUploadUrl}${stack.customs ? '  (simulator)' : ''}`,
+      `  AWS emulator   ${stack.moto.endpoint}  (moto, pid ${stack.moto.pid})`,
+      `  signer         ${stack.signer.kind}${stack.signer.throwaway ? ' (throwaway SM2 key and certificate)' : ''}`,
+      '  other terminals: `npx ceb-grab load FILE.jsonl`, `npx ceb-grab status <sessionID|orderNo>`',
+      '',
+    ].join('\n'),
+  );
+
+  if (demo && stack.customs) {
+    const { runDemo, sessionsTable, latencySummary } = await import('#local/demo.ts');
+    const { loadSamplePayments } = await import('#local/demo-data.ts');
+    const loaded = await loadSamplePayments();
+    out.write(`loaded ${loaded.payments.length} sample payments (${loaded.summary}); customs now grabs ${loaded.orderNos.length} orders\n`);
+    const result = await runDemo({
+      customs: stack.customs,
+      platDataOpenUrl: stack.platDataOpenUrl,
+      sessions: loaded.sessions,
+      payments: loaded.payments,
+      orderNos: loaded.orderNos,
+      certificatePem: stack.signer.certificatePem,
+    });
+    out.write(`${sessionsTable(result.sessions)}\n`);
+    out.write(`${result.accepted} of ${result.total} grabs accepted by customs in ${(result.elapsedMs / 1000).toFixed(1)} s; ${latencySummary(result.sessions)}\n`);
+    if (opts.once) {
+      await shutdown(result.accepted === result.total ? 0 : 1);
+      return 0;
+    }
+  } else if (opts.once) {
+    await shutdown(0);
+    return 0;
+  }
+  out.write('serving; Ctrl-C stops everything\n');
+  await new Promise(() => undefined);
+  return 0;
+}

@@ -46,6 +46,24 @@ const refuse = (code: UploadReplyCode, message: string, sessionID?: string): Ref
     : { accepted: false, code, message, sessionID };
 
 /**
+ * Customs' verdict on one HTTP request to realTimeDataUpload. Only a form body carries the field:
+ * the product must send `application/x-www-form-urlencoded` (PROTOCOL.md §2), so JSON, or the field
+ * in the query string, counts as no payExInfoStr at all.
+ */
+export function decideUploadRequest(
+  request: { readonly contentType: string | undefined; readonly body: string },
+  known: CustomsKnowledge,
+): { readonly payExInfoStr: string | undefined; readonly decision: UploadDecision } {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.contentType ?? '')) {
+    const got = request.contentType ?? 'no content type';
+    const why = `expected an application/x-www-form-urlencoded body, got ${got}`;
+    return { payExInfoStr: undefined, decision: refuse(UploadReplyCode.noForm, UploadMessage.noForm(why)) };
+  }
+  const payExInfoStr = new URLSearchParams(request.body).get('payExInfoStr') ?? undefined;
+  return { payExInfoStr, decision: checkUpload(payExInfoStr, known) };
+}
+
+/**
  * Customs' verdict on one payExInfoStr (the form field's value; undefined when absent). Checks run
  * cheapest and most basic first, so the message names the first thing a sender must fix.
  */
@@ -64,8 +82,9 @@ export function checkUpload(payExInfoStr: string | undefined, known: CustomsKnow
     parsed = parsePayExInfoStr(payExInfoStr);
   } catch (e) {
     // checkDocument already caught what parsePayExInfoStr refuses; kept so a stricter core stays a 20000.
-    if (e instanceof ValidationError)
+    if (e instanceof ValidationError) {
       return refuse(UploadReplyCode.failed, UploadMessage.fieldRules(e.issues));
+    }
     throw e;
   }
   const { sessionID } = parsed;
@@ -77,14 +96,16 @@ export function checkUpload(payExInfoStr: string | undefined, known: CustomsKnow
     head = info.head;
     listed = info.lists.map((o) => o.orderNo);
   } catch (e) {
-    if (e instanceof ValidationError)
+    if (e instanceof ValidationError) {
       return refuse(UploadReplyCode.failed, UploadMessage.fieldRules(e.issues), sessionID);
+    }
     throw e;
   }
 
   const session = known.sessions.get(sessionID);
-  if (!session)
+  if (!session) {
     return refuse(UploadReplyCode.unknownSession, UploadMessage.unknownSession(sessionID), sessionID);
+  }
   // Once accepted, nothing else about a re-upload matters: it can never be stored twice.
   if (session.acceptedAt !== undefined) {
     return refuse(UploadReplyCode.failed, UploadMessage.duplicateSession(sessionID), sessionID);
@@ -99,8 +120,9 @@ export function checkUpload(payExInfoStr: string | undefined, known: CustomsKnow
     );
   }
   const signature = verifySignature(parsed, cert);
-  if (!signature.ok)
+  if (!signature.ok) {
     return refuse(UploadReplyCode.badSignature, UploadMessage.badSignature(signature.reason), sessionID);
+  }
 
   const declaredPayment = known.paymentOfOrder.get(session.orderNo);
   if (declaredPayment !== undefined && declaredPayment !== head.payTransactionId) {
@@ -114,8 +136,9 @@ export function checkUpload(payExInfoStr: string | undefined, known: CustomsKnow
   const required = [session.orderNo, ...(known.payments.get(head.payTransactionId) ?? [])];
   const present = new Set(listed);
   const missing = [...new Set(required)].filter((o) => !present.has(o));
-  if (missing.length > 0)
+  if (missing.length > 0) {
     return refuse(UploadReplyCode.ordersMissing, UploadMessage.ordersMissing(missing), sessionID);
+  }
 
   if (known.acceptedGuids.has(head.guid)) {
     return refuse(UploadReplyCode.guidReused, UploadMessage.guidReused(head.guid), sessionID);

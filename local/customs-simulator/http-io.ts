@@ -24,6 +24,3 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   });
   res.end(text);
 }
-
-export const isForm = (contentType: string | undefined): boolean =>
-  /^application\/x-www-form-urlencoded\b/i.test(contentType ?? '');

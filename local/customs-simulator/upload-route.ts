@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkUpload } from './check-upload.ts';
+import { decideUploadRequest } from './check-upload.ts';
 import type { CustomsState } from './customs-state.ts';
 import { type Faults, planFault } from './faults.ts';
-import { BodyTooLargeError, isForm, readBody, sendJson } from './http-io.ts';
-import { UploadMessage, UploadReplyCode } from './reply-codes.ts';
+import { BodyTooLargeError, readBody, sendJson } from './http-io.ts';
 
 export const UPLOAD_PATH = '/ceb2grab/grab/realTimeDataUpload';
 
@@ -24,21 +23,11 @@ export async function handleUpload(
   const plan = planFault(deps.faults());
   if (plan.delayMs > 0) await sleep(plan.delayMs);
 
-  // Only a form body binds the parameter, as on a servlet container; anything else has no payExInfoStr.
-  const payExInfoStr = isForm(req.headers['content-type'])
-    ? (new URLSearchParams(body).get('payExInfoStr') ?? undefined)
-    : undefined;
-  // Check and record in one synchronous step: two uploads of one session cannot both be accepted.
-  const decision =
-    payExInfoStr === undefined && !isForm(req.headers['content-type'])
-      ? {
-          accepted: false as const,
-          code: UploadReplyCode.noForm,
-          message: UploadMessage.noForm(
-            `expected an application/x-www-form-urlencoded body, got ${req.headers['content-type'] ?? 'no content type'}`,
-          ),
-        }
-      : checkUpload(payExInfoStr, deps.state.knowledge);
+  // Decide and record in one synchronous step: two uploads of one session cannot both be accepted.
+  const { payExInfoStr, decision } = decideUploadRequest(
+    { contentType: req.headers['content-type'], body },
+    deps.state.knowledge,
+  );
   deps.state.recordUpload(payExInfoStr, decision);
   sendJson(res, 200, { code: decision.code, message: decision.message, total: 0, serviceTime: deps.now() });
 }

@@ -134,7 +134,7 @@ describe('DynamoPaymentStore', () => {
   });
 
   it('keeps a payment whole when several versions are written at once', async () => {
-    const versions = [1, 2, 3, 4, 5].map((n) =>
+    const versions = [1, 2, 3].map((n) =>
       makePayment({ payTransactionId: 'TX-RACE', totalAmount: n }, n % 2 ? ['SO-R-1', 'SO-R-2'] : ['SO-R-1', 'SO-R-3']),
     );
 
