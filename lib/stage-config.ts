@@ -1,5 +1,5 @@
-import type { Node } from 'constructs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
 
 /**
  * Typed configuration per deployment stage, chosen with `-c stage=NAME` (default `test`).

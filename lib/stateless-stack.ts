@@ -1,11 +1,9 @@
 import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { GrabApi } from './constructs/grab-api.ts';
-import { HouseFunction } from './constructs/house-function.ts';
+import { type BindableSecret, type BindableTable, HouseFunction } from './constructs/house-function.ts';
 import type { StageConfig } from './stage-config.ts';
 
 /**
@@ -21,13 +19,13 @@ const UPLOAD_LEASE = WORKER_TIMEOUT.plus(Duration.seconds(5));
 
 /** What the functions use from the stateful stack (or from anywhere else that provides the same). */
 export interface PipelineResources {
-  readonly sessionsTable: ITable;
-  readonly paymentsTable: ITable;
+  readonly sessionsTable: BindableTable;
+  readonly paymentsTable: BindableTable;
   readonly grabQueue: IQueue;
   /** The grab queue's redrive maxReceiveCount; the worker records `failed` on the last receive. */
   readonly maxReceiveCount: number;
   readonly grabVisibilityTimeout: Duration;
-  readonly softSignerSecret: ISecret;
+  readonly softSignerSecret: BindableSecret;
 }
 
 export interface StatelessStackProps extends StackProps {
@@ -113,10 +111,14 @@ function checkWorkerBudget(visibility: Duration): void {
   if (!Token.isUnresolved(visibilitySeconds)) {
     // Lambda refuses an SQS trigger whose visibility timeout is shorter than the function timeout.
     if (WORKER_TIMEOUT.toSeconds() > visibilitySeconds) {
-      problems.push(`the worker timeout exceeds the grab queue's visibility timeout (${visibilitySeconds} s)`);
+      problems.push(
+        `the worker timeout exceeds the grab queue's visibility timeout (${visibilitySeconds} s)`,
+      );
     }
     if (UPLOAD_LEASE.toSeconds() >= visibilitySeconds) {
-      problems.push('the upload lease outlasts the visibility timeout, so a redelivery would find it still held');
+      problems.push(
+        'the upload lease outlasts the visibility timeout, so a redelivery would find it still held',
+      );
     }
   }
   if (problems.length > 0) throw new Error(`upload-worker timings: ${problems.join('; ')}`);

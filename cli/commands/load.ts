@@ -11,6 +11,7 @@ import {
   type LoadResult,
   LoadInterruptedError,
   type ReplayError,
+  checkPayments,
   loadPayments,
 } from '#core/use-cases/load-payments.ts';
 import { paymentsConfig } from '#functions/config.ts';
@@ -100,14 +101,12 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
 
   let result: LoadResult;
   try {
-    result = await loadPayments(lines(), deps ?? dryRunDeps, {
-      dryRun: options.dryRun,
-      onProgress: (p) => {
-        if (p.rejection) progress.print(formatRejection(p.rejection));
-        for (const e of p.replayErrors) progress.print(formatReplayError(e));
-        progress.update(p);
-      },
-    });
+    const onProgress = (p: LoadProgress) => {
+      if (p.rejection) progress.print(formatRejection(p.rejection));
+      for (const e of p.replayErrors) progress.print(formatReplayError(e));
+      progress.update(p);
+    };
+    result = deps ? await loadPayments(lines(), deps, { onProgress }) : await checkPayments(lines(), { onProgress });
   } catch (error) {
     progress.stop();
     close();
@@ -132,19 +131,6 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
   return result.rejected > 0 || result.replayErrors.length > 0 ? 1 : 0;
 }
 
-/** A dry run touches nothing: these are never called. */
-const dryRunDeps: LoadPaymentsDeps = {
-  payments: {
-    findByOrder: () => Promise.reject(new Error('dry run')),
-    put: () => Promise.reject(new Error('dry run')),
-  },
-  sessions: new Proxy({} as LoadPaymentsDeps['sessions'], {
-    get: () => () => Promise.reject(new Error('dry run')),
-  }),
-  queue: { send: () => Promise.reject(new Error('dry run')) },
-  clock: systemClock,
-};
-
 /** `line N: <path>: <rule>`, one per broken field; a line that is not a payment at all has no path. */
 export function formatRejection(r: LoadRejection): string {
   return r.issues.map((i) => (i.path === '(root)' ? `line ${r.line}: ${i.rule}` : `line ${r.line}: ${i.path}: ${i.rule}`)).join('\n');
@@ -156,11 +142,11 @@ function formatReplayError(e: ReplayError): string {
 
 function summary(file: string, where: string, r: LoadResult, dryRun: boolean): string {
   if (dryRun) {
-    return `checked ${file}: ${r.lines} payments, ${r.valid} valid, ${r.rejected} rejected (dry run: nothing stored)`;
+    return `checked ${file}: ${r.lines} lines, ${r.valid} valid, ${r.rejected} rejected (dry run: nothing stored)`;
   }
   const replayed = r.replayed > 0 ? `; ${r.replayed} grab session(s) that came before their payment queued again` : '';
   return (
-    `loaded ${file} into ${where}: ${r.lines} payments, ${r.created} created, ${r.updated} updated, ` +
+    `loaded ${file} into ${where}: ${r.lines} lines, ${r.created} created, ${r.updated} updated, ` +
     `${r.unchanged} unchanged, ${r.rejected} rejected${replayed}`
   );
 }

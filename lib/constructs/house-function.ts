@@ -23,12 +23,21 @@ import { REPO_ROOT } from '../repo-root.ts';
 export type TableAccess = 'read' | 'write' | 'read-update';
 
 /** Reads cover the table and its indexes; writes only the table (indexes are never written to). */
-const TABLE_ACCESS: Readonly<Record<TableAccess, { readonly read: boolean; readonly write: readonly string[] }>> = {
+const TABLE_ACCESS: Readonly<
+  Record<TableAccess, { readonly read: boolean; readonly write: readonly string[] }>
+> = {
   read: { read: true, write: [] },
   write: { read: false, write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
   'read-update': { read: true, write: ['dynamodb:UpdateItem'] },
 };
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
+
+/**
+ * The parts of a table and a secret the helpers use. Narrower than ITable/ISecret on purpose: under
+ * `exactOptionalPropertyTypes` a concrete `Table` or `Secret` is not assignable to its own interface.
+ */
+export type BindableTable = Pick<ITable, 'tableArn' | 'tableName' | 'grant'>;
+export type BindableSecret = Pick<ISecret, 'secretArn' | 'grantRead'>;
 
 /** ESM bundles still meet CommonJS dependencies that call `require`; give them one. */
 const REQUIRE_BANNER =
@@ -58,11 +67,11 @@ export interface HouseFunctionProps {
  * exactly the stated access and set the environment variable the function reads, in one call.
  */
 export class HouseFunction extends NodejsFunction {
-  readonly logGroup: LogGroup;
-
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     // Created beside the function (not inside it) because `this` does not exist before super().
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
     super(scope, id, {
       entry: join(REPO_ROOT, props.entry),
       handler: 'handler',
@@ -96,15 +105,22 @@ export class HouseFunction extends NodejsFunction {
       },
       ...props.overrides,
     });
-    this.logGroup = logGroup;
   }
 
   /** Grant `access` to `table` and pass its name in `env`. */
-  bindTable(opts: { readonly table: ITable; readonly env: string; readonly access: TableAccess }): this {
+  bindTable(opts: {
+    readonly table: BindableTable;
+    readonly env: string;
+    readonly access: TableAccess;
+  }): this {
     const access = TABLE_ACCESS[opts.access];
     if (access.read) opts.table.grant(this, ...READ_ACTIONS);
     if (access.write.length > 0) {
-      Grant.addToPrincipal({ grantee: this, actions: [...access.write], resourceArns: [opts.table.tableArn] });
+      Grant.addToPrincipal({
+        grantee: this,
+        actions: [...access.write],
+        resourceArns: [opts.table.tableArn],
+      });
     }
     this.addEnvironment(opts.env, opts.table.tableName);
     return this;
@@ -118,7 +134,7 @@ export class HouseFunction extends NodejsFunction {
   }
 
   /** Allow reading `secret` (GetSecretValue, DescribeSecret on that secret only) and pass its ARN in `env`. */
-  bindSecret(opts: { readonly secret: ISecret; readonly env: string }): this {
+  bindSecret(opts: { readonly secret: BindableSecret; readonly env: string }): this {
     opts.secret.grantRead(this);
     this.addEnvironment(opts.env, opts.secret.secretArn);
     return this;

@@ -10,7 +10,10 @@ describe('stage selection (-c stage=..., -c customsUrl=...)', () => {
   it('defaults to test, which uploads to the customs test endpoint', () => {
     const config = configFor({});
     assert.equal(config.stage, 'test');
-    assert.equal(config.customsUploadUrl, 'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload');
+    assert.equal(
+      config.customsUploadUrl,
+      'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload',
+    );
   });
 
   it('prod uploads to the customs production endpoint', () => {
@@ -21,13 +24,22 @@ describe('stage selection (-c stage=..., -c customsUrl=...)', () => {
   });
 
   it('customsUrl overrides the endpoint and nothing else', () => {
-    const config = configFor({ stage: 'test', customsUrl: 'http://10.0.0.5:8080/ceb2grab/grab/realTimeDataUpload' });
-    assert.deepEqual(config, { ...STAGES.test, customsUploadUrl: 'http://10.0.0.5:8080/ceb2grab/grab/realTimeDataUpload' });
+    const config = configFor({
+      stage: 'test',
+      customsUrl: 'http://10.0.0.5:8080/ceb2grab/grab/realTimeDataUpload',
+    });
+    assert.deepEqual(config, {
+      ...STAGES.test,
+      customsUploadUrl: 'http://10.0.0.5:8080/ceb2grab/grab/realTimeDataUpload',
+    });
   });
 
   it('refuses an unknown stage or a customsUrl that is not a URL, naming the problem', () => {
     assert.throws(() => configFor({ stage: 'staging' }), /unknown stage "staging".*test\|prod/);
-    assert.throws(() => configFor({ customsUrl: 'swapptest.singlewindow.cn' }), /customsUrl must be an absolute URL/);
+    assert.throws(
+      () => configFor({ customsUrl: 'swapptest.singlewindow.cn' }),
+      /customsUrl must be an absolute URL/,
+    );
   });
 
   it('prod synthesizes as its own pair of stacks, its worker pointed at production', () => {

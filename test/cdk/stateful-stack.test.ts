@@ -34,7 +34,10 @@ describe('stateful stack: tables', () => {
       ]),
     );
     const indexes = Object.fromEntries(
-      (props.GlobalSecondaryIndexes as { IndexName: string }[]).map(({ IndexName, ...rest }) => [IndexName, rest]),
+      (props.GlobalSecondaryIndexes as { IndexName: string }[]).map(({ IndexName, ...rest }) => [
+        IndexName,
+        rest,
+      ]),
     );
     assert.deepEqual(indexes, {
       byOrder: {
@@ -66,7 +69,9 @@ describe('stateful stack: tables', () => {
     for (const table of [stage.stateful.sessionsTable, stage.stateful.paymentsTable]) {
       const found = resource(id(table));
       assert.equal(found.Properties.BillingMode, 'PAY_PER_REQUEST');
-      assert.deepEqual(found.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.deepEqual(found.Properties.PointInTimeRecoverySpecification, {
+        PointInTimeRecoveryEnabled: true,
+      });
       assert.deepEqual(found.Properties.SSESpecification, { SSEEnabled: true });
       assert.equal(found.DeletionPolicy, 'Retain');
       assert.equal(found.Properties.TableName, undefined, 'no physical names: stages must not collide');
@@ -118,7 +123,10 @@ describe('stateful stack: soft signer secret', () => {
     const found = resource(id(stage.stateful.softSignerSecret));
     assert.equal(found.DeletionPolicy, 'Retain');
     const generate = found.Properties.GenerateSecretString as { SecretStringTemplate: string };
-    assert.deepEqual(Object.keys(JSON.parse(generate.SecretStringTemplate)).sort(), ['certificatePem', 'privateKeyPem']);
+    assert.deepEqual(Object.keys(JSON.parse(generate.SecretStringTemplate)).sort(), [
+      'certificatePem',
+      'privateKeyPem',
+    ]);
     assert.equal(found.Properties.SecretString, undefined, 'no key material in the template');
   });
 });

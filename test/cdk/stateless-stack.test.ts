@@ -21,8 +21,10 @@ const { grabRequest, uploadWorker } = stage.stateless;
 const data = stage.stateful;
 
 const id = (construct: IConstruct) => stage.stateless.getLogicalId(construct.node.defaultChild as CfnElement);
-const resources = stateless.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
-const fnProps = (fn: HouseFunction) => resources[id(fn)]?.Properties ?? assert.fail(`no function ${fn.node.path}`);
+// Template JSON is untyped by nature; the assertions below say what shape they expect.
+const resources = stateless.toJSON().Resources;
+const fnProps = (fn: HouseFunction) =>
+  resources[id(fn)]?.Properties ?? assert.fail(`no function ${fn.node.path}`);
 
 interface Statement {
   readonly Effect: string;
@@ -48,14 +50,20 @@ function mentions(haystack: unknown, needle: unknown): boolean {
 
 /** The actions a function is allowed on anything that mentions `target`. */
 const actionsOn = (fn: HouseFunction, target: unknown) =>
-  new Set(statementsOf(fn).filter((s) => s.Effect === 'Allow' && mentions(s.Resource, target)).flatMap((s) => list(s.Action)));
+  new Set(
+    statementsOf(fn)
+      .filter((s) => s.Effect === 'Allow' && mentions(s.Resource, target))
+      .flatMap((s) => list(s.Action)),
+  );
 
 const tracingOnly = (s: Statement) => list(s.Action).every((a) => a.startsWith('xray:'));
 
 describe('API: POST /platDataOpen', () => {
   it('is the only route, a Lambda proxy integration to grab-request', () => {
     stateless.resourceCountIs('AWS::ApiGateway::Method', 1);
-    const [pathId] = Object.keys(stateless.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'platDataOpen' } }));
+    const [pathId] = Object.keys(
+      stateless.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'platDataOpen' } }),
+    );
     assert.ok(pathId, 'no /platDataOpen resource');
     stateless.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
@@ -83,7 +91,10 @@ describe('API: POST /platDataOpen', () => {
     stateless.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'test',
       TracingEnabled: true,
-      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
       MethodSettings: [
         Match.objectLike({
           ThrottlingRateLimit: STAGES.test.apiThrottle.rateLimit,
@@ -140,7 +151,10 @@ describe('environment: each function is pointed at the right resources', () => {
     assert.deepEqual(env.PAYMENTS_TABLE, imported(data.paymentsTable.tableName));
     assert.deepEqual(env.SOFT_SIGNER_SECRET_ID, imported(data.softSignerSecret.secretArn));
     assert.equal(env.SIGNER_KIND, 'soft');
-    assert.equal(env.CUSTOMS_UPLOAD_URL, 'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload');
+    assert.equal(
+      env.CUSTOMS_UPLOAD_URL,
+      'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload',
+    );
   });
 });
 
@@ -160,23 +174,39 @@ describe('least privilege', () => {
       ],
     );
     assert.ok(!mentions(granted, paymentsArn), 'grab-request must not reach the payments table');
+    const role = resources[id(grabRequest.role ?? assert.fail('no role'))]?.Properties;
+    assert.deepEqual(
+      role.ManagedPolicyArns.map((arn: { 'Fn::Join': [string, unknown[]] }) => arn['Fn::Join'][1].at(-1)),
+      [':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      'only the basic logging policy is managed',
+    );
     assert.ok(!mentions(granted, secretArn), 'grab-request must not reach the signer secret');
   });
 
   it('upload-worker reads payments but cannot change them', () => {
-    assert.deepEqual(actionsOn(uploadWorker, paymentsArn), new Set(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']));
+    assert.deepEqual(
+      actionsOn(uploadWorker, paymentsArn),
+      new Set(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']),
+    );
   });
 
   it('upload-worker reads and updates sessions (by key and through the indexes) but never creates or deletes them', () => {
     const onSessions = actionsOn(uploadWorker, sessionsArn);
-    for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']) assert.ok(onSessions.has(action), action);
-    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']) assert.ok(!onSessions.has(action), action);
+    for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
+      assert.ok(onSessions.has(action), action);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
+      assert.ok(!onSessions.has(action), action);
     const indexes = { 'Fn::Join': ['', [sessionsArn, '/index/*']] };
-    assert.ok(actionsOn(uploadWorker, indexes).has('dynamodb:Query'), 'the byOrder/byState indexes must be queryable');
+    assert.ok(
+      actionsOn(uploadWorker, indexes).has('dynamodb:Query'),
+      'the byOrder/byState indexes must be queryable',
+    );
   });
 
   it('upload-worker reads exactly the signer secret, and consumes (never sends to) the grab queue', () => {
-    const secretStatements = statementsOf(uploadWorker).filter((s) => list(s.Action).some((a) => a.startsWith('secretsmanager:')));
+    const secretStatements = statementsOf(uploadWorker).filter((s) =>
+      list(s.Action).some((a) => a.startsWith('secretsmanager:')),
+    );
     assert.deepEqual(
       secretStatements.map((s) => s.Resource),
       [secretArn],
@@ -210,10 +240,18 @@ describe('house function', () => {
 
     it(`${fn.node.id}: bundled as minified ESM with a source map and a require shim`, () => {
       const asset = fn.node.findChild('Code') as Asset;
-      const dir = join(stage.outdir, asset.assetPath);
+      const dir = join(synth.outdir, asset.assetPath);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      assert.match(code.slice(0, 200), /createRequire.*import\.meta\.url/, 'CommonJS dependencies need require');
-      assert.match(code, /export\s*\{[^}]*\bas handler\s*\}|export\s*\{\s*handler\s*\}/, 'the bundle must export handler');
+      assert.match(
+        code.slice(0, 200),
+        /createRequire.*import\.meta\.url/,
+        'CommonJS dependencies need require',
+      );
+      assert.match(
+        code,
+        /export\s*\{[^}]*\bas handler\s*\}|export\s*\{\s*handler\s*\}/,
+        'the bundle must export handler',
+      );
       assert.ok(existsSync(join(dir, 'index.mjs.map')), 'source map');
       assert.ok(code.length / code.split('\n').length > 1000, 'minified (long lines, no indentation)');
     });
@@ -223,9 +261,15 @@ describe('house function', () => {
     const asset = grabRequest.node.findChild('Code') as Asset;
     const saved = { ...process.env };
     // Only what its config reads at cold start; nothing is called, so no AWS is needed.
-    Object.assign(process.env, { SESSIONS_TABLE: 'sessions', GRAB_QUEUE_URL: 'https://sqs.invalid/q', AWS_REGION: 'cn-north-1' });
+    Object.assign(process.env, {
+      SESSIONS_TABLE: 'sessions',
+      GRAB_QUEUE_URL: 'https://sqs.invalid/q',
+      AWS_REGION: 'cn-north-1',
+    });
     try {
-      const mod = (await import(pathToFileURL(join(stage.outdir, asset.assetPath, 'index.mjs')).href)) as { handler?: unknown };
+      const mod = (await import(pathToFileURL(join(synth.outdir, asset.assetPath, 'index.mjs')).href)) as {
+        handler?: unknown;
+      };
       assert.equal(typeof mod.handler, 'function');
     } finally {
       process.env = saved;

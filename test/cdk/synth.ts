@@ -9,7 +9,8 @@ import { stageConfigFromContext } from '../../lib/stage-config.ts';
 
 /** cdk.json's feature flags, so tests synthesize what `cdk synth` does. */
 const cdkJsonContext = (): Record<string, unknown> =>
-  (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
+    .context;
 
 export interface Synthesized {
   readonly stage: CebGrabStage;

@@ -9,6 +9,7 @@ import {
   type LoadPaymentsDeps,
   type LoadProgress,
   LoadInterruptedError,
+  checkPayments,
   loadPayments,
 } from '#core/use-cases/load-payments.ts';
 import { SAMPLE_EBP_CODE, sampleGrabOrderNos, samplePayments, samplePaymentsJsonl } from '#local/sample-payments.ts';
@@ -139,7 +140,9 @@ describe('loadPayments', () => {
 
     const result = await loadPayments([JSON.stringify(noPayCode)], world());
 
-    assert.deepEqual(result.rejections[0]?.issues.map((i) => i.path).sort(), ['currency', 'payCode', 'verDept']);
+    const issues = result.rejections[0]?.issues ?? [];
+    assert.deepEqual(issues.map((i) => i.path).sort(), ['currency', 'payCode', 'verDept']);
+    assert.equal(issues.find((i) => i.path === 'payCode')?.rule, 'required, missing');
   });
 
   it('does not echo a line that is not JSON (it may hold an account number)', async () => {
@@ -233,18 +236,17 @@ describe('loadPayments', () => {
     assert.equal(deps.sessions.stateOf('S-EARLY'), 'received', 'left where a retry re-queues it');
   });
 
-  it('validates only in a dry run: nothing stored, nothing queued', async () => {
-    const deps = world();
-    deps.sessions.add('S-EARLY', 'SO-B-1', 'no-data');
+  it('only checks in a dry run, reporting the same rejections a load would', async () => {
+    const lines = [line(payA), '{', line(payB), line({ ...payB, currency: 'USD' })];
 
-    const result = await loadPayments([line(payA), '{', line(payB)], deps, { dryRun: true });
+    const checked = await checkPayments(lines);
 
     assert.deepEqual(
-      { valid: result.valid, rejected: result.rejected, created: result.created },
-      { valid: 2, rejected: 1, created: 0 },
+      { valid: checked.valid, rejected: checked.rejected, created: checked.created },
+      { valid: 2, rejected: 2, created: 0 },
     );
-    assert.equal(deps.payments.byOrder.size, 0);
-    assert.equal(deps.queue.sent.length, 0);
+    const loaded = await loadPayments(lines, world());
+    assert.deepEqual(checked.rejections, loaded.rejections);
   });
 
   it('stops at the line the store failed on and says what was done before it', async () => {

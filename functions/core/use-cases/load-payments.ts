@@ -1,6 +1,8 @@
+import * as v from 'valibot';
 import { CebGrabError, type FieldIssue, ValidationError } from '../errors.ts';
 import type { Clock, GrabQueue, PaymentStore, PutPaymentResult, SessionStore } from '../ports.ts';
-import { type Payment, parsePayment } from '../protocol/payment.ts';
+import { toFieldIssues } from '../protocol/issues.ts';
+import { type Payment, PaymentSchema } from '../protocol/payment.ts';
 
 /**
  * Load payments, one JSON object per line: validate every line, store the good ones, report the bad
@@ -19,8 +21,6 @@ export interface LoadPaymentsDeps {
 export interface LoadPaymentsOptions {
   /** Called after every non-blank line, in file order. */
   readonly onProgress?: (progress: LoadProgress) => void;
-  /** Validate only: store nothing, replay nothing. */
-  readonly dryRun?: boolean;
 }
 
 export type LineOutcome = PutPaymentResult | 'rejected' | 'valid';
@@ -42,7 +42,7 @@ export interface ReplayError {
 export interface LoadCounts {
   /** Non-blank lines read. */
   readonly lines: number;
-  /** Lines that passed validation (in a dry run, the only outcome besides `rejected`). */
+  /** Lines that passed validation (when only checking, the only outcome besides `rejected`). */
   readonly valid: number;
   readonly created: number;
   readonly updated: number;
@@ -79,10 +79,26 @@ export class LoadInterruptedError extends CebGrabError {
   }
 }
 
-export async function loadPayments(
+export function loadPayments(
   lines: AsyncIterable<string> | Iterable<string>,
   deps: LoadPaymentsDeps,
   options: LoadPaymentsOptions = {},
+): Promise<LoadResult> {
+  return run(lines, deps, options);
+}
+
+/** A dry run: every line checked against the field rules as a load would, nothing stored or queued. */
+export function checkPayments(
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: LoadPaymentsOptions = {},
+): Promise<LoadResult> {
+  return run(lines, undefined, options);
+}
+
+async function run(
+  lines: AsyncIterable<string> | Iterable<string>,
+  deps: LoadPaymentsDeps | undefined,
+  options: LoadPaymentsOptions,
 ): Promise<LoadResult> {
   const counts = { lines: 0, valid: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: 0 };
   const rejections: LoadRejection[] = [];
@@ -104,7 +120,7 @@ export async function loadPayments(
     if ('issues' in parsed) {
       outcome = 'rejected';
       rejection = { line: lineNo, issues: parsed.issues };
-    } else if (options.dryRun) {
+    } else if (!deps) {
       outcome = 'valid';
     } else {
       try {
@@ -147,12 +163,18 @@ function parseLine(text: string): { payment: Payment } | { issues: FieldIssue[] 
     const at = /at position (\d+)/.exec(errorText(error))?.[1];
     return { issues: [{ path: '(root)', rule: `not valid JSON${at ? ` (error at character ${Number(at) + 1})` : ''}` }] };
   }
-  try {
-    return { payment: parsePayment(json) };
-  } catch (error) {
-    if (error instanceof ValidationError) return { issues: issuesOf(error) };
-    throw error;
-  }
+  const result = v.safeParse(PaymentSchema, json, { message: plainMessage });
+  return result.success ? { payment: result.output } : { issues: toFieldIssues(result.issues) };
+}
+
+/**
+ * The words for the few issues the field rules leave to valibot's defaults (a missing field, an order
+ * that is not an object), which would otherwise read "Invalid key: Expected ..." or quote the value.
+ */
+function plainMessage(issue: v.BaseIssue<unknown>): string {
+  if (issue.input === undefined) return 'required, missing';
+  if (issue.type === 'object') return 'must be a JSON object';
+  return `must be ${issue.expected ?? 'valid'}`;
 }
 
 const issuesOf = (error: ValidationError): FieldIssue[] =>

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GrabNotQueuedError, acceptGrab } from '#core/use-cases/accept-grab.ts';
+import { MemoryQueue, MemorySessionStore, fixedClock } from '#test/helpers/fakes.ts';
+
+const grab = { sessionID: 'fe2374-8fnejf97-32839218', orderNo: 'SO-1', serviceTime: 1533271903898 };
+
+describe('accepting a grab', () => {
+  it('records and queues a new sessionID once, however often customs repeats it', async () => {
+    const deps = { sessions: new MemorySessionStore(), queue: new MemoryQueue(), clock: fixedClock() };
+    assert.equal((await acceptGrab(grab, deps)).status, 'queued');
+    assert.equal((await acceptGrab(grab, deps)).status, 'duplicate');
+    assert.equal(deps.queue.sent.length, 1);
+    assert.equal((await deps.sessions.get(grab.sessionID))?.state, 'queued');
+  });
+
+  it('records a grab it could not queue as received, and queues it when customs sends it again', async () => {
+    const deps = { sessions: new MemorySessionStore(), queue: new MemoryQueue(), clock: fixedClock() };
+    deps.queue.failNext = 1;
+    await assert.rejects(acceptGrab(grab, deps), GrabNotQueuedError);
+    const s = await deps.sessions.get(grab.sessionID);
+    assert.equal(s?.state, 'received');
+    assert.match(s?.error ?? '', /could not queue/);
+    assert.equal((await acceptGrab(grab, deps)).status, 'requeued');
+    assert.equal(deps.queue.sent.length, 1);
+    assert.equal((await deps.sessions.get(grab.sessionID))?.state, 'queued');
+  });
+
+  it('notices a repeated sessionID that names another order', async () => {
+    const deps = { sessions: new MemorySessionStore(), queue: new MemoryQueue(), clock: fixedClock() };
+    await acceptGrab(grab, deps);
+    const again = await acceptGrab({ ...grab, orderNo: 'SO-2' }, deps);
+    assert.deepEqual(again, { status: 'duplicate', state: 'queued', orderNoDiffers: true });
+  });
+});

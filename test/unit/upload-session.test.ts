@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { SingleCertificateRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
+import { CustomsUnavailableError, SignerUnavailableError } from '#core/errors.ts';
+import type { Signer } from '#core/ports.ts';
+import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
+import { RetryLaterError, type UploadDeps, uploadSession } from '#core/use-cases/upload-session.ts';
+import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
+import { MemoryPaymentStore, MemorySessionStore, ScriptedCustoms, customsReply, fixedClock } from '#test/helpers/fakes.ts';
+import { makePayment } from '#test/helpers/payments.ts';
+
+const material = makeThrowawayCertificate();
+const signer = new SoftSigner(material);
+
+let sessions: MemorySessionStore;
+let payments: MemoryPaymentStore;
+const message = { sessionID: 'fe2374-8fnejf97-32839218', orderNo: 'SO-T-0002', receivedAt: 1_795_300_000_000 };
+
+function deps(customs: ScriptedCustoms, overrides: Partial<UploadDeps> = {}): UploadDeps {
+  return {
+    sessions,
+    payments,
+    signer,
+    certificates: new SingleCertificateRegistry(signer.certificate),
+    customs,
+    clock: fixedClock(),
+    newGuid: () => '9D55BA71-22DE-41F4-8B50-C36C83B3B530',
+    settings: { maxReceives: 3, leaseMs: 60_000, uploadTries: 3, retryMinMs: 1 },
+    ...overrides,
+  };
+}
+
+beforeEach(async () => {
+  sessions = new MemorySessionStore();
+  payments = new MemoryPaymentStore();
+  await payments.put(makePayment());
+  await sessions.create({ sessionID: message.sessionID, orderNo: message.orderNo, receivedAt: message.receivedAt });
+});
+
+describe('one delivery of a grab (upload-session)', () => {
+  it('uploads a signed payload of every order and records uploaded with the exact bytes sent', async () => {
+    const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
+    const result = await uploadSession(message, 1, deps(customs));
+    assert.equal(result.outcome, 'uploaded');
+    const s = await sessions.get(message.sessionID);
+    assert.equal(s?.state, 'uploaded');
+    assert.equal(s?.payExInfoStr, customs.received[0]);
+    assert.deepEqual(s?.orderNos, ['SO-T-0001', 'SO-T-0002']);
+    assert.equal(parsePayExInfoStr(customs.received[0] ?? '').certNo, material.certNo);
+  });
+
+  it('retries a 5xx within the delivery and then succeeds, sending the same bytes each time', async () => {
+    const customs = new ScriptedCustoms([{ status: 502, body: 'bad gateway' }, new CustomsUnavailableError('reset'), customsReply('10000', '上传成功')]);
+    const result = await uploadSession(message, 1, deps(customs));
+    assert.equal(result.outcome, 'uploaded');
+    assert.equal(customs.received.length, 3);
+    assert.equal(new Set(customs.received).size, 1);
+  });
+
+  it('leaves the message for redelivery when customs stays down, then fails it on the last delivery', async () => {
+    const customs = new ScriptedCustoms([{ status: 503, body: 'down' }]);
+    await assert.rejects(uploadSession(message, 1, deps(customs)), RetryLaterError);
+    assert.equal((await sessions.get(message.sessionID))?.state, 'retrying');
+    await assert.rejects(uploadSession(message, 2, deps(customs)), RetryLaterError);
+    const last = await uploadSession(message, 3, deps(customs));
+    assert.equal(last.outcome, 'failed');
+    const s = await sessions.get(message.sessionID);
+    assert.equal(s?.state, 'failed');
+    assert.match(s?.error ?? '', /gave up after 3 deliveries: .*503/);
+    // Every try sent the payload prepared on the first delivery.
+    assert.equal(new Set(customs.received).size, 1);
+  });
+
+  it("keeps customs' 2000x answer and does not retry it", async () => {
+    const customs = new ScriptedCustoms([customsReply('20000', 'certNo : certNo不为空')]);
+    const result = await uploadSession(message, 1, deps(customs));
+    assert.equal(result.outcome, 'rejected');
+    const s = await sessions.get(message.sessionID);
+    assert.equal(s?.customsCode, '20000');
+    assert.equal(s?.customsMessage, 'certNo : certNo不为空');
+    assert.equal(customs.received.length, 1);
+  });
+
+  it('counts 入库失败 on a later attempt as the earlier attempt having been accepted', async () => {
+    const customs = new ScriptedCustoms([{ status: 504, body: 'timeout' }]);
+    await assert.rejects(uploadSession(message, 1, deps(customs, { settings: { maxReceives: 3, leaseMs: 60_000, uploadTries: 1 } })));
+    const again = new ScriptedCustoms([customsReply('20000', '入库失败')]);
+    const result = await uploadSession(message, 2, deps(again));
+    assert.equal(result.outcome, 'uploaded');
+    assert.match((await sessions.get(message.sessionID))?.customsMessage ?? '', /earlier attempt/);
+  });
+
+  it('never sends a signature that fails the self-check', async () => {
+    const other = new SoftSigner(makeThrowawayCertificate());
+    const impostor: Signer = { sign: async (data) => ({ ...(await other.sign(data)), certNo: material.certNo }) };
+    const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
+    const result = await uploadSession(message, 1, deps(customs, { signer: impostor }));
+    assert.equal(result.outcome, 'failed');
+    assert.equal(customs.received.length, 0);
+    assert.match((await sessions.get(message.sessionID))?.error ?? '', /self-check/);
+  });
+
+  it('retries later when the signer is unavailable, and fails with the reason when the data breaks a rule', async () => {
+    const busy: Signer = { sign: async () => Promise.reject(new SignerUnavailableError('device busy')) };
+    await assert.rejects(uploadSession(message, 1, deps(new ScriptedCustoms([customsReply('10000', '')]), { signer: busy })), RetryLaterError);
+
+    await sessions.markQueued(message.sessionID, 1, ['retrying']);
+    await payments.put(makePayment({ tradingTime: '2026-11-22 09:30' }));
+    const customs = new ScriptedCustoms([customsReply('10000', '')]);
+    const result = await uploadSession(message, 2, deps(customs));
+    assert.equal(result.outcome, 'failed');
+    assert.match((await sessions.get(message.sessionID))?.error ?? '', /payExchangeInfoHead\.tradingTime: must be 14 digits/);
+    assert.equal(customs.received.length, 0);
+  });
+
+  it('ends an unknown order no-data, and a second delivery of a finished session does nothing', async () => {
+    await sessions.create({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 });
+    const customs = new ScriptedCustoms([customsReply('10000', '')]);
+    assert.equal((await uploadSession({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 }, 1, deps(customs))).outcome, 'no-data');
+    assert.equal((await uploadSession({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 }, 2, deps(customs))).outcome, 'already-done');
+    assert.equal(customs.received.length, 0);
+  });
+});
