@@ -9,9 +9,18 @@ import { registerStatus } from './commands/status.ts';
 /** `ceb-grab`: one program, one file per subcommand under cli/commands/. */
 export function buildCli(): Command {
   const program = new Command('ceb-grab')
-    .description('Customs real-time payment data (platDataOpen -> realTimeDataUpload) for cross-border platforms')
+    .description(
+      'Customs real-time payment data (platDataOpen -> realTimeDataUpload) for cross-border platforms',
+    )
     .showHelpAfterError();
-  for (const register of [registerLocal, registerLoad, registerStatus, registerReplay, registerCustomsSim, registerInvoke]) {
+  for (const register of [
+    registerLocal,
+    registerLoad,
+    registerStatus,
+    registerReplay,
+    registerCustomsSim,
+    registerInvoke,
+  ]) {
     register(program);
   }
   return program;

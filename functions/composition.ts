@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
-import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { SingleCertificateRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
 import { loadSoftSignerMaterial } from '#adapters/signers/soft-signer-material.ts';
 import { SqsGrabQueue, sqsClient } from '#adapters/sqs/grab-queue.ts';

@@ -11,7 +11,10 @@ export const DEFAULT_MAX_RECEIVES = 5;
 
 const nonEmpty = (name: string) => v.pipe(v.string(`${name} is not set`), v.minLength(1, `${name} is empty`));
 const positiveInt = (fallback: number) =>
-  v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number)), String(fallback));
+  v.optional(
+    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number)),
+    String(fallback),
+  );
 
 const GrabRequestEnv = v.object({
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
@@ -40,7 +43,10 @@ const UploadWorkerEnv = v.object({
   UPLOAD_TRIES: positiveInt(3),
   MAX_RECEIVES: positiveInt(DEFAULT_MAX_RECEIVES),
   UPLOAD_LEASE_MS: positiveInt(60_000),
-  SIGNER_KIND: v.optional(v.picklist(['soft'], 'SIGNER_KIND must be soft (hsm-proxy and kms come with production signing)'), 'soft'),
+  SIGNER_KIND: v.optional(
+    v.picklist(['soft'], 'SIGNER_KIND must be soft (hsm-proxy and kms come with production signing)'),
+    'soft',
+  ),
 });
 
 const PaymentsEnv = v.object({
@@ -60,7 +66,9 @@ function read<S extends v.GenericSchema>(schema: S, env: NodeJS.ProcessEnv): v.I
 }
 
 export type GrabRequestConfig = v.InferOutput<typeof GrabRequestEnv>;
-export type UploadWorkerConfig = v.InferOutput<typeof UploadWorkerEnv> & { signer: v.InferOutput<typeof SoftSignerEnv> };
+export type UploadWorkerConfig = v.InferOutput<typeof UploadWorkerEnv> & {
+  signer: v.InferOutput<typeof SoftSignerEnv>;
+};
 export type PaymentsConfig = v.InferOutput<typeof PaymentsEnv>;
 
 export const grabRequestConfig = (env = process.env): GrabRequestConfig => read(GrabRequestEnv, env);

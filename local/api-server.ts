@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { lambdaContext } from './lambda-context.ts';
@@ -20,11 +20,16 @@ const MAX_BODY = 10 * 1024 * 1024; // API Gateway's payload limit
  * API Gateway on loopback: each HTTP request becomes a REST API proxy event for the route's
  * Lambda handler, and the handler's result becomes the HTTP reply.
  */
-export async function startApiServer(routes: readonly Route[], port: number): Promise<{ server: Server; url: string }> {
+export async function startApiServer(
+  routes: readonly Route[],
+  port: number,
+): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const match = routes.map((r) => ({ r, params: matchPath(r.resource, url.pathname) })).find((m) => m.params && m.r.method === req.method);
+      const match = routes
+        .map((r) => ({ r, params: matchPath(r.resource, url.pathname) }))
+        .find((m) => m.params && m.r.method === req.method);
       if (!match?.params) {
         const known = routes.some((r) => matchPath(r.resource, url.pathname));
         res.writeHead(known ? 405 : 404, { 'content-type': 'application/json' });
@@ -33,7 +38,9 @@ export async function startApiServer(routes: readonly Route[], port: number): Pr
       }
       const body = await readBody(req);
       if (body === undefined) {
-        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Too Long' }));
+        res
+          .writeHead(413, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'Request Too Long' }));
         return;
       }
       const event = toProxyEvent(req, url, match.r.resource, match.params, body);
@@ -93,13 +100,13 @@ function toProxyEvent(
     const name = req.rawHeaders[i] ?? '';
     const value = req.rawHeaders[i + 1] ?? '';
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of url.searchParams) {
     query[k] = v;
-    (multiQuery[k] ??= []).push(v);
+    multiQuery[k] = [...(multiQuery[k] ?? []), v];
   }
   const text = body.toString('utf8');
   // API Gateway passes text bodies through and base64-encodes the rest.

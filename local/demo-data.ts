@@ -1,10 +1,10 @@
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { SqsGrabQueue, sqsClient } from '#adapters/sqs/grab-queue.ts';
-import { paymentsConfig } from '#functions/config.ts';
 import { systemClock } from '#core/ports.ts';
 import type { Payment } from '#core/protocol/payment.ts';
 import { loadPayments } from '#core/use-cases/load-payments.ts';
+import { paymentsConfig } from '#functions/config.ts';
 import { sampleGrabOrderNos, samplePayments, samplePaymentsJsonl } from './sample-payments.ts';
 
 /** Load the sample payments into the running local stack through the same use case as `ceb-grab load`. */

@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
-import type { Payment } from '#core/protocol/payment.ts';
 import type { SessionStore } from '#core/ports.ts';
-import { type Session, isTerminal } from '#core/session.ts';
+import type { Payment } from '#core/protocol/payment.ts';
+import { isTerminal, type Session } from '#core/session.ts';
 import type { CustomsSimulator } from './customs-simulator/server.ts';
 
 export interface DemoResult {
@@ -28,18 +28,29 @@ export async function runDemo(opts: {
 }): Promise<DemoResult> {
   const out = opts.out ?? process.stdout;
   const { customs } = opts;
-  for (const ebpCode of new Set(opts.payments.map((p) => p.ebpCode))) customs.registerCertificate(ebpCode, opts.certificatePem);
-  for (const p of opts.payments) customs.declarePayment(p.payTransactionId, p.orders.map((o) => o.orderNo));
+  for (const ebpCode of new Set(opts.payments.map((p) => p.ebpCode)))
+    customs.registerCertificate(ebpCode, opts.certificatePem);
+  for (const p of opts.payments)
+    customs.declarePayment(
+      p.payTransactionId,
+      p.orders.map((o) => o.orderNo),
+    );
 
   const started = Date.now();
-  const grabs = await Promise.all(opts.orderNos.map((orderNo) => customs.sendGrab(opts.platDataOpenUrl, orderNo)));
+  const grabs = await Promise.all(
+    opts.orderNos.map((orderNo) => customs.sendGrab(opts.platDataOpenUrl, orderNo)),
+  );
   const ids = grabs.map((g) => g.sessionID);
   const refused = grabs.filter((g) => (g.reply as { code?: string } | undefined)?.code !== '10000');
   if (refused.length > 0) out.write(`warning: ${refused.length} grabs were not answered 10000\n`);
 
   const bar = out.isTTY
     ? new cliProgress.SingleBar(
-        { format: 'grabs  [{bar}] {value}/{total} finished | {accepted} accepted | {duration}s', hideCursor: true, stream: out },
+        {
+          format: 'grabs  [{bar}] {value}/{total} finished | {accepted} accepted | {duration}s',
+          hideCursor: true,
+          stream: out,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -49,11 +60,14 @@ export async function runDemo(opts: {
   let rows: Session[] = [];
   let lastReport = -1;
   for (;;) {
-    rows = (await Promise.all(ids.map((id) => opts.sessions.get(id)))).filter((s): s is Session => s !== undefined);
+    rows = (await Promise.all(ids.map((id) => opts.sessions.get(id)))).filter(
+      (s): s is Session => s !== undefined,
+    );
     const finished = rows.filter((s) => isTerminal(s.state)).length;
     const accepted = rows.filter((s) => s.state === 'uploaded').length;
     if (bar) bar.update(finished, { accepted });
-    else if (finished !== lastReport) out.write(`grabs: ${finished}/${ids.length} finished, ${accepted} accepted\n`);
+    else if (finished !== lastReport)
+      out.write(`grabs: ${finished}/${ids.length} finished, ${accepted} accepted\n`);
     lastReport = finished;
     if (finished === ids.length || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 150));
@@ -82,7 +96,9 @@ export function sessionsTable(sessions: readonly Session[]): string {
       String(s.orderNos?.length ?? '-'),
       s.state,
       String(s.attempts),
-      s.customsCode ? `${s.customsCode} ${s.customsMessage ?? ''}`.slice(0, 40) : (s.error ?? '').slice(0, 40),
+      s.customsCode
+        ? `${s.customsCode} ${s.customsMessage ?? ''}`.slice(0, 40)
+        : (s.error ?? '').slice(0, 40),
       s.latencyMs === undefined ? '-' : `${s.latencyMs} ms`,
     ]);
   }
@@ -90,7 +106,10 @@ export function sessionsTable(sessions: readonly Session[]): string {
 }
 
 export function latencySummary(sessions: readonly Session[]): string {
-  const l = sessions.map((s) => s.latencyMs).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+  const l = sessions
+    .map((s) => s.latencyMs)
+    .filter((x): x is number => x !== undefined)
+    .sort((a, b) => a - b);
   if (l.length === 0) return 'no upload was accepted';
   const pct = (p: number) => l[Math.min(l.length - 1, Math.ceil((p / 100) * l.length) - 1)];
   return `grab→accepted: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${l[l.length - 1]} ms`;

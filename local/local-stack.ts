@@ -3,11 +3,11 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type CustomsSimulator, startCustomsSimulator } from './customs-simulator/server.ts';
-import type { Faults } from './customs-simulator/faults.ts';
 import { startApiServer } from './api-server.ts';
+import type { Faults } from './customs-simulator/faults.ts';
+import { type CustomsSimulator, startCustomsSimulator } from './customs-simulator/server.ts';
 import { type Moto, startMoto } from './moto.ts';
-import { type LocalResources, createLocalResources } from './resources.ts';
+import { createLocalResources, type LocalResources } from './resources.ts';
 import { SqsPoller } from './sqs-poller.ts';
 import { type LocalStackInfo, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
 import { makeThrowawayCertificate } from './throwaway-certificate.ts';
@@ -79,7 +79,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     const level = opts.logLevel ?? 'WARN';
     Object.assign(process.env, {
-      ...localEnv({ ...resources, endpoint: moto.endpoint, region: LOCAL_REGION, customsUrl: customsUploadUrl }),
+      ...localEnv({
+        ...resources,
+        endpoint: moto.endpoint,
+        region: LOCAL_REGION,
+        customsUrl: customsUploadUrl,
+      }),
       ...signer.env,
       POWERTOOLS_SERVICE_NAME: 'ceb-grab',
       POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
@@ -93,13 +98,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const uploadWorker = await import('#functions/upload-worker/handler.ts');
 
     const api = await startApiServer(
-      [{ method: 'POST', resource: '/platDataOpen', functionName: 'grab-request', handler: grabRequest.handler }],
+      [
+        {
+          method: 'POST',
+          resource: '/platDataOpen',
+          functionName: 'grab-request',
+          handler: grabRequest.handler,
+        },
+      ],
       opts.port ?? 3000,
     );
     cleanups.push(() => closeServer(api.server));
 
     const sqs = new SQSClient({ endpoint: moto.endpoint, region: LOCAL_REGION });
-    const arn = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.grabQueueUrl, AttributeNames: ['QueueArn'] }));
+    const arn = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: resources.grabQueueUrl, AttributeNames: ['QueueArn'] }),
+    );
     const poller = new SqsPoller({
       client: sqs,
       queueUrl: resources.grabQueueUrl,
@@ -147,7 +161,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 function chooseSigner(env: NodeJS.ProcessEnv, cleanups: (() => void)[]) {
   if (env.SOFT_SIGNER_KEY && env.SOFT_SIGNER_CERT) {
     return {
-      env: { SIGNER_KIND: 'soft', SOFT_SIGNER_KEY: env.SOFT_SIGNER_KEY, SOFT_SIGNER_CERT: env.SOFT_SIGNER_CERT },
+      env: {
+        SIGNER_KIND: 'soft',
+        SOFT_SIGNER_KEY: env.SOFT_SIGNER_KEY,
+        SOFT_SIGNER_CERT: env.SOFT_SIGNER_CERT,
+      },
       certificatePem: readFileSync(env.SOFT_SIGNER_CERT, 'utf8'),
       throwaway: false,
     };

@@ -22,7 +22,8 @@ export function findMotoServer(env: NodeJS.ProcessEnv = process.env): string {
   for (const dir of (env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'moto_server'));
   const pyenv = join(env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
   if (existsSync(pyenv)) {
-    for (const v of readdirSync(pyenv).sort().reverse()) candidates.push(join(pyenv, v, 'bin', 'moto_server'));
+    for (const v of readdirSync(pyenv).sort().reverse())
+      candidates.push(join(pyenv, v, 'bin', 'moto_server'));
   }
   const found = candidates.find((c) => existsSync(c));
   if (!found) {

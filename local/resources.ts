@@ -77,7 +77,9 @@ export async function createLocalResources(opts: {
 
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-grabs-dlq` }));
   const grabDlqUrl = dlq.QueueUrl ?? '';
-  const dlqArn = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: grabDlqUrl, AttributeNames: ['QueueArn'] }));
+  const dlqArn = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: grabDlqUrl, AttributeNames: ['QueueArn'] }),
+  );
   const queue = await sqs.send(
     new CreateQueueCommand({
       QueueName: `${prefix}-grabs`,

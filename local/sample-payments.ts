@@ -34,12 +34,14 @@ interface OrderSpec {
   recpName?: string;
 }
 
-const item = (id: number, sku: string): string => `https://mall.example.com/item/${id}.html?sku=${sku}&src=app`;
+const item = (id: number, sku: string): string =>
+  `https://mall.example.com/item/${id}.html?sku=${sku}&src=app`;
 
 /** A deterministic base64 string that looks like an RSA2 / SM2 signature. */
 function fakeSignature(seed: string, length = 344): string {
   let out = '';
-  for (let i = 0; out.length < length; i++) out += createHash('sha256').update(`${seed}#${i}`).digest('base64');
+  for (let i = 0; out.length < length; i++)
+    out += createHash('sha256').update(`${seed}#${i}`).digest('base64');
   return `${out.slice(0, length - 2)}==`;
 }
 
@@ -48,7 +50,13 @@ const dashed = (t: string): string =>
   `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`;
 
 /** Alipay's app-pay request string (alipay.trade.app.pay), with goods_detail, as the app sent it. */
-function alipayRequest(p: { tradeNo: string; outTradeNo: string; amount: number; time: string; orders: OrderSpec[] }) {
+function alipayRequest(p: {
+  tradeNo: string;
+  outTradeNo: string;
+  amount: number;
+  time: string;
+  orders: OrderSpec[];
+}) {
   const goodsDetail = p.orders.flatMap((o, oi) =>
     o.goods.map(([gname, link], gi) => ({
       goods_id: `${o.orderNo}-${gi + 1}`,
@@ -69,7 +77,9 @@ function alipayRequest(p: { tradeNo: string; outTradeNo: string; amount: number;
     product_code: 'QUICK_MSECURITY_PAY',
     timeout_express: '30m',
     goods_type: '1',
-    passback_params: encodeURIComponent(JSON.stringify({ orders: p.orders.map((o) => o.orderNo), channel: 'app-ios' })),
+    passback_params: encodeURIComponent(
+      JSON.stringify({ orders: p.orders.map((o) => o.orderNo), channel: 'app-ios' }),
+    ),
     extend_params: { sys_service_provider_id: '2088000000000000', specified_seller_name: PLATFORM.recpName },
     business_params: { mc_create_trade_ip: '203.0.113.24' },
     goods_detail: goodsDetail,
@@ -89,7 +99,13 @@ function alipayRequest(p: { tradeNo: string; outTradeNo: string; amount: number;
   return `${unsigned}&sign=${fakeSignature(unsigned)}`;
 }
 
-function alipayResponse(p: { tradeNo: string; outTradeNo: string; amount: number; time: string; buyerId: string }) {
+function alipayResponse(p: {
+  tradeNo: string;
+  outTradeNo: string;
+  amount: number;
+  time: string;
+  buyerId: string;
+}) {
   const body = {
     alipay_trade_query_response: {
       code: '10000',
@@ -120,7 +136,10 @@ function wechatRequest(p: { outTradeNo: string; amount: number; tradeType: 'APP'
     ['notify_url', 'https://pay.mall.example.com/notify/wechat'],
     ['trade_type', p.tradeType],
   ];
-  const sign = createHash('sha256').update(fields.map(([k, v]) => `${k}=${v}`).join('&')).digest('hex').toUpperCase();
+  const sign = createHash('sha256')
+    .update(fields.map(([k, v]) => `${k}=${v}`).join('&'))
+    .digest('hex')
+    .toUpperCase();
   return `<xml>${fields.map(([k, v]) => `<${k}><![CDATA[${v}]]></${k}>`).join('')}<sign_type>HMAC-SHA256</sign_type><sign>${sign}</sign></xml>`;
 }
 
@@ -148,7 +167,11 @@ function acquirerRequest(p: { reference: string; amount: number; merchant: strin
   return JSON.stringify({
     intent: 'CAPTURE',
     purchase_units: [
-      { reference_id: p.reference, amount: { currency_code: 'USD', value: p.amount.toFixed(2) }, payee: { merchant_id: p.merchant } },
+      {
+        reference_id: p.reference,
+        amount: { currency_code: 'USD', value: p.amount.toFixed(2) },
+        payee: { merchant_id: p.merchant },
+      },
     ],
     application_context: { brand_name: 'EasyBuy Global', shipping_preference: 'SET_PROVIDED_ADDRESS' },
   });
@@ -158,7 +181,20 @@ function acquirerResponse(p: { id: string; reference: string; amount: number }) 
   return JSON.stringify({
     id: p.id,
     status: 'COMPLETED',
-    purchase_units: [{ reference_id: p.reference, payments: { captures: [{ id: `${p.id}C`, status: 'COMPLETED', amount: { currency_code: 'USD', value: p.amount.toFixed(2) } }] } }],
+    purchase_units: [
+      {
+        reference_id: p.reference,
+        payments: {
+          captures: [
+            {
+              id: `${p.id}C`,
+              status: 'COMPLETED',
+              amount: { currency_code: 'USD', value: p.amount.toFixed(2) },
+            },
+          ],
+        },
+      },
+    ],
   });
 }
 
@@ -179,12 +215,24 @@ const ACCOUNT = {
   netsunion: '6228000000000000025',
 };
 
-function alipay(n: number, time: string, amount: number, orders: OrderSpec[], extra: Partial<Payment> = {}): Payment {
+function alipay(
+  n: number,
+  time: string,
+  amount: number,
+  orders: OrderSpec[],
+  extra: Partial<Payment> = {},
+): Payment {
   const tradeNo = `${time.slice(0, 8)}2200143456${String(n).padStart(10, '0')}`;
   const outTradeNo = `PT${time}${String(n).padStart(4, '0')}`;
   return {
     initalRequest: alipayRequest({ tradeNo, outTradeNo, amount, time, orders }),
-    initalResponse: alipayResponse({ tradeNo, outTradeNo, amount, time, buyerId: `20880000000${String(n).padStart(5, '0')}` }),
+    initalResponse: alipayResponse({
+      tradeNo,
+      outTradeNo,
+      amount,
+      time,
+      buyerId: `20880000000${String(n).padStart(5, '0')}`,
+    }),
     ebpCode: SAMPLE_EBP_CODE,
     payCode: PAY.alipay,
     payTransactionId: tradeNo,
@@ -199,7 +247,13 @@ function alipay(n: number, time: string, amount: number, orders: OrderSpec[], ex
   };
 }
 
-function wechat(n: number, time: string, amount: number, orders: OrderSpec[], extra: Partial<Payment> = {}): Payment {
+function wechat(
+  n: number,
+  time: string,
+  amount: number,
+  orders: OrderSpec[],
+  extra: Partial<Payment> = {},
+): Payment {
   const transactionId = `42000021${time.slice(0, 8)}${String(n).padStart(12, '0')}`;
   const outTradeNo = `WX${time}${String(n).padStart(4, '0')}`;
   const scan = extra.payType === '3';
@@ -224,7 +278,13 @@ function wechat(n: number, time: string, amount: number, orders: OrderSpec[], ex
   };
 }
 
-function unionpay(n: number, time: string, amount: number, orders: OrderSpec[], extra: Partial<Payment> = {}): Payment {
+function unionpay(
+  n: number,
+  time: string,
+  amount: number,
+  orders: OrderSpec[],
+  extra: Partial<Payment> = {},
+): Payment {
   const orderId = `UP${time}${String(n).padStart(4, '0')}`;
   const queryId = `6120${time}${String(n).padStart(6, '0')}`;
   return {
@@ -245,7 +305,13 @@ function unionpay(n: number, time: string, amount: number, orders: OrderSpec[], 
 }
 
 /** A USD card payment through a cross-border acquirer to a foreign seller: no payType, recpCode empty. */
-function acquirer(n: number, time: string, amount: number, orders: OrderSpec[], extra: Partial<Payment> = {}): Payment {
+function acquirer(
+  n: number,
+  time: string,
+  amount: number,
+  orders: OrderSpec[],
+  extra: Partial<Payment> = {},
+): Payment {
   const id = `8XK${time.slice(2, 8)}${String(n).padStart(8, '0')}`;
   const reference = `EV-${time.slice(0, 8)}-${n}`;
   return {
@@ -264,7 +330,12 @@ function acquirer(n: number, time: string, amount: number, orders: OrderSpec[], 
   };
 }
 
-const order = (n: number, recpAccount: string, goods: readonly Goods[], seller: Partial<OrderSpec> = {}): OrderSpec => ({
+const order = (
+  n: number,
+  recpAccount: string,
+  goods: readonly Goods[],
+  seller: Partial<OrderSpec> = {},
+): OrderSpec => ({
   orderNo: `EV2026061${String(n).padStart(6, '0')}`,
   goods,
   recpAccount,
@@ -303,7 +374,12 @@ export function samplePayments(): Payment[] {
     ]),
     // A USD payment to a foreign seller: payType absent, recpCode empty.
     acquirer(4, '20260612101244', 59.99, [
-      order(5, 'GB00TEST00000000000004', [['Manuka Honey UMF 15+ 250g 麦卢卡蜂蜜', item(10050001, 'KN-UMF15-250')]], KIWI),
+      order(
+        5,
+        'GB00TEST00000000000004',
+        [['Manuka Honey UMF 15+ 250g 麦卢卡蜂蜜', item(10050001, 'KN-UMF15-250')]],
+        KIWI,
+      ),
     ]),
     alipay(5, '20260612102915', 218, [
       order(6, ACCOUNT.alipay, [['法国 理肤泉 B5 修复霜 40ml', item(10060001, 'LRP-B5-40')]]),
@@ -322,7 +398,9 @@ export function samplePayments(): Payment[] {
     // NetsUnion (verDept 2).
     {
       ...alipay(7, '20260612105533', 135, [
-        order(9, ACCOUNT.netsunion, [['荷兰 Nutrilon 牛栏 婴儿米粉 辅食 250g', item(10090001, 'NUT-RICE-250')]]),
+        order(9, ACCOUNT.netsunion, [
+          ['荷兰 Nutrilon 牛栏 婴儿米粉 辅食 250g', item(10090001, 'NUT-RICE-250')],
+        ]),
       ]),
       payCode: PAY.netsunion,
       verDept: '2',
@@ -332,7 +410,12 @@ export function samplePayments(): Payment[] {
     ]),
     // USD, two orders from two foreign sellers in one card payment.
     acquirer(9, '20260612112645', 147.4, [
-      order(11, 'AU00TEST00000000000011', [['Swisse Ultiboost Vitamin C 1000mg 150 tablets', item(10110001, 'SWS-VC-150')]], SYDNEY),
+      order(
+        11,
+        'AU00TEST00000000000011',
+        [['Swisse Ultiboost Vitamin C 1000mg 150 tablets', item(10110001, 'SWS-VC-150')]],
+        SYDNEY,
+      ),
       order(
         12,
         'JP00TEST00000000000012',
@@ -348,8 +431,14 @@ export function samplePayments(): Payment[] {
     ]),
     // No payType, no note.
     (() => {
-      const { payType: _none, note: _noNote, ...p } = unionpay(11, '20260612120015', 320, [
-        order(14, ACCOUNT.unionpay, [['澳洲 Bio Island 佰澳朗德 婴幼儿乳钙 90粒', item(10140001, 'BIO-CAL-90')]]),
+      const {
+        payType: _none,
+        note: _noNote,
+        ...p
+      } = unionpay(11, '20260612120015', 320, [
+        order(14, ACCOUNT.unionpay, [
+          ['澳洲 Bio Island 佰澳朗德 婴幼儿乳钙 90粒', item(10140001, 'BIO-CAL-90')],
+        ]),
       ]);
       return p;
     })(),
@@ -361,10 +450,17 @@ export function samplePayments(): Payment[] {
         ['日本 尤妮佳 Moony 纸尿裤 NB号 90片', item(10170001, 'MNY-NB-90')],
         ['日本 贝亲 宽口径玻璃奶瓶 240ml', item(10170002, 'PGN-GB-240')],
       ]),
-      order(18, ACCOUNT.alipay, [['新西兰 Karicare 可瑞康 羊奶粉 1段 900g', item(10180001, 'KRC-GOAT1-900')]]),
+      order(18, ACCOUNT.alipay, [
+        ['新西兰 Karicare 可瑞康 羊奶粉 1段 900g', item(10180001, 'KRC-GOAT1-900')],
+      ]),
     ]),
     acquirer(13, '20260612123302', 29.9, [
-      order(19, 'NZ00TEST00000000000019', [['Manuka Honey Lozenges 蜂蜜润喉糖 30 pcs', item(10190001, 'KN-LOZ-30')]], KIWI),
+      order(
+        19,
+        'NZ00TEST00000000000019',
+        [['Manuka Honey Lozenges 蜂蜜润喉糖 30 pcs', item(10190001, 'KN-LOZ-30')]],
+        KIWI,
+      ),
     ]),
     wechat(14, '20260612125948', 399, [
       order(20, ACCOUNT.wechat, [['法国 Evian 依云 天然矿泉水 330ml×24瓶', item(10200001, 'EVN-330-24')]]),

@@ -47,7 +47,11 @@ export function readStackFile(path = stackFilePath()): LocalStackInfo | undefine
 export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<string, string> {
   return {
     ...(info.signerFiles
-      ? { SIGNER_KIND: 'soft', SOFT_SIGNER_KEY: info.signerFiles.key, SOFT_SIGNER_CERT: info.signerFiles.cert }
+      ? {
+          SIGNER_KIND: 'soft',
+          SOFT_SIGNER_KEY: info.signerFiles.key,
+          SOFT_SIGNER_CERT: info.signerFiles.cert,
+        }
       : {}),
     AWS_ENDPOINT_URL: info.endpoint,
     AWS_REGION: info.region,

@@ -56,7 +56,10 @@ export function makeThrowawayCertificate(
   const notAfter = opts.notAfter ?? new Date(Date.now() + 365 * 86_400_000);
   // A positive 8-byte serial, so certNo is 16 hex characters like a card's.
   const serial = Buffer.from(opts.serialHex ?? `03${randomBytes(7).toString('hex')}`, 'hex');
-  const name = dn(opts.commonName ?? 'ceb-grab local signer', opts.organization ?? 'ceb-grab throwaway (not an E-Port certificate)');
+  const name = dn(
+    opts.commonName ?? 'ceb-grab local signer',
+    opts.organization ?? 'ceb-grab throwaway (not an E-Port certificate)',
+  );
 
   const key = algorithm === 'SM3withSM2' ? sm2Key() : rsaKey();
   const tbs = new TBSCertificate({
@@ -84,8 +87,14 @@ export function makeThrowawayCertificate(
 
 function dn(commonName: string, unit: string): Name {
   const rdn = (type: string, value: string) =>
-    new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) })]);
-  return new Name([rdn(OID.country, 'CN'), rdn(OID.organizationalUnit, unit), rdn(OID.commonName, commonName)]);
+    new RelativeDistinguishedName([
+      new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) }),
+    ]);
+  return new Name([
+    rdn(OID.country, 'CN'),
+    rdn(OID.organizationalUnit, unit),
+    rdn(OID.commonName, commonName),
+  ]);
 }
 
 function sm2Key() {
@@ -109,7 +118,10 @@ function sm2Key() {
     signatureAlgorithm: new AlgorithmIdentifier({ algorithm: OID.sm2WithSm3 }),
     // X.509 signatures are DER-encoded (r, s), over the TBS bytes, with the default user ID.
     sign: (tbs: Buffer) =>
-      Buffer.from(sm2.doSignature(tbs, privateKey, { hash: true, der: true, userId: DEFAULT_USER_ID, publicKey }), 'hex'),
+      Buffer.from(
+        sm2.doSignature(tbs, privateKey, { hash: true, der: true, userId: DEFAULT_USER_ID, publicKey }),
+        'hex',
+      ),
     privateKeyPem: pem('PRIVATE KEY', Buffer.from(AsnConvert.serialize(pkcs8))),
   };
 }
@@ -125,7 +137,11 @@ function rsaKey() {
 }
 
 function pem(label: string, der: Buffer): string {
-  const b64 = der.toString('base64').match(/.{1,64}/g)?.join('\n') ?? '';
+  const b64 =
+    der
+      .toString('base64')
+      .match(/.{1,64}/g)
+      ?.join('\n') ?? '';
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 

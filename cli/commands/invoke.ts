@@ -4,7 +4,10 @@ import { fail, useTarget } from '#cli/target.ts';
 import { lambdaContext } from '#local/lambda-context.ts';
 
 /** The Lambda entries `invoke` can run, by function name. */
-const FUNCTIONS: Record<string, () => Promise<{ handler: (event: never, context: never) => Promise<unknown> }>> = {
+const FUNCTIONS: Record<
+  string,
+  () => Promise<{ handler: (event: never, context: never) => Promise<unknown> }>
+> = {
   'grab-request': () => import('#functions/grab-request/handler.ts'),
   'upload-worker': () => import('#functions/upload-worker/handler.ts'),
 };
@@ -13,7 +16,9 @@ const FUNCTIONS: Record<string, () => Promise<{ handler: (event: never, context:
 export function registerInvoke(program: Command): void {
   program
     .command('invoke')
-    .description(`run one Lambda handler on one event file against the local stack (${Object.keys(FUNCTIONS).join(', ')})`)
+    .description(
+      `run one Lambda handler on one event file against the local stack (${Object.keys(FUNCTIONS).join(', ')})`,
+    )
     .argument('<function>', 'the function name')
     .argument('<event>', 'an event JSON file, e.g. events/grab-request/form-openreq.json')
     .action(async (name: string, eventFile: string) => {
@@ -24,7 +29,9 @@ export function registerInvoke(program: Command): void {
         useTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'GRAB_QUEUE_URL']);
         process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
         if (name === 'upload-worker' && !process.env.SOFT_SIGNER_KEY && !process.env.SOFT_SIGNER_SECRET_ID) {
-          throw new Error('the worker signs: set SOFT_SIGNER_KEY and SOFT_SIGNER_CERT (PEM files) to invoke it');
+          throw new Error(
+            'the worker signs: set SOFT_SIGNER_KEY and SOFT_SIGNER_CERT (PEM files) to invoke it',
+          );
         }
         const { handler } = await load();
         const result = await handler(event, lambdaContext(name) as never);

@@ -5,14 +5,14 @@ import type { Command } from 'commander';
 import { fail, useTarget } from '#cli/target.ts';
 import { systemClock } from '#core/ports.ts';
 import {
+  checkPayments,
+  LoadInterruptedError,
   type LoadPaymentsDeps,
   type LoadProgress,
   type LoadRejection,
   type LoadResult,
-  LoadInterruptedError,
-  type ReplayError,
-  checkPayments,
   loadPayments,
+  type ReplayError,
 } from '#core/use-cases/load-payments.ts';
 import { paymentsConfig } from '#functions/config.ts';
 
@@ -25,7 +25,9 @@ import { paymentsConfig } from '#functions/config.ts';
 export function registerLoad(program: Command): void {
   program
     .command('load')
-    .description('load payments from a JSON Lines file (one payment per line); loading a file twice changes nothing')
+    .description(
+      'load payments from a JSON Lines file (one payment per line); loading a file twice changes nothing',
+    )
     .argument('<file>', 'payments, one JSON object per line')
     .option('--dry-run', 'check every line against the field rules, store nothing')
     .addHelpText(
@@ -106,7 +108,9 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
       for (const e of p.replayErrors) progress.print(formatReplayError(e));
       progress.update(p);
     };
-    result = deps ? await loadPayments(lines(), deps, { onProgress }) : await checkPayments(lines(), { onProgress });
+    result = deps
+      ? await loadPayments(lines(), deps, { onProgress })
+      : await checkPayments(lines(), { onProgress });
   } catch (error) {
     progress.stop();
     close();
@@ -133,7 +137,9 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
 
 /** `line N: <path>: <rule>`, one per broken field; a line that is not a payment at all has no path. */
 export function formatRejection(r: LoadRejection): string {
-  return r.issues.map((i) => (i.path === '(root)' ? `line ${r.line}: ${i.rule}` : `line ${r.line}: ${i.path}: ${i.rule}`)).join('\n');
+  return r.issues
+    .map((i) => (i.path === '(root)' ? `line ${r.line}: ${i.rule}` : `line ${r.line}: ${i.path}: ${i.rule}`))
+    .join('\n');
 }
 
 function formatReplayError(e: ReplayError): string {
@@ -144,7 +150,8 @@ function summary(file: string, where: string, r: LoadResult, dryRun: boolean): s
   if (dryRun) {
     return `checked ${file}: ${r.lines} lines, ${r.valid} valid, ${r.rejected} rejected (dry run: nothing stored)`;
   }
-  const replayed = r.replayed > 0 ? `; ${r.replayed} grab session(s) that came before their payment queued again` : '';
+  const replayed =
+    r.replayed > 0 ? `; ${r.replayed} grab session(s) that came before their payment queued again` : '';
   return (
     `loaded ${file} into ${where}: ${r.lines} lines, ${r.created} created, ${r.updated} updated, ` +
     `${r.unchanged} unchanged, ${r.rejected} rejected${replayed}`
@@ -185,7 +192,13 @@ function startProgress(totalBytes: number, bytesRead: () => number): ProgressVie
     },
     cliProgress.Presets.shades_classic,
   );
-  const bar = bars.create(Math.max(totalBytes, 1), 0, { line: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 });
+  const bar = bars.create(Math.max(totalBytes, 1), 0, {
+    line: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+  });
   // Report lines go to stdout; above the bar only when both share the terminal.
   const sameTerminal = process.stdout.isTTY === true;
   return {

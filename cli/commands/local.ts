@@ -13,11 +13,16 @@ interface LocalOptions {
 export function registerLocal(program: Command): void {
   program
     .command('local')
-    .description('run the stack locally: moto (DynamoDB, SQS), the API on 127.0.0.1, the worker, and a customs simulator')
+    .description(
+      'run the stack locally: moto (DynamoDB, SQS), the API on 127.0.0.1, the worker, and a customs simulator',
+    )
     .option('--once', 'exit after the demo: 0 only if every grab was accepted')
     .option('--no-demo', 'only serve (no sample payments, no grabs)')
     .option('--port <n>', 'API port on 127.0.0.1', '3000')
-    .option('--customs-url <url>', 'upload to this customs endpoint instead of the simulator (implies --no-demo)')
+    .option(
+      '--customs-url <url>',
+      'upload to this customs endpoint instead of the simulator (implies --no-demo)',
+    )
     .option('--verbose', 'show the functions’ logs and metrics')
     .action(async (opts: LocalOptions) => {
       try {
@@ -30,7 +35,8 @@ export function registerLocal(program: Command): void {
 
 async function runLocal(opts: LocalOptions): Promise<number> {
   const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${opts.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, not ${opts.port}`);
   const demo = opts.demo && !opts.customsUrl;
   const { startLocalStack } = await import('#local/local-stack.ts');
   const out = process.stdout;
@@ -68,7 +74,9 @@ async function runLocal(opts: LocalOptions): Promise<number> {
     const { runDemo, sessionsTable, latencySummary } = await import('#local/demo.ts');
     const { loadSamplePayments } = await import('#local/demo-data.ts');
     const loaded = await loadSamplePayments();
-    out.write(`loaded ${loaded.payments.length} sample payments (${loaded.summary}); customs now grabs ${loaded.orderNos.length} orders\n`);
+    out.write(
+      `loaded ${loaded.payments.length} sample payments (${loaded.summary}); customs now grabs ${loaded.orderNos.length} orders\n`,
+    );
     const result = await runDemo({
       customs: stack.customs,
       platDataOpenUrl: stack.platDataOpenUrl,
@@ -78,7 +86,9 @@ async function runLocal(opts: LocalOptions): Promise<number> {
       certificatePem: stack.signer.certificatePem,
     });
     out.write(`${sessionsTable(result.sessions)}\n`);
-    out.write(`${result.accepted} of ${result.total} grabs accepted by customs in ${(result.elapsedMs / 1000).toFixed(1)} s; ${latencySummary(result.sessions)}\n`);
+    out.write(
+      `${result.accepted} of ${result.total} grabs accepted by customs in ${(result.elapsedMs / 1000).toFixed(1)} s; ${latencySummary(result.sessions)}\n`,
+    );
     if (opts.once) {
       await shutdown(result.accepted === result.total ? 0 : 1);
       return 0;

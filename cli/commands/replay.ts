@@ -7,7 +7,9 @@ import { REPLAYABLE, replaySessions } from '#core/use-cases/replay-sessions.ts';
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description(`queue sessions again (${REPLAYABLE.join(', ')}), rebuilding the upload from the payment data as it is now`)
+    .description(
+      `queue sessions again (${REPLAYABLE.join(', ')}), rebuilding the upload from the payment data as it is now`,
+    )
     .argument('<sessionIDs...>', 'the sessions to replay')
     .action(async (sessionIDs: string[]) => {
       try {
@@ -20,7 +22,9 @@ export function registerReplay(program: Command): void {
           clock: systemClock,
         });
         for (const r of results) {
-          process.stdout.write(r.replayed ? `${r.sessionID}: queued again\n` : `${r.sessionID}: not replayed: ${r.reason}\n`);
+          process.stdout.write(
+            r.replayed ? `${r.sessionID}: queued again\n` : `${r.sessionID}: not replayed: ${r.reason}\n`,
+          );
         }
         const replayed = results.filter((r) => r.replayed).length;
         process.stdout.write(`${replayed} of ${results.length} sessions queued again\n`);

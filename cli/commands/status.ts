@@ -7,7 +7,9 @@ import type { Session } from '#core/session.ts';
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show the grab sessions of a sessionID or an orderNo: state, attempts, customs reply, latency')
+    .description(
+      'show the grab sessions of a sessionID or an orderNo: state, attempts, customs reply, latency',
+    )
     .argument('<id>', 'a sessionID or an orderNo')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
@@ -27,7 +29,9 @@ export function registerStatus(program: Command): void {
           return;
         }
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ orderNo, sessions: found.map(publicView), payment: payment ? { payTransactionId: payment.payTransactionId, orders: payment.orders.map((o) => o.orderNo) } : null }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ orderNo, sessions: found.map(publicView), payment: payment ? { payTransactionId: payment.payTransactionId, orders: payment.orders.map((o) => o.orderNo) } : null }, null, 2)}\n`,
+          );
           return;
         }
         const lines = [`order ${orderNo}`];
@@ -54,7 +58,10 @@ function describe(s: Session): string[] {
   if (s.latencyMs !== undefined) out.push(`    grab -> accepted in ${s.latencyMs} ms`);
   if (s.customsCode) out.push(`    customs replied ${s.customsCode} ${s.customsMessage ?? ''}`);
   if (s.error) out.push(`    reason: ${s.error}`);
-  if (s.certNo) out.push(`    certNo ${s.certNo}, guid ${s.guid ?? '-'}, orders uploaded: ${(s.orderNos ?? []).join(', ')}`);
+  if (s.certNo)
+    out.push(
+      `    certNo ${s.certNo}, guid ${s.guid ?? '-'}, orders uploaded: ${(s.orderNos ?? []).join(', ')}`,
+    );
   return out;
 }
 

@@ -6,4 +6,7 @@ export const maskValue = (account: string): string =>
 
 /** Mask every "recpAccount":"..." in a JSON text (e.g. a payExInfoStr). */
 export const maskAccount = (jsonText: string): string =>
-  jsonText.replace(/("recpAccount"\s*:\s*")((?:[^"\\]|\\.)*)"/g, (_, key: string, value: string) => `${key}${maskValue(value)}"`);
+  jsonText.replace(
+    /("recpAccount"\s*:\s*")((?:[^"\\]|\\.)*)"/g,
+    (_, key: string, value: string) => `${key}${maskValue(value)}"`,
+  );

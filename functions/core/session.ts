@@ -71,7 +71,12 @@ export type SessionOutcome =
       /** grab received -> customs accepted */
       readonly latencyMs: number;
     }
-  | { readonly state: 'rejected'; readonly customsCode: string; readonly customsMessage: string; readonly at: number }
+  | {
+      readonly state: 'rejected';
+      readonly customsCode: string;
+      readonly customsMessage: string;
+      readonly at: number;
+    }
   | { readonly state: 'failed'; readonly error: string; readonly at: number }
   | { readonly state: 'no-data'; readonly error: string; readonly at: number }
   | { readonly state: 'retrying'; readonly error: string; readonly at: number };

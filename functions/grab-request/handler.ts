@@ -17,7 +17,9 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const contentType = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+    const contentType = Object.entries(event.headers ?? {}).find(
+      ([k]) => k.toLowerCase() === 'content-type',
+    )?.[1];
     let grab: ReturnType<typeof parseGrabRequest>;
     try {
       grab = parseGrabRequest({ contentType, body: event.body, isBase64Encoded: event.isBase64Encoded });
@@ -37,7 +39,10 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       // Our side failed (storage, queue): tell customs to send the grab again rather than lose it.
       metrics.addMetric('GrabNotAccepted', MetricUnit.Count, 1);
       logger.error('grab not accepted', { error: e as Error });
-      return reply(GrabReplyCode.notAccepted, '暂时无法受理, 请重新发送 (temporarily unable to accept the grab; please send it again)');
+      return reply(
+        GrabReplyCode.notAccepted,
+        '暂时无法受理, 请重新发送 (temporarily unable to accept the grab; please send it again)',
+      );
     } finally {
       logger.removeKeys(['sessionID', 'orderNo']);
     }

@@ -26,13 +26,25 @@ async function processRecord(record: SQSRecord): Promise<void> {
   // A body we cannot read fails the record; after the last receive it lands in the DLQ for a human.
   const message = parseGrabMessage(record.body);
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-  const child = logger.createChild({ persistentKeys: { sessionID: message.sessionID, orderNo: message.orderNo } });
+  const child = logger.createChild({
+    persistentKeys: { sessionID: message.sessionID, orderNo: message.orderNo },
+  });
   try {
     const result = await uploadSession(message, receiveCount, deps);
-    metrics.addMetric(OUTCOME_METRIC[result.outcome as keyof typeof OUTCOME_METRIC] ?? 'UploadOther', MetricUnit.Count, 1);
-    if (result.latencyMs !== undefined) metrics.addMetric('GrabToAcceptedMs', MetricUnit.Milliseconds, result.latencyMs);
+    metrics.addMetric(
+      OUTCOME_METRIC[result.outcome as keyof typeof OUTCOME_METRIC] ?? 'UploadOther',
+      MetricUnit.Count,
+      1,
+    );
+    if (result.latencyMs !== undefined)
+      metrics.addMetric('GrabToAcceptedMs', MetricUnit.Milliseconds, result.latencyMs);
     const level = result.outcome === 'uploaded' || result.outcome === 'already-done' ? 'info' : 'warn';
-    child[level]('grab processed', { outcome: result.outcome, detail: result.detail, customsCode: result.customsCode, receiveCount });
+    child[level]('grab processed', {
+      outcome: result.outcome,
+      detail: result.detail,
+      customsCode: result.customsCode,
+      receiveCount,
+    });
   } catch (e) {
     metrics.addMetric('UploadRetrying', MetricUnit.Count, 1);
     child.warn('grab will be retried', { reason: (e as Error).message, receiveCount });

@@ -1,16 +1,36 @@
 import { SessionBusyError } from '#core/errors.ts';
-import type { CreateResult, CustomsClient, CustomsHttpReply, GrabMessage, GrabQueue, PaymentStore, PutPaymentResult, SessionStore } from '#core/ports.ts';
+import type {
+  CreateResult,
+  CustomsClient,
+  CustomsHttpReply,
+  GrabMessage,
+  GrabQueue,
+  PaymentStore,
+  PutPaymentResult,
+  SessionStore,
+} from '#core/ports.ts';
 import type { Payment } from '#core/protocol/payment.ts';
-import { type Session, type SessionOutcome, type UploadPrepared, isTerminal } from '#core/session.ts';
+import { isTerminal, type Session, type SessionOutcome, type UploadPrepared } from '#core/session.ts';
 
 /** In-memory stand-ins for the ports, for unit tests of the use cases (no network). */
 export class MemorySessionStore implements SessionStore {
   readonly rows = new Map<string, Session>();
 
-  async create(g: { sessionID: string; orderNo: string; serviceTime?: number; receivedAt: number }): Promise<CreateResult> {
+  async create(g: {
+    sessionID: string;
+    orderNo: string;
+    serviceTime?: number;
+    receivedAt: number;
+  }): Promise<CreateResult> {
     const existing = this.rows.get(g.sessionID);
     if (existing) return { created: false, existing };
-    this.rows.set(g.sessionID, { ...g, state: 'queued', queuedAt: g.receivedAt, updatedAt: g.receivedAt, attempts: 0 });
+    this.rows.set(g.sessionID, {
+      ...g,
+      state: 'queued',
+      queuedAt: g.receivedAt,
+      updatedAt: g.receivedAt,
+      attempts: 0,
+    });
     return { created: true };
   }
   async markNotQueued(sessionID: string, reason: string, at: number) {
@@ -28,12 +48,24 @@ export class MemorySessionStore implements SessionStore {
     if (!s) throw new Error(`session ${sessionID} does not exist`);
     if (isTerminal(s.state)) return { claimed: false, session: s };
     if (s.state === 'uploading' && (s.leaseUntil ?? 0) >= now) throw new SessionBusyError('busy');
-    const next: Session = { ...s, state: 'uploading', attempts: s.attempts + 1, leaseUntil: now + leaseMs, updatedAt: now };
+    const next: Session = {
+      ...s,
+      state: 'uploading',
+      attempts: s.attempts + 1,
+      leaseUntil: now + leaseMs,
+      updatedAt: now,
+    };
     this.rows.set(sessionID, next);
     return { claimed: true, session: next };
   }
   async recordPrepared(sessionID: string, _attempt: number, p: UploadPrepared) {
-    this.patch(sessionID, { guid: p.guid, certNo: p.certNo, payExInfoStr: p.payExInfoStr, orderNos: [...p.orderNos], preparedAt: p.at });
+    this.patch(sessionID, {
+      guid: p.guid,
+      certNo: p.certNo,
+      payExInfoStr: p.payExInfoStr,
+      orderNos: [...p.orderNos],
+      preparedAt: p.at,
+    });
   }
   async recordOutcome(sessionID: string, attempt: number, o: SessionOutcome) {
     const s = this.rows.get(sessionID);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Moto, startMoto } from '#local/moto.ts';
-import { type LocalResources, createLocalResources } from '#local/resources.ts';
+import { createLocalResources, type LocalResources } from '#local/resources.ts';
 
 /**
  * One real moto_server per test file (started in `before`, stopped by PID in `after`), and a fresh

@@ -1,7 +1,10 @@
 import type { Payment } from '#core/protocol/payment.ts';
 
 /** A valid payment (two orders unless told otherwise); override any field. */
-export function makePayment(overrides: Partial<Payment> = {}, orderNos: readonly string[] = ['SO-T-0001', 'SO-T-0002']): Payment {
+export function makePayment(
+  overrides: Partial<Payment> = {},
+  orderNos: readonly string[] = ['SO-T-0001', 'SO-T-0002'],
+): Payment {
   return {
     initalRequest: 'out_trade_no=PT20261122001&total_fee=12800&body=测试商品',
     initalResponse: '{"return_code":"SUCCESS","transaction_id":"4200000681202611220000000001"}',

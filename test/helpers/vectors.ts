@@ -3,7 +3,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The real E-Port card vectors in ../shared/reference/vectors (next to the repo, as on CI). */
-export const VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'reference', 'vectors');
+export const VECTORS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'shared',
+  'reference',
+  'vectors',
+);
 
 interface VectorsFile {
   certificate: string;
@@ -11,5 +19,6 @@ interface VectorsFile {
   vectors: { name: string; signSource: string; signValue: string; payExInfoStr?: string; expect?: string }[];
 }
 
-export const vectorsFile = (): VectorsFile => JSON.parse(readFileSync(join(VECTORS_DIR, 'vectors.json'), 'utf8')) as VectorsFile;
+export const vectorsFile = (): VectorsFile =>
+  JSON.parse(readFileSync(join(VECTORS_DIR, 'vectors.json'), 'utf8')) as VectorsFile;
 export const vectorText = (name: string): string => readFileSync(join(VECTORS_DIR, name), 'utf8');

@@ -10,7 +10,7 @@ import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { systemClock } from '#core/ports.ts';
 import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
 import type { Payment } from '#core/protocol/payment.ts';
-import { type Session, isTerminal } from '#core/session.ts';
+import { isTerminal, type Session } from '#core/session.ts';
 import { loadPayments } from '#core/use-cases/load-payments.ts';
 import type { CustomsSimulator } from '#local/customs-simulator/server.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
@@ -50,7 +50,10 @@ function paymentWith(orders: number, ebpCode = '46016602EV'): Payment {
 
 async function loadAndDeclare(p: Payment, register = true) {
   if (register) customs.registerCertificate(p.ebpCode, stack.signer.certificatePem);
-  customs.declarePayment(p.payTransactionId, p.orders.map((o) => o.orderNo));
+  customs.declarePayment(
+    p.payTransactionId,
+    p.orders.map((o) => o.orderNo),
+  );
   return loadPayments([JSON.stringify(p)], {
     payments,
     sessions,
@@ -64,7 +67,8 @@ async function settled(sessionID: string, timeoutMs = 20_000): Promise<Session> 
   for (;;) {
     const s = await sessions.get(sessionID);
     if (s && isTerminal(s.state)) return s;
-    if (Date.now() > deadline) assert.fail(`session ${sessionID} still ${s?.state ?? 'missing'} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      assert.fail(`session ${sessionID} still ${s?.state ?? 'missing'} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -81,7 +85,10 @@ async function queueDepth(): Promise<number> {
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
-  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
 }
 
 describe('grab pipeline on the local stack', () => {
@@ -96,7 +103,10 @@ describe('grab pipeline on the local stack', () => {
     assert.equal(s.state, 'uploaded');
     assert.equal(s.customsCode, '10000');
     assert.equal(s.customsMessage, '上传成功');
-    assert.deepEqual(s.orderNos, p.orders.map((o) => o.orderNo));
+    assert.deepEqual(
+      s.orderNos,
+      p.orders.map((o) => o.orderNo),
+    );
     assert.equal(s.attempts, 1);
     assert.ok((s.latencyMs ?? -1) >= 0);
 
@@ -107,12 +117,17 @@ describe('grab pipeline on the local stack', () => {
     const parsed = parsePayExInfoStr(s.payExInfoStr ?? '');
     assert.equal(parsed.certNo, s.certNo);
     assert.deepEqual(verifySignature(parsed, parseCertificate(stack.signer.certificatePem)), { ok: true });
-    assert.deepEqual((parsed.lists as { orderNo: string }[]).map((o) => o.orderNo), p.orders.map((o) => o.orderNo));
+    assert.deepEqual(
+      (parsed.lists as { orderNo: string }[]).map((o) => o.orderNo),
+      p.orders.map((o) => o.orderNo),
+    );
   });
 
   it('answers a malformed grab with a 2000x code and stores and queues nothing', async () => {
     const before = await sessionCount();
-    const res = await postForm(stack.platDataOpenUrl, { openReq: JSON.stringify({ orderNo: 'X-1', serviceTime: Date.now() }) });
+    const res = await postForm(stack.platDataOpenUrl, {
+      openReq: JSON.stringify({ orderNo: 'X-1', serviceTime: Date.now() }),
+    });
     assert.equal(res.status, 200);
     assert.equal(res.contentType, 'application/json; charset=utf-8');
     assert.equal(res.json?.code, '20003');
@@ -156,7 +171,9 @@ describe('grab pipeline on the local stack', () => {
     const orderNo = p.orders[0]?.orderNo ?? '';
     const first = await customs.sendGrab(stack.platDataOpenUrl, orderNo);
     const repeats = await Promise.all(
-      [1, 2, 3].map(() => customs.sendGrab(stack.platDataOpenUrl, orderNo, { sessionID: first.sessionID, escapeQuotes: true })),
+      [1, 2, 3].map(() =>
+        customs.sendGrab(stack.platDataOpenUrl, orderNo, { sessionID: first.sessionID, escapeQuotes: true }),
+      ),
     );
     for (const r of [first, ...repeats]) assert.equal((r.reply as { code: string }).code, '10000');
 

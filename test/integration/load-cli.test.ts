@@ -73,9 +73,16 @@ function file(name: string, lines: string[]): string {
 }
 
 const single = makePayment({ payTransactionId: 'TX-CLI-1' }, ['SO-CLI-1']);
-const multi = makePayment({ payTransactionId: 'TX-CLI-2', currency: '502' }, ['SO-CLI-2', 'SO-CLI-3', 'SO-CLI-4']);
+const multi = makePayment({ payTransactionId: 'TX-CLI-2', currency: '502' }, [
+  'SO-CLI-2',
+  'SO-CLI-3',
+  'SO-CLI-4',
+]);
 const bad = makePayment({ payTransactionId: 'TX-CLI-BAD' }, ['SO-CLI-BAD']);
-const tooLongName: Payment = { ...bad, orders: bad.orders.map((o) => ({ ...o, recpName: '名'.repeat(101) })) };
+const tooLongName: Payment = {
+  ...bad,
+  orders: bad.orders.map((o) => ({ ...o, recpName: '名'.repeat(101) })),
+};
 
 describe('ceb-grab load', () => {
   it('loads the good lines, names the bad ones, and changes nothing the second time', async () => {
@@ -110,7 +117,11 @@ describe('ceb-grab load', () => {
     const sessions = new DynamoSessionStore(ddb, resources.sessionsTable);
     await sessions.create({ sessionID: 'S-EARLY', orderNo: 'SO-CLI-3', receivedAt: 1_000 });
     const { session } = await sessions.claim('S-EARLY', 2_000, 60_000);
-    await sessions.recordOutcome('S-EARLY', session.attempts, { state: 'no-data', error: 'no payment', at: 3_000 });
+    await sessions.recordOutcome('S-EARLY', session.attempts, {
+      state: 'no-data',
+      error: 'no payment',
+      at: 3_000,
+    });
 
     const run = await load([file('late.jsonl', [JSON.stringify(multi)])]);
 
@@ -172,11 +183,17 @@ describe('ceb-grab load', () => {
     const resources = await aws.fresh();
     const path = file('dry.jsonl', [JSON.stringify(single), JSON.stringify(tooLongName)]);
 
-    const run = await load(['--dry-run', path], { env: withoutStackEnv(), cwd: mkdtempSync(join(dir, 'dry-')) });
+    const run = await load(['--dry-run', path], {
+      env: withoutStackEnv(),
+      cwd: mkdtempSync(join(dir, 'dry-')),
+    });
 
     assert.equal(run.code, 1);
     assert.match(run.stdout, /^line 2: orders\[0\]\.recpName: /m);
     assert.match(run.stdout, /2 lines, 1 valid, 1 rejected \(dry run: nothing stored\)/);
-    assert.equal(await new DynamoPaymentStore(ddb, resources.paymentsTable).findByOrder('SO-CLI-1'), undefined);
+    assert.equal(
+      await new DynamoPaymentStore(ddb, resources.paymentsTable).findByOrder('SO-CLI-1'),
+      undefined,
+    );
   });
 });

@@ -34,11 +34,14 @@ beforeEach(async () => {
 });
 
 const allItems = async () => (await doc.send(new ScanCommand({ TableName: table }))).Items ?? [];
-const rawItem = async (pk: string) => (await doc.send(new GetCommand({ TableName: table, Key: { pk } }))).Item;
+const rawItem = async (pk: string) =>
+  (await doc.send(new GetCommand({ TableName: table, Key: { pk } }))).Item;
 
 /** A payment with CJK text, an empty recpCode (foreign seller) and no payType. */
 function foreignSellerPayment(): Payment {
-  const { payType: _omit, ...rest } = makePayment({ payTransactionId: '2026112222001499990500000001' }, ['SO-F-1']);
+  const { payType: _omit, ...rest } = makePayment({ payTransactionId: '2026112222001499990500000001' }, [
+    'SO-F-1',
+  ]);
   return {
     ...rest,
     currency: '502',
@@ -135,12 +138,19 @@ describe('DynamoPaymentStore', () => {
 
   it('keeps a payment whole when several versions are written at once', async () => {
     const versions = [1, 2, 3].map((n) =>
-      makePayment({ payTransactionId: 'TX-RACE', totalAmount: n }, n % 2 ? ['SO-R-1', 'SO-R-2'] : ['SO-R-1', 'SO-R-3']),
+      makePayment(
+        { payTransactionId: 'TX-RACE', totalAmount: n },
+        n % 2 ? ['SO-R-1', 'SO-R-2'] : ['SO-R-1', 'SO-R-3'],
+      ),
     );
 
     const results = await Promise.all(versions.map((p) => store.put(p)));
 
-    assert.equal(results.filter((r) => r === 'created').length, 1, `one creates, the others update: ${results}`);
+    assert.equal(
+      results.filter((r) => r === 'created').length,
+      1,
+      `one creates, the others update: ${results}`,
+    );
     const head = await rawItem(paymentItemKey(paymentKeyOf(versions[0] as Payment)));
     const stored = await store.findByOrder('SO-R-1');
     const winner = versions.find((p) => p.totalAmount === stored?.totalAmount);
@@ -161,7 +171,13 @@ describe('DynamoPaymentStore', () => {
     await doc.send(
       new PutCommand({
         TableName: table,
-        Item: { pk: orderItemKey('SO-BAD'), paymentKey: 'x#y', contentHash: 'h', loadedAt: 1, payment: { orders: [] } },
+        Item: {
+          pk: orderItemKey('SO-BAD'),
+          paymentKey: 'x#y',
+          contentHash: 'h',
+          loadedAt: 1,
+          payment: { orders: [] },
+        },
       }),
     );
 

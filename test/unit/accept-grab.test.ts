@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GrabNotQueuedError, acceptGrab } from '#core/use-cases/accept-grab.ts';
-import { MemoryQueue, MemorySessionStore, fixedClock } from '#test/helpers/fakes.ts';
+import { acceptGrab, GrabNotQueuedError } from '#core/use-cases/accept-grab.ts';
+import { fixedClock, MemoryQueue, MemorySessionStore } from '#test/helpers/fakes.ts';
 
 const grab = { sessionID: 'fe2374-8fnejf97-32839218', orderNo: 'SO-1', serviceTime: 1533271903898 };
 

@@ -25,7 +25,10 @@ describe('the grab customs sends (platDataOpen)', () => {
 
   it('takes serviceTime as a number or a numeric string, and tolerates its absence', () => {
     const asString = { ...grab, serviceTime: '1533271903898' };
-    assert.equal(parseGrabRequest({ contentType: FORM, body: form(JSON.stringify(asString)) }).serviceTime, 1533271903898);
+    assert.equal(
+      parseGrabRequest({ contentType: FORM, body: form(JSON.stringify(asString)) }).serviceTime,
+      1533271903898,
+    );
     const { serviceTime: _s, ...without } = grab;
     assert.deepEqual(parseGrabRequest({ contentType: FORM, body: form(JSON.stringify(without)) }), without);
   });
@@ -35,11 +38,21 @@ describe('the grab customs sends (platDataOpen)', () => {
     ['a form without openReq', 'foo=bar', '20001', /openReq is missing/],
     ['openReq that is not JSON', form('{orderNo: x'), '20002', /not valid JSON/],
     ['openReq that is a JSON array', form('[1,2]'), '20002', /JSON object/],
-    ['no sessionID', form(JSON.stringify({ orderNo: 'A1' })), '20003', /sessionID/],
+    ['no sessionID', form(JSON.stringify({ orderNo: 'A1' })), '20003', /^sessionID is missing$/],
     ['a sessionID with spaces', form(JSON.stringify({ ...grab, sessionID: 'a b' })), '20003', /sessionID/],
-    ['no orderNo', form(JSON.stringify({ sessionID: 'S1' })), '20005', /orderNo/],
-    ['an orderNo over 60 characters', form(JSON.stringify({ ...grab, orderNo: 'O'.repeat(61) })), '20005', /60/],
-    ['a serviceTime that is not a number', form(JSON.stringify({ ...grab, serviceTime: 'yesterday' })), '20006', /serviceTime/],
+    ['no orderNo', form(JSON.stringify({ sessionID: 'S1' })), '20005', /^orderNo is missing$/],
+    [
+      'an orderNo over 60 characters',
+      form(JSON.stringify({ ...grab, orderNo: 'O'.repeat(61) })),
+      '20005',
+      /60/,
+    ],
+    [
+      'a serviceTime that is not a number',
+      form(JSON.stringify({ ...grab, serviceTime: 'yesterday' })),
+      '20006',
+      /serviceTime/,
+    ],
   ];
   for (const [name, body, code, message] of refused) {
     it(`refuses ${name} with ${code} and a readable message`, () => {

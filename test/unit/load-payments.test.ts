@@ -6,13 +6,18 @@ import type { GrabMessage, GrabQueue, PaymentStore, PutPaymentResult, SessionSto
 import { type Payment, parsePayment, paymentKeyOf } from '#core/protocol/payment.ts';
 import type { Session } from '#core/session.ts';
 import {
+  checkPayments,
+  LoadInterruptedError,
   type LoadPaymentsDeps,
   type LoadProgress,
-  LoadInterruptedError,
-  checkPayments,
   loadPayments,
 } from '#core/use-cases/load-payments.ts';
-import { SAMPLE_EBP_CODE, sampleGrabOrderNos, samplePayments, samplePaymentsJsonl } from '#local/sample-payments.ts';
+import {
+  SAMPLE_EBP_CODE,
+  sampleGrabOrderNos,
+  samplePayments,
+  samplePaymentsJsonl,
+} from '#local/sample-payments.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 
 /** In-memory payments with the store's contract: whole payments, 'unchanged' when identical, no order theft. */
@@ -64,7 +69,8 @@ class MemorySessions implements SessionStore {
   }
   async markNotQueued(sessionID: string, reason: string, at: number): Promise<void> {
     const s = this.rows.get(sessionID);
-    if (s?.state === 'queued') this.rows.set(sessionID, { ...s, state: 'received', error: reason, updatedAt: at });
+    if (s?.state === 'queued')
+      this.rows.set(sessionID, { ...s, state: 'received', error: reason, updatedAt: at });
   }
   async get(sessionID: string): Promise<Session | undefined> {
     return this.rows.get(sessionID);
@@ -113,7 +119,10 @@ describe('loadPayments', () => {
   it('loads the good lines and reports each bad one by line number, field and rule', async () => {
     const deps = world();
     const longName = makePayment({ payTransactionId: 'TX-BAD' }, ['SO-X-1', 'SO-X-2']);
-    const bad = { ...longName, orders: [longName.orders[0], { ...longName.orders[1], recpName: '长'.repeat(101) }] };
+    const bad = {
+      ...longName,
+      orders: [longName.orders[0], { ...longName.orders[1], recpName: '长'.repeat(101) }],
+    };
     const lines = [line(payA), '', '   ', JSON.stringify(bad), '{"payCode": "1537923071", oops', line(payB)];
 
     const result = await loadPayments(lines, deps);
@@ -136,7 +145,9 @@ describe('loadPayments', () => {
   });
 
   it('names every broken field of a line, and missing fields', async () => {
-    const { payCode: _missing, ...noPayCode } = makePayment({ currency: 'CNY', verDept: '9' as '1' }, ['SO-M-1']);
+    const { payCode: _missing, ...noPayCode } = makePayment({ currency: 'CNY', verDept: '9' as '1' }, [
+      'SO-M-1',
+    ]);
 
     const result = await loadPayments([JSON.stringify(noPayCode)], world());
 
@@ -146,7 +157,10 @@ describe('loadPayments', () => {
   });
 
   it('does not echo a line that is not JSON (it may hold an account number)', async () => {
-    const result = await loadPayments(['{"recpAccount": "6217850100007893901" "recpName": "x"}', 'not json'], world());
+    const result = await loadPayments(
+      ['{"recpAccount": "6217850100007893901" "recpName": "x"}', 'not json'],
+      world(),
+    );
 
     assert.equal(result.rejected, 2);
     for (const r of result.rejections) {
@@ -163,7 +177,12 @@ describe('loadPayments', () => {
     const again = await loadPayments(lines, deps);
 
     assert.deepEqual(
-      { created: again.created, updated: again.updated, unchanged: again.unchanged, rejected: again.rejected },
+      {
+        created: again.created,
+        updated: again.updated,
+        unchanged: again.unchanged,
+        rejected: again.rejected,
+      },
       { created: 0, updated: 0, unchanged: 2, rejected: 0 },
     );
   });
@@ -188,7 +207,10 @@ describe('loadPayments', () => {
       result.rejections.map((r) => [r.line, r.issues[0]?.path]),
       [[2, 'orders[1].orderNo']],
     );
-    assert.match(result.rejections[0]?.issues[0]?.rule ?? '', /SO-A-2 already belongs to payment 1537923071#TX-A/);
+    assert.match(
+      result.rejections[0]?.issues[0]?.rule ?? '',
+      /SO-A-2 already belongs to payment 1537923071#TX-A/,
+    );
     assert.equal(await deps.payments.findByOrder('SO-T-1'), undefined);
   });
 
@@ -314,7 +336,10 @@ describe('sample payments (local demo)', () => {
     assert.ok(payments.every((p) => p.ebpCode === SAMPLE_EBP_CODE));
     assert.deepEqual([...new Set(payments.map((p) => p.currency))].sort(), ['142', '502']);
     assert.ok(payments.some((p) => p.payType === undefined) && payments.some((p) => p.payType !== undefined));
-    assert.ok(orders.some((o) => o.recpCode === ''), 'a foreign seller without recpCode');
+    assert.ok(
+      orders.some((o) => o.recpCode === ''),
+      'a foreign seller without recpCode',
+    );
     assert.ok(orders.some((o) => /\p{Script=Han}/u.test(o.recpName)));
     assert.ok(orders.some((o) => o.goodsInfo.some((g) => /\p{Script=Han}/u.test(g.gname))));
     assert.ok(Math.max(...payments.map((p) => p.initalRequest.length)) >= 3000, 'a long initalRequest');

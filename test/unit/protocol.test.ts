@@ -17,10 +17,26 @@ describe('serializer and sign source', () => {
 
   it('puts the head and lists keys in the order of the spec', () => {
     assert.deepEqual(Object.keys(JSON.parse(s.headText)), [
-      'guid', 'initalRequest', 'initalResponse', 'ebpCode', 'payCode', 'payTransactionId',
-      'totalAmount', 'currency', 'verDept', 'payType', 'tradingTime', 'note',
+      'guid',
+      'initalRequest',
+      'initalResponse',
+      'ebpCode',
+      'payCode',
+      'payTransactionId',
+      'totalAmount',
+      'currency',
+      'verDept',
+      'payType',
+      'tradingTime',
+      'note',
     ]);
-    assert.deepEqual(Object.keys((JSON.parse(s.listsText) as object[])[0] ?? {}), ['orderNo', 'goodsInfo', 'recpAccount', 'recpCode', 'recpName']);
+    assert.deepEqual(Object.keys((JSON.parse(s.listsText) as object[])[0] ?? {}), [
+      'orderNo',
+      'goodsInfo',
+      'recpAccount',
+      'recpCode',
+      'recpName',
+    ]);
   });
 
   it('signs the very bytes that payExInfoStr carries (customs rebuilds the same sign source)', () => {
@@ -29,7 +45,9 @@ describe('serializer and sign source', () => {
   });
 
   it('leaves CJK and / unescaped, pastes the JSON raw and quotes serviceTime', () => {
-    assert.ok(s.signSource.startsWith('"sessionID":"fe2374-8fnejf97-32839218"||"payExchangeInfoHead":"{"guid":"'));
+    assert.ok(
+      s.signSource.startsWith('"sessionID":"fe2374-8fnejf97-32839218"||"payExchangeInfoHead":"{"guid":"'),
+    );
     assert.ok(s.signSource.includes('"note":"备注/说明 \\"quoted\\""'));
     assert.ok(s.signSource.includes('}"||"payExchangeInfoLists":"[{"orderNo":"SO-T-0001"'));
     assert.ok(s.signSource.endsWith('}]"||"serviceTime":"1533271903898"'));
@@ -37,13 +55,21 @@ describe('serializer and sign source', () => {
   });
 
   it('carries every order of the payment', () => {
-    assert.deepEqual((JSON.parse(body) as { payExchangeInfoLists: { orderNo: string }[] }).payExchangeInfoLists.map((o) => o.orderNo), ['SO-T-0001', 'SO-T-0002']);
+    assert.deepEqual(
+      (JSON.parse(body) as { payExchangeInfoLists: { orderNo: string }[] }).payExchangeInfoLists.map(
+        (o) => o.orderNo,
+      ),
+      ['SO-T-0001', 'SO-T-0002'],
+    );
   });
 
   it('omits an absent payType and sends an empty recpCode for a foreign seller', () => {
     const p = makePayment({ payType: undefined as never }, ['X1']);
     const { payType: _drop, ...withoutPayType } = p;
-    const built = buildPayExchangeInfo({ ...withoutPayType, orders: p.orders.map(({ recpCode: _r, ...o }) => o) }, GUID);
+    const built = buildPayExchangeInfo(
+      { ...withoutPayType, orders: p.orders.map(({ recpCode: _r, ...o }) => o) },
+      GUID,
+    );
     assert.equal('payType' in built.head, false);
     assert.equal(built.lists[0]?.recpCode, '');
   });
@@ -62,21 +88,31 @@ describe('field rules', () => {
 
   it('names the field of the order that broke which rule', () => {
     const p = makePayment();
-    const bad = { ...p, orders: [p.orders[0], { ...p.orders[1], goodsInfo: [{ gname: '货'.repeat(251), itemLink: 'x' }] }] };
+    const bad = {
+      ...p,
+      orders: [p.orders[0], { ...p.orders[1], goodsInfo: [{ gname: '货'.repeat(251), itemLink: 'x' }] }],
+    };
     const issues = issuesOf(() => validatePayExchangeInfo(buildPayExchangeInfo(bad as never, GUID)));
     assert.deepEqual(issues, ['payExchangeInfoLists[1].goodsInfo[0].gname: at most 250 characters (C..250)']);
   });
 
   it('counts characters, not bytes: 250 CJK characters fit gname', () => {
     const p = makePayment({}, ['A1']);
-    const ok = { ...p, orders: [{ ...p.orders[0], goodsInfo: [{ gname: '货'.repeat(250), itemLink: 'x' }] }] };
+    const ok = {
+      ...p,
+      orders: [{ ...p.orders[0], goodsInfo: [{ gname: '货'.repeat(250), itemLink: 'x' }] }],
+    };
     assert.doesNotThrow(() => validatePayExchangeInfo(buildPayExchangeInfo(ok as never, GUID)));
   });
 
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ['guid of 35 characters', { guid: GUID.slice(1) }, /^payExchangeInfoHead\.guid: must be 36/],
     ['lower-case guid', { guid: GUID.toLowerCase() }, /^payExchangeInfoHead\.guid:/],
-    ['tradingTime not 14 digits', { tradingTime: '2026-11-22' }, /^payExchangeInfoHead\.tradingTime: must be 14 digits/],
+    [
+      'tradingTime not 14 digits',
+      { tradingTime: '2026-11-22' },
+      /^payExchangeInfoHead\.tradingTime: must be 14 digits/,
+    ],
     ['tradingTime not a real date', { tradingTime: '20260230120000' }, /real date/],
     ['verDept 4', { verDept: '4' }, /^payExchangeInfoHead\.verDept: must be 1 \(UnionPay\)/],
     ['payType 5', { payType: '5' }, /^payExchangeInfoHead\.payType:/],
@@ -92,7 +128,9 @@ describe('field rules', () => {
   for (const [name, change, expected] of cases) {
     it(`refuses ${name}`, () => {
       const info = buildPayExchangeInfo(makePayment(), GUID);
-      const issues = issuesOf(() => validatePayExchangeInfo({ head: { ...info.head, ...change }, lists: info.lists }));
+      const issues = issuesOf(() =>
+        validatePayExchangeInfo({ head: { ...info.head, ...change }, lists: info.lists }),
+      );
       assert.match(issues.join('\n'), expected);
     });
   }
@@ -105,15 +143,24 @@ describe('field rules', () => {
   });
 
   it('refuses a payment without orders or with an order twice', () => {
-    assert.match(issuesOf(() => parsePayment({ ...makePayment(), orders: [] })).join(), /orders: must hold at least one order/);
+    assert.match(
+      issuesOf(() => parsePayment({ ...makePayment(), orders: [] })).join(),
+      /orders: must hold at least one order/,
+    );
     assert.match(issuesOf(() => parsePayment(makePayment({}, ['D1', 'D1']))).join(), /orderNo appears twice/);
   });
 });
 
 describe("customs' upload replies", () => {
   it('10000 is accepted, 2000x rejected with the message kept, 5xx and garbage retried', () => {
-    assert.deepEqual(classifyUploadReply(200, '{"code":"10000","message":"上传成功","total":0,"serviceTime":1}'), { kind: 'accepted', code: '10000', message: '上传成功' });
-    assert.deepEqual(classifyUploadReply(200, '{"code":"20004","message":"企业实时数据获取验签证书未在服务系统注册"}'), { kind: 'rejected', code: '20004', message: '企业实时数据获取验签证书未在服务系统注册' });
+    assert.deepEqual(
+      classifyUploadReply(200, '{"code":"10000","message":"上传成功","total":0,"serviceTime":1}'),
+      { kind: 'accepted', code: '10000', message: '上传成功' },
+    );
+    assert.deepEqual(
+      classifyUploadReply(200, '{"code":"20004","message":"企业实时数据获取验签证书未在服务系统注册"}'),
+      { kind: 'rejected', code: '20004', message: '企业实时数据获取验签证书未在服务系统注册' },
+    );
     assert.equal(classifyUploadReply(503, 'busy').kind, 'retry');
     assert.equal(classifyUploadReply(200, '<html>gateway</html>').kind, 'retry');
     assert.equal(classifyUploadReply(200, '{"code":"99999"}').kind, 'retry');

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SoftSigner } from '#adapters/signers/soft-signer.ts';
-import { ConfigError } from '#core/errors.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
+import { ConfigError } from '#core/errors.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 
-const SOURCE = '"sessionID":"s1"||"payExchangeInfoHead":"{"guid":"X"}"||"payExchangeInfoLists":"[]"||"serviceTime":"1"';
+const SOURCE =
+  '"sessionID":"s1"||"payExchangeInfoHead":"{"guid":"X"}"||"payExchangeInfoLists":"[]"||"serviceTime":"1"';
 
 describe('the software signer', () => {
   it('makes SM2 signatures as the card does: 64 raw bytes, verifiable with the certificate', async () => {
@@ -32,8 +33,14 @@ describe('the software signer', () => {
   it('refuses a key that is not the certificate’s', () => {
     const a = makeThrowawayCertificate();
     const b = makeThrowawayCertificate();
-    assert.throws(() => new SoftSigner({ privateKeyPem: a.privateKeyPem, certificatePem: b.certificatePem }), ConfigError);
+    assert.throws(
+      () => new SoftSigner({ privateKeyPem: a.privateKeyPem, certificatePem: b.certificatePem }),
+      ConfigError,
+    );
     const rsa = makeThrowawayCertificate({ algorithm: 'SHA1withRSA' });
-    assert.throws(() => new SoftSigner({ privateKeyPem: rsa.privateKeyPem, certificatePem: a.certificatePem }), /SHA1withRSA but its certificate is SM3withSM2/);
+    assert.throws(
+      () => new SoftSigner({ privateKeyPem: rsa.privateKeyPem, certificatePem: a.certificatePem }),
+      /SHA1withRSA but its certificate is SM3withSM2/,
+    );
   });
 });

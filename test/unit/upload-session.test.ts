@@ -6,7 +6,13 @@ import type { Signer } from '#core/ports.ts';
 import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
 import { RetryLaterError, type UploadDeps, uploadSession } from '#core/use-cases/upload-session.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
-import { MemoryPaymentStore, MemorySessionStore, ScriptedCustoms, customsReply, fixedClock } from '#test/helpers/fakes.ts';
+import {
+  customsReply,
+  fixedClock,
+  MemoryPaymentStore,
+  MemorySessionStore,
+  ScriptedCustoms,
+} from '#test/helpers/fakes.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 
 const material = makeThrowawayCertificate();
@@ -14,7 +20,11 @@ const signer = new SoftSigner(material);
 
 let sessions: MemorySessionStore;
 let payments: MemoryPaymentStore;
-const message = { sessionID: 'fe2374-8fnejf97-32839218', orderNo: 'SO-T-0002', receivedAt: 1_795_300_000_000 };
+const message = {
+  sessionID: 'fe2374-8fnejf97-32839218',
+  orderNo: 'SO-T-0002',
+  receivedAt: 1_795_300_000_000,
+};
 
 function deps(customs: ScriptedCustoms, overrides: Partial<UploadDeps> = {}): UploadDeps {
   return {
@@ -34,7 +44,11 @@ beforeEach(async () => {
   sessions = new MemorySessionStore();
   payments = new MemoryPaymentStore();
   await payments.put(makePayment());
-  await sessions.create({ sessionID: message.sessionID, orderNo: message.orderNo, receivedAt: message.receivedAt });
+  await sessions.create({
+    sessionID: message.sessionID,
+    orderNo: message.orderNo,
+    receivedAt: message.receivedAt,
+  });
 });
 
 describe('one delivery of a grab (upload-session)', () => {
@@ -50,7 +64,11 @@ describe('one delivery of a grab (upload-session)', () => {
   });
 
   it('retries a 5xx within the delivery and then succeeds, sending the same bytes each time', async () => {
-    const customs = new ScriptedCustoms([{ status: 502, body: 'bad gateway' }, new CustomsUnavailableError('reset'), customsReply('10000', '上传成功')]);
+    const customs = new ScriptedCustoms([
+      { status: 502, body: 'bad gateway' },
+      new CustomsUnavailableError('reset'),
+      customsReply('10000', '上传成功'),
+    ]);
     const result = await uploadSession(message, 1, deps(customs));
     assert.equal(result.outcome, 'uploaded');
     assert.equal(customs.received.length, 3);
@@ -83,7 +101,13 @@ describe('one delivery of a grab (upload-session)', () => {
 
   it('counts 入库失败 on a later attempt as the earlier attempt having been accepted', async () => {
     const customs = new ScriptedCustoms([{ status: 504, body: 'timeout' }]);
-    await assert.rejects(uploadSession(message, 1, deps(customs, { settings: { maxReceives: 3, leaseMs: 60_000, uploadTries: 1 } })));
+    await assert.rejects(
+      uploadSession(
+        message,
+        1,
+        deps(customs, { settings: { maxReceives: 3, leaseMs: 60_000, uploadTries: 1 } }),
+      ),
+    );
     const again = new ScriptedCustoms([customsReply('20000', '入库失败')]);
     const result = await uploadSession(message, 2, deps(again));
     assert.equal(result.outcome, 'uploaded');
@@ -92,7 +116,9 @@ describe('one delivery of a grab (upload-session)', () => {
 
   it('never sends a signature that fails the self-check', async () => {
     const other = new SoftSigner(makeThrowawayCertificate());
-    const impostor: Signer = { sign: async (data) => ({ ...(await other.sign(data)), certNo: material.certNo }) };
+    const impostor: Signer = {
+      sign: async (data) => ({ ...(await other.sign(data)), certNo: material.certNo }),
+    };
     const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
     const result = await uploadSession(message, 1, deps(customs, { signer: impostor }));
     assert.equal(result.outcome, 'failed');
@@ -102,22 +128,67 @@ describe('one delivery of a grab (upload-session)', () => {
 
   it('retries later when the signer is unavailable, and fails with the reason when the data breaks a rule', async () => {
     const busy: Signer = { sign: async () => Promise.reject(new SignerUnavailableError('device busy')) };
-    await assert.rejects(uploadSession(message, 1, deps(new ScriptedCustoms([customsReply('10000', '')]), { signer: busy })), RetryLaterError);
+    await assert.rejects(
+      uploadSession(message, 1, deps(new ScriptedCustoms([customsReply('10000', '')]), { signer: busy })),
+      RetryLaterError,
+    );
 
     await sessions.markQueued(message.sessionID, 1, ['retrying']);
     await payments.put(makePayment({ tradingTime: '2026-11-22 09:30' }));
     const customs = new ScriptedCustoms([customsReply('10000', '')]);
     const result = await uploadSession(message, 2, deps(customs));
     assert.equal(result.outcome, 'failed');
-    assert.match((await sessions.get(message.sessionID))?.error ?? '', /payExchangeInfoHead\.tradingTime: must be 14 digits/);
+    assert.match(
+      (await sessions.get(message.sessionID))?.error ?? '',
+      /payExchangeInfoHead\.tradingTime: must be 14 digits/,
+    );
     assert.equal(customs.received.length, 0);
   });
 
   it('ends an unknown order no-data, and a second delivery of a finished session does nothing', async () => {
     await sessions.create({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 });
     const customs = new ScriptedCustoms([customsReply('10000', '')]);
-    assert.equal((await uploadSession({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 }, 1, deps(customs))).outcome, 'no-data');
-    assert.equal((await uploadSession({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 }, 2, deps(customs))).outcome, 'already-done');
+    assert.equal(
+      (await uploadSession({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 }, 1, deps(customs)))
+        .outcome,
+      'no-data',
+    );
+    assert.equal(
+      (await uploadSession({ sessionID: 'S-unknown', orderNo: 'NOPE', receivedAt: 1 }, 2, deps(customs)))
+        .outcome,
+      'already-done',
+    );
     assert.equal(customs.received.length, 0);
+  });
+});
+
+describe('a payment that arrives while its grab is being processed', () => {
+  it('is not left no-data: the session goes back through the queue', async () => {
+    await sessions.create({ sessionID: 'S-race', orderNo: 'RACE-1', receivedAt: 1 });
+    // The payment lands between the worker's lookup and its recording of no-data.
+    let lookups = 0;
+    const racing = {
+      findByOrder: async (orderNo: string) => (++lookups === 1 ? undefined : payments.findByOrder(orderNo)),
+      put: (p: Parameters<MemoryPaymentStore['put']>[0]) => payments.put(p),
+    };
+    await payments.put(makePayment({}, ['RACE-1']));
+    const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
+    await assert.rejects(
+      uploadSession(
+        { sessionID: 'S-race', orderNo: 'RACE-1', receivedAt: 1 },
+        1,
+        deps(customs, { payments: racing }),
+      ),
+      RetryLaterError,
+    );
+    const waiting = await sessions.get('S-race');
+    assert.equal(waiting?.state, 'retrying');
+    assert.match(waiting?.error ?? '', /arrived while the grab was processed/);
+    const again = await uploadSession(
+      { sessionID: 'S-race', orderNo: 'RACE-1', receivedAt: 1 },
+      2,
+      deps(customs, { payments: racing }),
+    );
+    assert.equal(again.outcome, 'uploaded');
   });
 });

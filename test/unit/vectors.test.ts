@@ -4,7 +4,7 @@ import { parseCertificate } from '#core/crypto/certificate.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
 import { validatePayExchangeInfo } from '#core/protocol/pay-exchange-info.ts';
-import { vectorText, vectorsFile } from '#test/helpers/vectors.ts';
+import { vectorsFile, vectorText } from '#test/helpers/vectors.ts';
 
 const file = vectorsFile();
 const cert = parseCertificate(vectorText(file.certificate));
@@ -33,26 +33,38 @@ describe('real E-Port card vectors', () => {
   for (const name of ['A', 'B']) {
     it(`verifies vector ${name} against the card certificate`, () => {
       const v = vector(name);
-      const result = verifySignature({ signSource: vectorText(v.signSource), signValue: v.signValue, certNo: file.certNo }, cert);
+      const result = verifySignature(
+        { signSource: vectorText(v.signSource), signValue: v.signValue, certNo: file.certNo },
+        cert,
+      );
       assert.deepEqual(result, { ok: true });
     });
   }
 
   it('rejects the negative vector', () => {
     const v = vector('negative');
-    const result = verifySignature({ signSource: vectorText(v.signSource), signValue: v.signValue, certNo: file.certNo }, cert);
+    const result = verifySignature(
+      { signSource: vectorText(v.signSource), signValue: v.signValue, certNo: file.certNo },
+      cert,
+    );
     assert.equal(result.ok, false);
   });
 
   it('rejects vector B when one byte of its head changes', () => {
-    const text = vectorText(vector('B').payExInfoStr ?? '').replace('"payCode":"1537923071"', '"payCode":"1537923072"');
+    const text = vectorText(vector('B').payExInfoStr ?? '').replace(
+      '"payCode":"1537923071"',
+      '"payCode":"1537923072"',
+    );
     const parsed = parsePayExInfoStr(text);
     assert.equal(verifySignature(parsed, cert).ok, false);
   });
 
   it('rejects a signature presented with another certNo', () => {
     const v = vector('A');
-    const result = verifySignature({ signSource: vectorText(v.signSource), signValue: v.signValue, certNo: '03000000000cde70' }, cert);
+    const result = verifySignature(
+      { signSource: vectorText(v.signSource), signValue: v.signValue, certNo: '03000000000cde70' },
+      cert,
+    );
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.reason, /not the certificate's serial/);
   });

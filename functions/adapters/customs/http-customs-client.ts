@@ -22,7 +22,9 @@ export class HttpCustomsClient implements CustomsClient {
       return { status: res.status, body: await res.text() };
     } catch (e) {
       const cause = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-      throw new CustomsUnavailableError(`customs could not be reached at ${this.url}: ${cause}`, { cause: e });
+      throw new CustomsUnavailableError(`customs could not be reached at ${this.url}: ${cause}`, {
+        cause: e,
+      });
     }
   }
 }

@@ -11,8 +11,8 @@ import pRetry from 'p-retry';
 import * as v from 'valibot';
 import { CebGrabError, type FieldIssue, ValidationError } from '#core/errors.ts';
 import { type Clock, type PaymentStore, type PutPaymentResult, systemClock } from '#core/ports.ts';
-import { type Payment, PaymentSchema, paymentKeyOf } from '#core/protocol/payment.ts';
 import { describeIssues, toFieldIssues } from '#core/protocol/issues.ts';
+import { type Payment, PaymentSchema, paymentKeyOf } from '#core/protocol/payment.ts';
 
 /**
  * Payments in DynamoDB (partition key `pk` only).
@@ -107,7 +107,10 @@ export class DynamoPaymentStore implements PaymentStore {
     const row = v.safeParse(OrderRowSchema, out.Item);
     if (!row.success) {
       const issues = toFieldIssues(row.issues);
-      throw new ValidationError(`the stored payment of order ${orderNo} is unreadable: ${describeIssues(issues)}`, issues);
+      throw new ValidationError(
+        `the stored payment of order ${orderNo} is unreadable: ${describeIssues(issues)}`,
+        issues,
+      );
     }
     if (!row.output.payment.orders.some((o) => o.orderNo === orderNo)) {
       throw new ValidationError(
@@ -173,7 +176,13 @@ export class DynamoPaymentStore implements PaymentStore {
     const toDelete = dropped.filter((n) => droppedRows.get(orderItemKey(n))?.paymentKey === paymentKey);
 
     const loadedAt = this.clock.now();
-    const orderItem = (orderNo: string) => ({ pk: orderItemKey(orderNo), paymentKey, contentHash, loadedAt, payment });
+    const orderItem = (orderNo: string) => ({
+      pk: orderItemKey(orderNo),
+      paymentKey,
+      contentHash,
+      loadedAt,
+      payment,
+    });
     checkSizes(payment, orderItem(orderNos[0] ?? ''), toDelete.length);
 
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
@@ -183,7 +192,10 @@ export class DynamoPaymentStore implements PaymentStore {
           Item: { pk: paymentItemKey(paymentKey), paymentKey, contentHash, loadedAt, orderNos },
           // The optimistic lock: the payment is still the version we compared against.
           ...(stored
-            ? { ConditionExpression: 'contentHash = :seen', ExpressionAttributeValues: { ':seen': stored.contentHash } }
+            ? {
+                ConditionExpression: 'contentHash = :seen',
+                ExpressionAttributeValues: { ':seen': stored.contentHash },
+              }
             : { ConditionExpression: 'attribute_not_exists(pk)' }),
         },
       },
@@ -230,7 +242,10 @@ export class DynamoPaymentStore implements PaymentStore {
         const row = v.safeParse(RowHeadSchema, item);
         if (!row.success) {
           const issues = toFieldIssues(row.issues);
-          throw new ValidationError(`stored item ${String(item.pk)} is unreadable: ${describeIssues(issues)}`, issues);
+          throw new ValidationError(
+            `stored item ${String(item.pk)} is unreadable: ${describeIssues(issues)}`,
+            issues,
+          );
         }
         found.set(row.output.pk, row.output);
       }
@@ -247,9 +262,12 @@ export class DynamoPaymentStore implements PaymentStore {
       });
     } catch (error) {
       if (error instanceof UnprocessedKeys) {
-        throw new PaymentStoreBusyError(`DynamoDB left ${pending.length} keys unread after retries; try again`, {
-          cause: error,
-        });
+        throw new PaymentStoreBusyError(
+          `DynamoDB left ${pending.length} keys unread after retries; try again`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -285,7 +303,10 @@ function checkSizes(payment: Payment, sampleOrderItem: object, deletes: number):
   const itemBytes = Buffer.byteLength(JSON.stringify(sampleOrderItem));
   if (itemBytes > MAX_ITEM_BYTES) {
     throw new ValidationError('payment too large to store', [
-      { path: '(root)', rule: `payment is about ${kb(itemBytes)} KB; it must stay under ${kb(MAX_ITEM_BYTES)} KB` },
+      {
+        path: '(root)',
+        rule: `payment is about ${kb(itemBytes)} KB; it must stay under ${kb(MAX_ITEM_BYTES)} KB`,
+      },
     ]);
   }
   if (itemBytes * payment.orders.length > MAX_TRANSACTION_BYTES) {

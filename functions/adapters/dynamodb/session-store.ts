@@ -1,10 +1,22 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as v from 'valibot';
 import { SessionBusyError } from '#core/errors.ts';
 import type { CreateResult, SessionStore } from '#core/ports.ts';
-import { type Session, SessionSchema, type SessionOutcome, type UploadPrepared, isTerminal } from '#core/session.ts';
+import {
+  isTerminal,
+  type Session,
+  type SessionOutcome,
+  SessionSchema,
+  type UploadPrepared,
+} from '#core/session.ts';
 
 /**
  * Sessions in DynamoDB, one item per sessionID. Every state change is a conditional write, so two
@@ -20,7 +32,12 @@ export class DynamoSessionStore implements SessionStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async create(grab: { sessionID: string; orderNo: string; serviceTime?: number; receivedAt: number }): Promise<CreateResult> {
+  async create(grab: {
+    sessionID: string;
+    orderNo: string;
+    serviceTime?: number;
+    receivedAt: number;
+  }): Promise<CreateResult> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -57,7 +74,12 @@ export class DynamoSessionStore implements SessionStore {
         UpdateExpression: 'SET #state = :received, #error = :reason, updatedAt = :at REMOVE queuedAt',
         ConditionExpression: '#state = :queued',
         ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
-        ExpressionAttributeValues: { ':received': 'received', ':queued': 'queued', ':reason': reason, ':at': at },
+        ExpressionAttributeValues: {
+          ':received': 'received',
+          ':queued': 'queued',
+          ':reason': reason,
+          ':at': at,
+        },
       }),
     );
   }
@@ -89,7 +111,11 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async claim(sessionID: string, now: number, leaseMs: number): Promise<{ claimed: boolean; session: Session }> {
+  async claim(
+    sessionID: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<{ claimed: boolean; session: Session }> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -185,7 +211,12 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async listByState(state: Session['state'], sinceMs = 0): Promise<Session[]> {
-    return this.query('byState', '#state = :k AND updatedAt >= :since', { ':k': state, ':since': sinceMs }, { '#state': 'state' });
+    return this.query(
+      'byState',
+      '#state = :k AND updatedAt >= :since',
+      { ':k': state, ':since': sinceMs },
+      { '#state': 'state' },
+    );
   }
 
   private async query(
@@ -205,7 +236,8 @@ export class DynamoSessionStore implements SessionStore {
         ...(names ? { ExpressionAttributeNames: names } : {}),
       },
     );
-    for await (const page of pages) for (const item of page.Items ?? []) out.push(v.parse(SessionSchema, item));
+    for await (const page of pages)
+      for (const item of page.Items ?? []) out.push(v.parse(SessionSchema, item));
     return out;
   }
 }

@@ -1,9 +1,9 @@
 import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate.ts';
-import { type SoftPrivateKey, parsePrivateKey } from '#core/crypto/private-key.ts';
+import { parsePrivateKey, type SoftPrivateKey } from '#core/crypto/private-key.ts';
 import { rsaSha1Sign } from '#core/crypto/rsa.ts';
 import { sm2PublicKeyOf, sm2Sign } from '#core/crypto/sm2.ts';
 import { ConfigError } from '#core/errors.ts';
-import type { CertificateRegistry, SignResult, Signer } from '#core/ports.ts';
+import type { CertificateRegistry, Signer, SignResult } from '#core/ports.ts';
 
 /**
  * A software key, for development and tests: SM2 over SM3 with the default user ID (raw r||s,
@@ -22,8 +22,13 @@ export class SoftSigner implements Signer {
         `the soft signer's key is ${this.key.algorithm} but its certificate is ${this.certificate.algorithm}`,
       );
     }
-    if (this.key.algorithm === 'SM3withSM2' && sm2PublicKeyOf(this.key.privateKeyHex) !== this.certificate.publicKey) {
-      throw new ConfigError(`the soft signer's private key does not belong to certificate ${this.certificate.certNo}`);
+    if (
+      this.key.algorithm === 'SM3withSM2' &&
+      sm2PublicKeyOf(this.key.privateKeyHex) !== this.certificate.publicKey
+    ) {
+      throw new ConfigError(
+        `the soft signer's private key does not belong to certificate ${this.certificate.certNo}`,
+      );
     }
   }
 

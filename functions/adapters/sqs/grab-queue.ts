@@ -1,4 +1,4 @@
-import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { GrabMessage, GrabQueue } from '#core/ports.ts';
 
 /** The grab queue: one small message per session; the worker reads what it needs from it. */

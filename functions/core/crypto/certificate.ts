@@ -19,7 +19,11 @@ export interface CertificateInfo {
 const SM2_CURVE_OID_DER = Buffer.from('06082a811ccf5501822d', 'hex'); // 1.2.156.10197.1.301
 
 /** certNo: the certificate serial as lower-case hex, zero-padded to 16 (PROTOCOL.md §4). */
-export const toCertNo = (serialHex: string): string => serialHex.toLowerCase().replace(/^0+(?=.)/, '').padStart(16, '0');
+export const toCertNo = (serialHex: string): string =>
+  serialHex
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '')
+    .padStart(16, '0');
 
 export function parseCertificate(pem: string): CertificateInfo {
   let cert: X509Certificate;

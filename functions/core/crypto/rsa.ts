@@ -1,4 +1,4 @@
-import { type KeyObject, createSign, createVerify } from 'node:crypto';
+import { createSign, createVerify, type KeyObject } from 'node:crypto';
 
 /** Older E-Port cards: RSA-1024, PKCS#1 v1.5 over SHA-1, base64 (PROTOCOL.md §4). */
 export function rsaSha1Sign(message: string, privateKey: KeyObject): string {

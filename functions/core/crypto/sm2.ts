@@ -27,7 +27,11 @@ export function sm2Sign(message: string | Uint8Array, privateKeyHex: string, pub
   return Buffer.from(hex.padStart(128, '0'), 'hex').toString('base64');
 }
 
-export function sm2Verify(message: string | Uint8Array, signValueBase64: string, publicKeyHex: string): boolean {
+export function sm2Verify(
+  message: string | Uint8Array,
+  signValueBase64: string,
+  publicKeyHex: string,
+): boolean {
   const sig = Buffer.from(signValueBase64, 'base64');
   if (sig.length !== 64) return false;
   try {
@@ -41,4 +45,5 @@ export function sm2Verify(message: string | Uint8Array, signValueBase64: string,
   }
 }
 
-export const sm2PublicKeyOf = (privateKeyHex: string): string => sm2.getPublicKeyFromPrivateKey(privateKeyHex);
+export const sm2PublicKeyOf = (privateKeyHex: string): string =>
+  sm2.getPublicKeyFromPrivateKey(privateKeyHex);

@@ -50,7 +50,14 @@ export const tradingTime = v.pipe(
 );
 
 function isCalendarTime(s: string): boolean {
-  const [y, mo, d, h, mi, se] = [s.slice(0, 4), s.slice(4, 6), s.slice(6, 8), s.slice(8, 10), s.slice(10, 12), s.slice(12, 14)].map(Number) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, se] = [
+    s.slice(0, 4),
+    s.slice(4, 6),
+    s.slice(6, 8),
+    s.slice(8, 10),
+    s.slice(10, 12),
+    s.slice(12, 14),
+  ].map(Number) as [number, number, number, number, number, number];
   const t = new Date(Date.UTC(y, mo - 1, d, h, mi, se));
   return (
     t.getUTCFullYear() === y &&
@@ -66,7 +73,10 @@ function isCalendarTime(s: string): boolean {
 export const verDept = v.picklist(['1', '2', '3'], 'must be 1 (UnionPay), 2 (NetsUnion) or 3 (other)');
 
 /** payType C1: 1 APP, 2 PC, 3 scan, 4 other. */
-export const payType = v.picklist(['1', '2', '3', '4'], 'must be 1 (APP), 2 (PC), 3 (scan code) or 4 (other)');
+export const payType = v.picklist(
+  ['1', '2', '3', '4'],
+  'must be 1 (APP), 2 (PC), 3 (scan code) or 4 (other)',
+);
 
 /** currency C..4: customs' currency code, e.g. 142 CNY, 502 USD. */
 export const currency = v.pipe(

@@ -46,9 +46,12 @@ const GrabSchema = v.object({
 });
 
 export function parseGrabRequest(http: HttpBody): GrabRequest {
-  const raw = http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64').toString('utf8') : (http.body ?? '');
+  const raw = http.isBase64Encoded
+    ? Buffer.from(http.body ?? '', 'base64').toString('utf8')
+    : (http.body ?? '');
   const text = raw.trim();
-  if (text === '') throw new MalformedGrabError(GrabReplyCode.emptyBody, 'empty request: expected form field openReq');
+  if (text === '')
+    throw new MalformedGrabError(GrabReplyCode.emptyBody, 'empty request: expected form field openReq');
 
   const openReq = extractOpenReq(text, http.contentType);
   const json = parseJsonLeniently(openReq);
@@ -65,7 +68,10 @@ export function parseGrabRequest(http: HttpBody): GrabRequest {
         : field === 'serviceTime'
           ? GrabReplyCode.badServiceTime
           : GrabReplyCode.badSessionID;
-    throw new MalformedGrabError(code, first?.message ?? 'invalid grab request');
+    // A missing key is reported by the object schema in its own words; say it plainly.
+    const message =
+      first?.input === undefined && typeof field === 'string' ? `${field} is missing` : first?.message;
+    throw new MalformedGrabError(code, message ?? 'invalid grab request');
   }
   const { sessionID, orderNo, serviceTime } = result.output;
   return serviceTime === undefined ? { sessionID, orderNo } : { sessionID, orderNo, serviceTime };

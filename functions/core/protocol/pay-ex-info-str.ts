@@ -24,10 +24,14 @@ export function parsePayExInfoStr(text: string): ParsedPayExInfoStr {
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new ValidationError('payExInfoStr is not valid JSON', [{ path: 'payExInfoStr', rule: 'must be JSON' }]);
+    throw new ValidationError('payExInfoStr is not valid JSON', [
+      { path: 'payExInfoStr', rule: 'must be JSON' },
+    ]);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ValidationError('payExInfoStr must be a JSON object', [{ path: 'payExInfoStr', rule: 'must be an object' }]);
+    throw new ValidationError('payExInfoStr must be a JSON object', [
+      { path: 'payExInfoStr', rule: 'must be an object' },
+    ]);
   }
   const tree = parseTree(text);
   const raw = (key: string): Node | undefined =>

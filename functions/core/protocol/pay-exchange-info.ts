@@ -57,7 +57,9 @@ export function validatePayExchangeInfo(info: { head: unknown; lists: unknown })
   const head = v.safeParse(PayExchangeInfoHeadSchema, info.head);
   const lists = v.safeParse(PayExchangeInfoListsSchema, info.lists);
   const issues = [
-    ...(head.success ? [] : toFieldIssues(head.issues).map((i) => ({ ...i, path: `payExchangeInfoHead.${i.path}` }))),
+    ...(head.success
+      ? []
+      : toFieldIssues(head.issues).map((i) => ({ ...i, path: `payExchangeInfoHead.${i.path}` }))),
     ...(lists.success
       ? []
       : toFieldIssues(lists.issues).map((i) => ({

@@ -8,7 +8,8 @@ import { toFieldIssues } from './issues.ts';
  * stored: one payment transaction and every order it paid for.
  */
 export const PaymentSchema = v.pipe(
-  v.object({
+  // Strict: a misspelled optional field (payTpye) is an error, not silently dropped.
+  v.strictObject({
     ...paymentFields,
     orders: v.pipe(
       v.array(orderLine, 'must be a list'),
@@ -18,7 +19,10 @@ export const PaymentSchema = v.pipe(
     ),
   }),
   v.forward(
-    v.check((p) => new Set(p.orders.map((o) => o.orderNo)).size === p.orders.length, 'an orderNo appears twice in this payment'),
+    v.check(
+      (p) => new Set(p.orders.map((o) => o.orderNo)).size === p.orders.length,
+      'an orderNo appears twice in this payment',
+    ),
     ['orders'],
   ),
 );
@@ -29,7 +33,10 @@ export function parsePayment(input: unknown): Payment {
   const result = v.safeParse(PaymentSchema, input);
   if (result.success) return result.output;
   const issues = toFieldIssues(result.issues);
-  throw new ValidationError(`invalid payment: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`, issues);
+  throw new ValidationError(
+    `invalid payment: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`,
+    issues,
+  );
 }
 
 /** Stable identity of a payment: the payment company and its transaction number. */

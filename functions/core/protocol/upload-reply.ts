@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { SUCCESS, isCustomsCode } from './reply-codes.ts';
+import { isCustomsCode, SUCCESS } from './reply-codes.ts';
 
 /** What an upload attempt came to, from customs' HTTP reply. */
 export type UploadVerdict =
@@ -22,11 +22,17 @@ export function classifyUploadReply(httpStatus: number, body: string): UploadVer
   try {
     json = JSON.parse(body);
   } catch {
-    return { kind: 'retry', reason: `customs answered HTTP ${httpStatus} with a body that is not JSON: ${body.slice(0, 200)}` };
+    return {
+      kind: 'retry',
+      reason: `customs answered HTTP ${httpStatus} with a body that is not JSON: ${body.slice(0, 200)}`,
+    };
   }
   const reply = v.safeParse(ReplySchema, json);
   if (!reply.success || !isCustomsCode(reply.output.code)) {
-    return { kind: 'retry', reason: `customs answered HTTP ${httpStatus} without a customs code: ${body.slice(0, 200)}` };
+    return {
+      kind: 'retry',
+      reason: `customs answered HTTP ${httpStatus} without a customs code: ${body.slice(0, 200)}`,
+    };
   }
   const { code } = reply.output;
   const message = reply.output.message ?? '';

@@ -44,14 +44,21 @@ export async function acceptGrab(grab: GrabRequest, deps: AcceptGrabDeps): Promi
   if (existing.state === 'received') {
     // An earlier delivery was recorded but never reached the queue.
     if (await deps.sessions.markQueued(existing.sessionID, deps.clock.now(), ['received'])) {
-      await enqueue(deps, { sessionID: existing.sessionID, orderNo: existing.orderNo, receivedAt: existing.receivedAt });
+      await enqueue(deps, {
+        sessionID: existing.sessionID,
+        orderNo: existing.orderNo,
+        receivedAt: existing.receivedAt,
+      });
       return { status: 'requeued' };
     }
   }
   return { status: 'duplicate', state: existing.state, orderNoDiffers: existing.orderNo !== grab.orderNo };
 }
 
-async function enqueue(deps: AcceptGrabDeps, message: { sessionID: string; orderNo: string; receivedAt: number }) {
+async function enqueue(
+  deps: AcceptGrabDeps,
+  message: { sessionID: string; orderNo: string; receivedAt: number },
+) {
   try {
     await deps.queue.send(message);
   } catch (e) {

@@ -103,7 +103,11 @@ async function run(
   const counts = { lines: 0, valid: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: 0 };
   const rejections: LoadRejection[] = [];
   const replayErrors: ReplayError[] = [];
-  const snapshot = (): LoadResult => ({ ...counts, rejections: [...rejections], replayErrors: [...replayErrors] });
+  const snapshot = (): LoadResult => ({
+    ...counts,
+    rejections: [...rejections],
+    replayErrors: [...replayErrors],
+  });
 
   let lineNo = 0;
   for await (const raw of lines) {
@@ -161,7 +165,11 @@ function parseLine(text: string): { payment: Payment } | { issues: FieldIssue[] 
   } catch (error) {
     // V8's message may quote the line (and with it an account number): keep only the position.
     const at = /at position (\d+)/.exec(errorText(error))?.[1];
-    return { issues: [{ path: '(root)', rule: `not valid JSON${at ? ` (error at character ${Number(at) + 1})` : ''}` }] };
+    return {
+      issues: [
+        { path: '(root)', rule: `not valid JSON${at ? ` (error at character ${Number(at) + 1})` : ''}` },
+      ],
+    };
   }
   const result = v.safeParse(PaymentSchema, json, { message: plainMessage });
   return result.success ? { payment: result.output } : { issues: toFieldIssues(result.issues) };
@@ -198,7 +206,10 @@ async function replayNoData(
       try {
         sessions = await deps.sessions.listByOrder(orderNo);
       } catch (error) {
-        return { replayed, errors: [{ line, orderNo, error: `could not list its grab sessions: ${errorText(error)}` }] };
+        return {
+          replayed,
+          errors: [{ line, orderNo, error: `could not list its grab sessions: ${errorText(error)}` }],
+        };
       }
       for (const session of sessions) {
         if (session.state !== 'no-data') continue;
@@ -210,7 +221,11 @@ async function replayNoData(
             await deps.queue.send({ sessionID, orderNo, receivedAt: session.receivedAt });
           } catch (error) {
             // Marked queued but never sent: put it where a retry of the grab re-queues it.
-            await deps.sessions.markNotQueued(sessionID, `replay after load: ${errorText(error)}`, deps.clock.now());
+            await deps.sessions.markNotQueued(
+              sessionID,
+              `replay after load: ${errorText(error)}`,
+              deps.clock.now(),
+            );
             throw error;
           }
           replayed++;

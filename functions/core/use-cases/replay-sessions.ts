@@ -24,7 +24,11 @@ export async function replaySessions(
       continue;
     }
     if (!(await deps.sessions.markQueued(sessionID, deps.clock.now(), REPLAYABLE))) {
-      out.push({ sessionID, replayed: false, reason: `it is ${session.state}; only ${REPLAYABLE.join(', ')} sessions are replayed` });
+      out.push({
+        sessionID,
+        replayed: false,
+        reason: `it is ${session.state}; only ${REPLAYABLE.join(', ')} sessions are replayed`,
+      });
       continue;
     }
     await deps.queue.send({ sessionID, orderNo: session.orderNo, receivedAt: session.receivedAt });

@@ -1,11 +1,19 @@
 import pRetry from 'p-retry';
 import { verifySignature } from '../crypto/verify-signature.ts';
 import { CebGrabError, CustomsUnavailableError, SelfCheckFailedError } from '../errors.ts';
-import type { CertificateRegistry, Clock, CustomsClient, GrabMessage, PaymentStore, SessionStore, Signer } from '../ports.ts';
+import type {
+  CertificateRegistry,
+  Clock,
+  CustomsClient,
+  GrabMessage,
+  PaymentStore,
+  SessionStore,
+  Signer,
+} from '../ports.ts';
 import { buildPayExchangeInfo, validatePayExchangeInfo } from '../protocol/pay-exchange-info.ts';
 import { DUPLICATE_SESSION_MESSAGE } from '../protocol/reply-codes.ts';
 import { assemblePayExInfoStr, serializePayExchangeInfo } from '../protocol/serialize.ts';
-import { type UploadVerdict, classifyUploadReply } from '../protocol/upload-reply.ts';
+import { classifyUploadReply, type UploadVerdict } from '../protocol/upload-reply.ts';
 import type { Session, SessionOutcome } from '../session.ts';
 
 export interface UploadDeps {
@@ -46,25 +54,50 @@ export class RetryLaterError extends CebGrabError {
  * ones throw RetryLaterError until the last delivery, which records `failed` rather than
  * letting the grab vanish into the DLQ.
  */
-export async function uploadSession(message: GrabMessage, receiveCount: number, deps: UploadDeps): Promise<UploadResult> {
+export async function uploadSession(
+  message: GrabMessage,
+  receiveCount: number,
+  deps: UploadDeps,
+): Promise<UploadResult> {
   const { sessions, clock } = deps;
   const { claimed, session } = await sessions.claim(message.sessionID, clock.now(), deps.settings.leaseMs);
   if (!claimed) {
     return { outcome: 'already-done', session, detail: `already ${session.state}` };
   }
   const attempt = session.attempts;
-  const finish = async (outcome: SessionOutcome, detail: string, extra: Partial<UploadResult> = {}): Promise<UploadResult> => {
+  const finish = async (
+    outcome: SessionOutcome,
+    detail: string,
+    extra: Partial<UploadResult> = {},
+  ): Promise<UploadResult> => {
     await sessions.recordOutcome(session.sessionID, attempt, outcome);
-    return { outcome: outcome.state, session: { sessionID: session.sessionID, state: outcome.state }, detail, ...extra };
+    return {
+      outcome: outcome.state,
+      session: { sessionID: session.sessionID, state: outcome.state },
+      detail,
+      ...extra,
+    };
   };
 
   try {
     const payExInfoStr = session.payExInfoStr ?? (await prepare(session, deps, attempt));
     if (payExInfoStr === undefined) {
-      return await finish(
-        { state: 'no-data', error: `no payment data for order ${session.orderNo}; loading it replays this session`, at: clock.now() },
+      const result = await finish(
+        {
+          state: 'no-data',
+          error: `no payment data for order ${session.orderNo}; loading it replays this session`,
+          at: clock.now(),
+        },
         'no payment data',
       );
+      // A load that stored the payment while we looked found no `no-data` session to replay yet:
+      // look once more, and if the payment is there now, let the queue deliver the grab again.
+      if (await deps.payments.findByOrder(session.orderNo)) {
+        throw new RetryLaterError(
+          `payment data for order ${session.orderNo} arrived while the grab was processed`,
+        );
+      }
+      return result;
     }
     const verdict = await uploadWithRetries(payExInfoStr, deps);
     const at = clock.now();
@@ -80,7 +113,13 @@ export async function uploadSession(message: GrabMessage, receiveCount: number, 
       // An earlier attempt reached customs but its answer was lost: customs already holds this session.
       const latencyMs = at - session.receivedAt;
       return await finish(
-        { state: 'uploaded', customsCode: verdict.code, customsMessage: `accepted on an earlier attempt (customs now says: ${verdict.message})`, at, latencyMs },
+        {
+          state: 'uploaded',
+          customsCode: verdict.code,
+          customsMessage: `accepted on an earlier attempt (customs now says: ${verdict.message})`,
+          at,
+          latencyMs,
+        },
         'accepted on an earlier attempt',
         { latencyMs, customsCode: verdict.code },
       );
@@ -100,7 +139,11 @@ export async function uploadSession(message: GrabMessage, receiveCount: number, 
         reason,
       );
     }
-    await sessions.recordOutcome(session.sessionID, attempt, { state: 'retrying', error: reason, at: clock.now() });
+    await sessions.recordOutcome(session.sessionID, attempt, {
+      state: 'retrying',
+      error: reason,
+      at: clock.now(),
+    });
     throw new RetryLaterError(reason, { cause: e });
   }
 }
