@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
-import { SingleCertificateRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
+import { logger, metrics } from '#adapters/observability.ts';
+import { SoftKeyRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
 import { loadSoftSignerMaterial } from '#adapters/signers/soft-signer-material.ts';
 import { SqsGrabQueue, sqsClient } from '#adapters/sqs/grab-queue.ts';
 import { systemClock } from '#core/ports.ts';
@@ -29,11 +31,27 @@ export async function uploadWorkerDeps(env = process.env): Promise<UploadDeps> {
     sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE),
     payments: new DynamoPaymentStore(ddb, config.PAYMENTS_TABLE),
     signer,
-    certificates: new SingleCertificateRegistry(signer.certificate),
+    certificates: new SoftKeyRegistry(signer.certificate),
     customs: new HttpCustomsClient(config.CUSTOMS_UPLOAD_URL, config.CUSTOMS_TIMEOUT_MS),
     clock: systemClock,
     // guid C..36, upper case, unique per upload.
     newGuid: () => randomUUID().toUpperCase(),
+    onCertificateExpiring: (key, daysLeft) => {
+      logger.warn('the signing certificate expires soon: renew it and register the new one', {
+        ebpCode: key.ebpCode,
+        certNo: key.certificate.certNo,
+        notAfter: key.certificate.notAfter.toISOString(),
+        daysLeft,
+      });
+      metrics.addMetric('CertificateDaysLeft', MetricUnit.Count, daysLeft);
+    },
+    onSelfCheckFailed: (key, reason) => {
+      logger.error('our own signature failed the self-check; nothing was sent', {
+        ebpCode: key.ebpCode,
+        reason,
+      });
+      metrics.addMetric('SignatureSelfCheckFailed', MetricUnit.Count, 1);
+    },
     settings: {
       maxReceives: config.MAX_RECEIVES,
       leaseMs: config.UPLOAD_LEASE_MS,

@@ -82,3 +82,13 @@ export class ConfigError extends CebGrabError {
 export class SessionBusyError extends CebGrabError {
   readonly retryable = true;
 }
+
+/** No certificate is registered for the ebpCode: a human must register one (`ceb-grab certs add`). */
+export class CertificateNotRegisteredError extends CebGrabError {
+  readonly retryable = false;
+}
+
+/** The registered certificate has expired (or is not yet valid): customs would refuse the signature. */
+export class CertificateExpiredError extends CebGrabError {
+  readonly retryable = false;
+}

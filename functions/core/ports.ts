@@ -13,15 +13,30 @@ export interface SignResult {
   readonly algorithm: SignAlgorithm;
 }
 
-/** Signs sign sources with the enterprise's E-Port key: a soft key, an HSM/Ukey proxy or KMS. */
-export interface Signer {
-  /** `data` is the sign source; its UTF-8 bytes are what gets signed. */
-  sign(data: string, ebpCode: string): Promise<SignResult>;
+export type SignerKind = 'soft' | 'hsm-proxy' | 'kms';
+
+/** Which key signs for an ebpCode, and the certificate registered with customs for it. */
+export interface SigningKey {
+  readonly ebpCode: string;
+  readonly signer: SignerKind;
+  /** the key's name at the signer: a proxy key id, a KMS key id or ARN; `soft` for a software key */
+  readonly keyId: string;
+  readonly certificate: CertificateInfo;
 }
 
-/** The certificates registered with customs, per e-commerce platform code (ebpCode). */
+/** Signs sign sources with the enterprise's E-Port key: a soft key, an HSM/Ukey proxy or KMS. */
+export interface Signer {
+  /** `data` is the sign source; its UTF-8 bytes are what gets signed, with `key`. */
+  sign(data: string, key: SigningKey): Promise<SignResult>;
+}
+
+/**
+ * The certificates registered with customs, per e-commerce platform code (ebpCode); one platform
+ * may run several e-commerce entities, each with its own certificate and key.
+ * Throws CertificateNotRegisteredError when the ebpCode has none.
+ */
 export interface CertificateRegistry {
-  certificateFor(ebpCode: string): Promise<CertificateInfo>;
+  keyFor(ebpCode: string): Promise<SigningKey>;
 }
 
 export type CreateResult =

@@ -131,7 +131,7 @@ export const customsReply = (code: string, message: string): CustomsHttpReply =>
   body: JSON.stringify({ code, message, total: 0, serviceTime: Date.now() }),
 });
 
-export const fixedClock = (start = 1_795_300_000_000) => {
+export const fixedClock = (start = Date.now()) => {
   let t = start;
   return { now: () => t, advance: (ms: number) => (t += ms) };
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { SingleCertificateRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
+import { SoftKeyRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
 import { CustomsUnavailableError, SignerUnavailableError } from '#core/errors.ts';
 import type { Signer } from '#core/ports.ts';
 import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
@@ -31,7 +31,7 @@ function deps(customs: ScriptedCustoms, overrides: Partial<UploadDeps> = {}): Up
     sessions,
     payments,
     signer,
-    certificates: new SingleCertificateRegistry(signer.certificate),
+    certificates: new SoftKeyRegistry(signer.certificate),
     customs,
     clock: fixedClock(),
     newGuid: () => '9D55BA71-22DE-41F4-8B50-C36C83B3B530',
@@ -190,5 +190,60 @@ describe('a payment that arrives while its grab is being processed', () => {
       deps(customs, { payments: racing }),
     );
     assert.equal(again.outcome, 'uploaded');
+  });
+});
+
+describe('the certificate that signs', () => {
+  it('refuses to sign with an expired certificate, and says so', async () => {
+    const old = makeThrowawayCertificate({
+      notBefore: new Date(Date.now() - 400 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
+    const oldSigner = new SoftSigner(old);
+    const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
+    const result = await uploadSession(
+      message,
+      1,
+      deps(customs, { signer: oldSigner, certificates: new SoftKeyRegistry(oldSigner.certificate) }),
+    );
+    assert.equal(result.outcome, 'failed');
+    assert.match(
+      (await sessions.get(message.sessionID))?.error ?? '',
+      new RegExp(`certificate ${old.certNo} expired`),
+    );
+    assert.equal(customs.received.length, 0);
+  });
+
+  it('signs with a certificate that expires within 30 days, and reports it', async () => {
+    const soon = makeThrowawayCertificate({ notAfter: new Date(Date.now() + 10 * 86_400_000) });
+    const soonSigner = new SoftSigner(soon);
+    const warnings: number[] = [];
+    const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
+    const result = await uploadSession(
+      message,
+      1,
+      deps(customs, {
+        signer: soonSigner,
+        certificates: new SoftKeyRegistry(soonSigner.certificate),
+        onCertificateExpiring: (_k, days) => warnings.push(days),
+      }),
+    );
+    assert.equal(result.outcome, 'uploaded');
+    assert.deepEqual(warnings, [9]);
+  });
+
+  it('fails a session whose ebpCode has no registered certificate, without sending anything', async () => {
+    const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
+    const result = await uploadSession(
+      message,
+      1,
+      deps(customs, { certificates: new SoftKeyRegistry(signer.certificate, new Set(['OTHER'])) }),
+    );
+    assert.equal(result.outcome, 'failed');
+    assert.match(
+      (await sessions.get(message.sessionID))?.error ?? '',
+      /no certificate is registered for ebpCode 46016602EV/,
+    );
+    assert.equal(customs.received.length, 0);
   });
 });

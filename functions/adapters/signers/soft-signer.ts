@@ -2,8 +2,8 @@ import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate
 import { parsePrivateKey, type SoftPrivateKey } from '#core/crypto/private-key.ts';
 import { rsaSha1Sign } from '#core/crypto/rsa.ts';
 import { sm2PublicKeyOf, sm2Sign } from '#core/crypto/sm2.ts';
-import { ConfigError } from '#core/errors.ts';
-import type { CertificateRegistry, Signer, SignResult } from '#core/ports.ts';
+import { CertificateNotRegisteredError, ConfigError } from '#core/errors.ts';
+import type { CertificateRegistry, Signer, SigningKey, SignResult } from '#core/ports.ts';
 
 /**
  * A software key, for development and tests: SM2 over SM3 with the default user ID (raw r||s,
@@ -42,10 +42,19 @@ export class SoftSigner implements Signer {
   }
 }
 
-/** One certificate for every ebpCode: the registry of a single-entity platform (issue 3 adds more). */
-export class SingleCertificateRegistry implements CertificateRegistry {
-  constructor(private readonly certificate: CertificateInfo) {}
-  async certificateFor(): Promise<CertificateInfo> {
-    return this.certificate;
+/**
+ * The registry of a platform with one software key: its certificate signs for the ebpCodes given
+ * (every ebpCode when none are). Deployed stacks with several entities use the DynamoDB registry.
+ */
+export class SoftKeyRegistry implements CertificateRegistry {
+  constructor(
+    private readonly certificate: CertificateInfo,
+    private readonly ebpCodes?: ReadonlySet<string>,
+  ) {}
+  async keyFor(ebpCode: string): Promise<SigningKey> {
+    if (this.ebpCodes && !this.ebpCodes.has(ebpCode)) {
+      throw new CertificateNotRegisteredError(`no certificate is registered for ebpCode ${ebpCode}`);
+    }
+    return { ebpCode, signer: 'soft', keyId: 'soft', certificate: this.certificate };
   }
 }

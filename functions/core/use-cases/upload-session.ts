@@ -1,4 +1,5 @@
 import pRetry from 'p-retry';
+import { checkValidity } from '../crypto/certificate-validity.ts';
 import { verifySignature } from '../crypto/verify-signature.ts';
 import { CebGrabError, CustomsUnavailableError, SelfCheckFailedError } from '../errors.ts';
 import type {
@@ -9,6 +10,7 @@ import type {
   PaymentStore,
   SessionStore,
   Signer,
+  SigningKey,
 } from '../ports.ts';
 import { buildPayExchangeInfo, validatePayExchangeInfo } from '../protocol/pay-exchange-info.ts';
 import { DUPLICATE_SESSION_MESSAGE } from '../protocol/reply-codes.ts';
@@ -24,6 +26,10 @@ export interface UploadDeps {
   readonly customs: CustomsClient;
   readonly clock: Clock;
   readonly newGuid: () => string;
+  /** told when the certificate that signs has fewer than 30 days left (log and metric) */
+  readonly onCertificateExpiring?: (key: SigningKey, daysLeft: number) => void;
+  /** told when our own signature failed the self-check (metric) */
+  readonly onSelfCheckFailed?: (key: SigningKey, reason: string) => void;
   readonly settings: {
     /** deliveries of one message before it would go to the DLQ; the last one records `failed` */
     readonly maxReceives: number;
@@ -155,12 +161,15 @@ async function prepare(session: Session, deps: UploadDeps, attempt: number): Pro
   const guid = deps.newGuid();
   const info = validatePayExchangeInfo(buildPayExchangeInfo(payment, guid));
   const serialized = serializePayExchangeInfo(session.sessionID, info, deps.clock.now());
-  const [signature, certificate] = await Promise.all([
-    deps.signer.sign(serialized.signSource, info.head.ebpCode),
-    deps.certificates.certificateFor(info.head.ebpCode),
-  ]);
-  const check = verifySignature({ signSource: serialized.signSource, ...signature }, certificate);
-  if (!check.ok) throw new SelfCheckFailedError(`our own signature failed the self-check: ${check.reason}`);
+  const key = await deps.certificates.keyFor(info.head.ebpCode);
+  const validity = checkValidity(key.certificate, deps.clock.now());
+  if (validity.expiringSoon) deps.onCertificateExpiring?.(key, validity.expiresInDays);
+  const signature = await deps.signer.sign(serialized.signSource, key);
+  const check = verifySignature({ signSource: serialized.signSource, ...signature }, key.certificate);
+  if (!check.ok) {
+    deps.onSelfCheckFailed?.(key, check.reason);
+    throw new SelfCheckFailedError(`our own signature failed the self-check: ${check.reason}`);
+  }
   const payExInfoStr = assemblePayExInfoStr(serialized, signature);
   await deps.sessions.recordPrepared(session.sessionID, attempt, {
     guid,
