@@ -8,6 +8,7 @@ import type { Faults } from './customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from './customs-simulator/server.ts';
 import { type Moto, startMoto } from './moto.ts';
 import { createLocalResources, type LocalResources } from './resources.ts';
+import { localRoutes } from './routes.ts';
 import { SqsPoller } from './sqs-poller.ts';
 import { type LocalStackInfo, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
 import { makeThrowawayCertificate } from './throwaway-certificate.ts';

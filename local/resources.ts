@@ -1,4 +1,9 @@
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
 
@@ -9,6 +14,10 @@ import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
 export interface LocalResources {
   readonly sessionsTable: string;
   readonly paymentsTable: string;
+  /** the certificate registry: which key and certificate sign for each ebpCode (pk `ebpCode`) */
+  readonly certificatesTable: string;
+  /** clearance events, timelines and callback replay guards (pk `pk`, sk `sk`, TTL `expiresAt`) */
+  readonly clearanceTable: string;
   readonly grabQueueUrl: string;
   readonly grabDlqUrl: string;
   readonly maxReceives: number;
@@ -28,6 +37,8 @@ export async function createLocalResources(opts: {
   const sqs = new SQSClient({ endpoint: opts.endpoint, region: opts.region, credentials });
   const sessionsTable = `${prefix}-sessions`;
   const paymentsTable = `${prefix}-payments`;
+  const certificatesTable = `${prefix}-certificates`;
+  const clearanceTable = `${prefix}-clearance`;
   const maxReceives = opts.maxReceives ?? DEFAULT_MAX_RECEIVES;
   const visibilityTimeoutSeconds = opts.visibilityTimeoutSeconds ?? 30;
 
@@ -71,9 +82,37 @@ export async function createLocalResources(opts: {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     }),
   );
-  for (const TableName of [sessionsTable, paymentsTable]) {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: certificatesTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'ebpCode', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'ebpCode', KeyType: 'HASH' }],
+    }),
+  );
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: clearanceTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  for (const TableName of [sessionsTable, paymentsTable, certificatesTable, clearanceTable]) {
     await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
   }
+  await ddb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: clearanceTable,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    }),
+  );
 
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-grabs-dlq` }));
   const grabDlqUrl = dlq.QueueUrl ?? '';
@@ -97,6 +136,8 @@ export async function createLocalResources(opts: {
   return {
     sessionsTable,
     paymentsTable,
+    certificatesTable,
+    clearanceTable,
     grabQueueUrl: queue.QueueUrl ?? '',
     grabDlqUrl,
     maxReceives,

@@ -59,6 +59,8 @@ export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<s
     AWS_SECRET_ACCESS_KEY: 'local',
     SESSIONS_TABLE: info.sessionsTable,
     PAYMENTS_TABLE: info.paymentsTable,
+    CERTIFICATES_TABLE: info.certificatesTable,
+    CLEARANCE_TABLE: info.clearanceTable,
     GRAB_QUEUE_URL: info.grabQueueUrl,
     GRAB_DLQ_URL: info.grabDlqUrl,
     MAX_RECEIVES: String(info.maxReceives),

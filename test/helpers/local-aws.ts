@@ -37,6 +37,8 @@ export async function startLocalAws(): Promise<LocalAws> {
       Object.assign(process.env, {
         SESSIONS_TABLE: resources.sessionsTable,
         PAYMENTS_TABLE: resources.paymentsTable,
+        CERTIFICATES_TABLE: resources.certificatesTable,
+        CLEARANCE_TABLE: resources.clearanceTable,
         GRAB_QUEUE_URL: resources.grabQueueUrl,
         GRAB_DLQ_URL: resources.grabDlqUrl,
         MAX_RECEIVES: String(resources.maxReceives),
