@@ -95,20 +95,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
 
     // Imported only now: a handler reads its configuration once, when its module loads.
-    const grabRequest = await import('#functions/grab-request/handler.ts');
     const uploadWorker = await import('#functions/upload-worker/handler.ts');
-
-    const api = await startApiServer(
-      [
-        {
-          method: 'POST',
-          resource: '/platDataOpen',
-          functionName: 'grab-request',
-          handler: grabRequest.handler,
-        },
-      ],
-      opts.port ?? 3000,
-    );
+    const api = await startApiServer(await localRoutes(), opts.port ?? 3000);
     cleanups.push(() => closeServer(api.server));
 
     const sqs = new SQSClient({ endpoint: moto.endpoint, region: LOCAL_REGION });
