@@ -4,12 +4,11 @@ import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { logger, metrics } from '#adapters/observability.ts';
-import { SoftKeyRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
-import { loadSoftSignerMaterial } from '#adapters/signers/soft-signer-material.ts';
 import { SqsGrabQueue, sqsClient } from '#adapters/sqs/grab-queue.ts';
 import { systemClock } from '#core/ports.ts';
 import type { AcceptGrabDeps } from '#core/use-cases/accept-grab.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
+import { signingDeps } from './composition-signing.ts';
 import { grabRequestConfig, uploadWorkerConfig } from './config.ts';
 
 /** The composition root: config -> adapters, once per container, at cold start. */
@@ -26,12 +25,12 @@ export function grabRequestDeps(env = process.env): AcceptGrabDeps {
 export async function uploadWorkerDeps(env = process.env): Promise<UploadDeps> {
   const config = uploadWorkerConfig(env);
   const ddb = dynamoClient();
-  const signer = new SoftSigner(await loadSoftSignerMaterial(config.signer));
+  const { signer, certificates } = await signingDeps(config.signer);
   return {
     sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE),
     payments: new DynamoPaymentStore(ddb, config.PAYMENTS_TABLE),
     signer,
-    certificates: new SoftKeyRegistry(signer.certificate),
+    certificates,
     customs: new HttpCustomsClient(config.CUSTOMS_UPLOAD_URL, config.CUSTOMS_TIMEOUT_MS),
     clock: systemClock,
     // guid C..36, upper case, unique per upload.

@@ -34,6 +34,38 @@ const SoftSignerEnv = v.union([
   }),
 ]);
 
+/** An HSM / Ukey signing proxy; the token from Secrets Manager or SSM when deployed, never a plain variable. */
+const HsmProxySignerEnv = v.object({
+  SIGNER_KIND: v.literal('hsm-proxy'),
+  HSM_PROXY_URL: v.pipe(nonEmpty('HSM_PROXY_URL'), v.url('HSM_PROXY_URL must be a URL')),
+  HSM_PROXY_PROTOCOL: v.optional(
+    v.picklist(
+      ['ceb-grab', 'chinaport-data-signature'],
+      'HSM_PROXY_PROTOCOL must be ceb-grab or chinaport-data-signature',
+    ),
+    'ceb-grab',
+  ),
+  HSM_PROXY_TOKEN: v.optional(v.string()),
+  HSM_PROXY_TOKEN_SECRET_ID: v.optional(v.string()),
+  HSM_PROXY_TOKEN_PARAMETER: v.optional(v.string()),
+  HSM_PROXY_TIMEOUT_MS: positiveInt(5_000),
+  /** signatures in flight at once: a Ukey manages about 4 a second */
+  HSM_PROXY_MAX_CONCURRENT: positiveInt(4),
+  CERTIFICATES_TABLE: nonEmpty('CERTIFICATES_TABLE'),
+});
+
+/** SM2 keys in AWS KMS (China regions); which key signs for an ebpCode is in the registry. */
+const KmsSignerEnv = v.object({
+  SIGNER_KIND: v.literal('kms'),
+  CERTIFICATES_TABLE: nonEmpty('CERTIFICATES_TABLE'),
+});
+
+const SignerEnv = v.union(
+  [SoftSignerEnv, HsmProxySignerEnv, KmsSignerEnv],
+  'SIGNER_KIND must be soft (with SOFT_SIGNER_KEY and SOFT_SIGNER_CERT, or SOFT_SIGNER_SECRET_ID), ' +
+    'hsm-proxy (with HSM_PROXY_URL and CERTIFICATES_TABLE) or kms (with CERTIFICATES_TABLE)',
+);
+
 const UploadWorkerEnv = v.object({
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
   PAYMENTS_TABLE: nonEmpty('PAYMENTS_TABLE'),
@@ -43,10 +75,8 @@ const UploadWorkerEnv = v.object({
   UPLOAD_TRIES: positiveInt(3),
   MAX_RECEIVES: positiveInt(DEFAULT_MAX_RECEIVES),
   UPLOAD_LEASE_MS: positiveInt(60_000),
-  SIGNER_KIND: v.optional(
-    v.picklist(['soft'], 'SIGNER_KIND must be soft (hsm-proxy and kms come with production signing)'),
-    'soft',
-  ),
+  /** the certificate registry; a soft signer without it signs for every ebpCode with its one certificate */
+  CERTIFICATES_TABLE: v.optional(v.string()),
 });
 
 const PaymentsEnv = v.object({
@@ -66,8 +96,11 @@ function read<S extends v.GenericSchema>(schema: S, env: NodeJS.ProcessEnv): v.I
 }
 
 export type GrabRequestConfig = v.InferOutput<typeof GrabRequestEnv>;
+export type SignerConfig = v.InferOutput<typeof SignerEnv>;
+export type SoftSignerConfig = Extract<SignerConfig, { SIGNER_KIND: 'soft' }>;
+export type HsmProxySignerConfig = Extract<SignerConfig, { SIGNER_KIND: 'hsm-proxy' }>;
 export type UploadWorkerConfig = v.InferOutput<typeof UploadWorkerEnv> & {
-  signer: v.InferOutput<typeof SoftSignerEnv>;
+  signer: SignerConfig;
 };
 export type PaymentsConfig = v.InferOutput<typeof PaymentsEnv>;
 
@@ -75,5 +108,25 @@ export const grabRequestConfig = (env = process.env): GrabRequestConfig => read(
 export const paymentsConfig = (env = process.env): PaymentsConfig => read(PaymentsEnv, env);
 export const uploadWorkerConfig = (env = process.env): UploadWorkerConfig => ({
   ...read(UploadWorkerEnv, env),
-  signer: read(SoftSignerEnv, { SIGNER_KIND: 'soft', ...env }),
+  signer: readSigner(env),
 });
+
+function readSigner(env: NodeJS.ProcessEnv): v.InferOutput<typeof SignerEnv> {
+  const kind = env.SIGNER_KIND ?? 'soft';
+  const schema = kind === 'hsm-proxy' ? HsmProxySignerEnv : kind === 'kms' ? KmsSignerEnv : SoftSignerEnv;
+  if (!['soft', 'hsm-proxy', 'kms'].includes(kind)) {
+    throw new ConfigError(`SIGNER_KIND=${kind} is not a signer: use soft, hsm-proxy or kms`);
+  }
+  const signer = read(schema, { ...env, SIGNER_KIND: kind }) as v.InferOutput<typeof SignerEnv>;
+  if (
+    signer.SIGNER_KIND === 'hsm-proxy' &&
+    !signer.HSM_PROXY_TOKEN &&
+    !signer.HSM_PROXY_TOKEN_SECRET_ID &&
+    !signer.HSM_PROXY_TOKEN_PARAMETER
+  ) {
+    throw new ConfigError(
+      'the HSM proxy needs a token: HSM_PROXY_TOKEN_SECRET_ID (Secrets Manager) or HSM_PROXY_TOKEN_PARAMETER (SSM); HSM_PROXY_TOKEN only for local runs',
+    );
+  }
+  return signer;
+}

@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger, metrics } from '#adapters/observability.ts';
+import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
 import { parseGrabMessage } from '#core/grab-message.ts';
 import { uploadSession } from '#core/use-cases/upload-session.ts';
 import { uploadWorkerDeps } from '#functions/composition.ts';
@@ -38,6 +39,14 @@ async function processRecord(record: SQSRecord): Promise<void> {
     );
     if (result.latencyMs !== undefined)
       metrics.addMetric('GrabToAcceptedMs', MetricUnit.Milliseconds, result.latencyMs);
+    if (result.outcome === 'rejected' && result.customsCode) {
+      // By customs' code, so 20004 (certificate not registered) can have its own alarm.
+      metrics
+        .singleMetric()
+        .addDimension('customsCode', result.customsCode)
+        .addMetric('UploadRejectedByCode', MetricUnit.Count, 1);
+    }
+    countSignerTrouble(result.cause);
     const level = result.outcome === 'uploaded' || result.outcome === 'already-done' ? 'info' : 'warn';
     child[level]('grab processed', {
       outcome: result.outcome,
@@ -47,8 +56,15 @@ async function processRecord(record: SQSRecord): Promise<void> {
     });
   } catch (e) {
     metrics.addMetric('UploadRetrying', MetricUnit.Count, 1);
+    countSignerTrouble(e instanceof Error ? e.cause : undefined);
     child.warn('grab will be retried', { reason: (e as Error).message, receiveCount });
     throw e;
+  }
+}
+
+function countSignerTrouble(cause: unknown): void {
+  if (cause instanceof SignerUnavailableError || cause instanceof SignerRejectedError) {
+    metrics.addMetric('SignerError', MetricUnit.Count, 1);
   }
 }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
 import { ConfigError } from '#core/errors.ts';
-import type { UploadWorkerConfig } from '#functions/config.ts';
+import type { SoftSignerConfig } from '#functions/config.ts';
 
 const SecretSchema = v.object({
   privateKeyPem: v.pipe(v.string(), v.includes('PRIVATE KEY', 'privateKeyPem must be a PEM private key')),
@@ -11,7 +11,7 @@ const SecretSchema = v.object({
 
 /** The soft signer's key and certificate: files locally, a Secrets Manager secret when deployed. */
 export async function loadSoftSignerMaterial(
-  config: UploadWorkerConfig['signer'],
+  config: SoftSignerConfig,
 ): Promise<{ privateKeyPem: string; certificatePem: string }> {
   if ('SOFT_SIGNER_KEY' in config) {
     const [privateKeyPem, certificatePem] = await Promise.all([

@@ -46,6 +46,8 @@ export interface UploadResult {
   readonly detail: string;
   readonly latencyMs?: number;
   readonly customsCode?: string;
+  /** what ended the session `failed`, for metrics and alarms by kind (signer, self-check, data, ...) */
+  readonly cause?: unknown;
 }
 
 /** Thrown when the message must come back later (SQS redelivers it); the session says `retrying`. */
@@ -138,11 +140,12 @@ export async function uploadSession(
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     const retryable = e instanceof CebGrabError ? e.retryable : true;
-    if (!retryable) return finish({ state: 'failed', error: reason, at: clock.now() }, reason);
+    if (!retryable) return finish({ state: 'failed', error: reason, at: clock.now() }, reason, { cause: e });
     if (receiveCount >= deps.settings.maxReceives) {
       return finish(
         { state: 'failed', error: `gave up after ${receiveCount} deliveries: ${reason}`, at: clock.now() },
         reason,
+        { cause: e },
       );
     }
     await sessions.recordOutcome(session.sessionID, attempt, {
