@@ -3,7 +3,9 @@ import { registerCustomsSim } from './commands/customs-sim.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerLoad } from './commands/load.ts';
 import { registerLocal } from './commands/local.ts';
+import { registerRedrive } from './commands/redrive.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerSessions } from './commands/sessions.ts';
 import { registerStatus } from './commands/status.ts';
 
 /** `ceb-grab`: one program, one file per subcommand under cli/commands/. */
@@ -18,6 +20,8 @@ export function buildCli(): Command {
     registerLoad,
     registerStatus,
     registerReplay,
+    registerRedrive,
+    registerSessions,
     registerCustomsSim,
     registerInvoke,
   ]) {

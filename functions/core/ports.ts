@@ -92,6 +92,20 @@ export interface GrabQueue {
   send(message: GrabMessage): Promise<void>;
 }
 
+/** A message that failed every delivery and sits in the grab queue's DLQ. */
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly body: string;
+  readonly receiptHandle: string;
+  readonly receiveCount: number;
+}
+
+export interface DeadLetterQueue {
+  /** Up to a batch of messages, hidden from other readers while they are handled. */
+  receive(): Promise<DeadLetter[]>;
+  delete(letter: DeadLetter): Promise<void>;
+}
+
 export interface CustomsHttpReply {
   readonly status: number;
   readonly body: string;
