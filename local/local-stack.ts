@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import { startApiServer } from './api-server.ts';
 import type { Faults } from './customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from './customs-simulator/server.ts';
@@ -31,6 +32,8 @@ export interface LocalStackOptions {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   readonly env?: NodeJS.ProcessEnv;
   readonly onError?: (e: unknown) => void;
+  /** Wrap the worker's deps (the soak run injects signer faults and crashes this way). */
+  readonly wrapWorkerDeps?: (deps: UploadDeps) => UploadDeps;
 }
 
 export interface LocalStack {
@@ -95,7 +98,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
 
     // Imported only now: a handler reads its configuration once, when its module loads.
-    const uploadWorker = await import('#functions/upload-worker/handler.ts');
+    const { createUploadWorker } = await import('#functions/upload-worker/worker.ts');
+    const { uploadWorkerDeps } = await import('#functions/composition.ts');
+    const workerDeps = await uploadWorkerDeps();
+    const uploadWorker = {
+      handler: createUploadWorker(opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps),
+    };
     const api = await startApiServer(await localRoutes(), opts.port ?? 3000);
     cleanups.push(() => closeServer(api.server));
 

@@ -23,7 +23,16 @@ const Schemas = {
     serviceTimeAsString: v.optional(v.boolean()),
     timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   }),
-  faults: v.object({ latencyMs: v.optional(v.pipe(v.number(), v.minValue(0))) }),
+  faults: v.object({
+    latencyMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+    slowMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+    ...Object.fromEntries(
+      ['error5xxRate', 'resetRate', 'timeoutRate', 'lostReplyRate', 'busy20000Rate', 'slowRate'].map((k) => [
+        k,
+        v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+      ]),
+    ),
+  }),
 };
 
 class BadRequest extends Error {}

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decideUploadRequest } from './check-upload.ts';
 import type { CustomsState } from './customs-state.ts';
-import { type Faults, planFault } from './faults.ts';
+import { type Faults, HANG_MS, planFault } from './faults.ts';
 import { BodyTooLargeError, readBody, sendJson } from './http-io.ts';
 
 export const UPLOAD_PATH = '/ceb2grab/grab/realTimeDataUpload';
@@ -22,6 +22,25 @@ export async function handleUpload(
   }
   const plan = planFault(deps.faults());
   if (plan.delayMs > 0) await sleep(plan.delayMs);
+  switch (plan.action) {
+    case '5xx':
+      return sendJson(res, 503, { error: 'Service Unavailable (injected fault)' });
+    case 'reset':
+      return void req.socket.destroy();
+    case 'timeout':
+      // Hold the connection without answering; the client's timeout fires first.
+      await sleep(HANG_MS, undefined, { ref: false });
+      return void req.socket.destroy();
+    case 'busy-20000':
+      return sendJson(res, 200, {
+        code: '20000',
+        message: '系统繁忙 (injected fault)',
+        total: 0,
+        serviceTime: deps.now(),
+      });
+    default:
+      break;
+  }
 
   // Decide and record in one synchronous step: two uploads of one session cannot both be accepted.
   const { payExInfoStr, decision } = decideUploadRequest(
@@ -29,5 +48,7 @@ export async function handleUpload(
     deps.state.knowledge,
   );
   deps.state.recordUpload(payExInfoStr, decision);
+  // Customs stored the upload, but its answer never reaches the platform.
+  if (plan.action === 'lost-reply') return void req.socket.destroy();
   sendJson(res, 200, { code: decision.code, message: decision.message, total: 0, serviceTime: deps.now() });
 }

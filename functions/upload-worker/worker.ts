@@ -1,0 +1,82 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { logger, metrics } from '#adapters/observability.ts';
+import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import { parseGrabMessage } from '#core/grab-message.ts';
+import { type UploadDeps, uploadSession } from '#core/use-cases/upload-session.ts';
+
+const OUTCOME_METRIC = {
+  uploaded: 'UploadAccepted',
+  rejected: 'UploadRejected',
+  failed: 'UploadFailed',
+  'no-data': 'GrabNoPaymentData',
+  retrying: 'UploadRetrying',
+  'already-done': 'GrabRedelivered',
+} as const;
+
+async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void> {
+  // A body we cannot read fails the record; after the last receive it lands in the DLQ for a human.
+  const message = parseGrabMessage(record.body);
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+  const child = logger.createChild({
+    persistentKeys: { sessionID: message.sessionID, orderNo: message.orderNo },
+  });
+  try {
+    const result = await uploadSession(message, receiveCount, deps);
+    metrics.addMetric(
+      OUTCOME_METRIC[result.outcome as keyof typeof OUTCOME_METRIC] ?? 'UploadOther',
+      MetricUnit.Count,
+      1,
+    );
+    if (result.latencyMs !== undefined)
+      metrics.addMetric('GrabToAcceptedMs', MetricUnit.Milliseconds, result.latencyMs);
+    if (result.outcome === 'rejected' && result.customsCode) {
+      // By customs' code, so 20004 (certificate not registered) can have its own alarm.
+      metrics
+        .singleMetric()
+        .addDimension('customsCode', result.customsCode)
+        .addMetric('UploadRejectedByCode', MetricUnit.Count, 1);
+    }
+    countSignerTrouble(result.cause);
+    const level = result.outcome === 'uploaded' || result.outcome === 'already-done' ? 'info' : 'warn';
+    child[level]('grab processed', {
+      outcome: result.outcome,
+      detail: result.detail,
+      customsCode: result.customsCode,
+      receiveCount,
+    });
+  } catch (e) {
+    metrics.addMetric('UploadRetrying', MetricUnit.Count, 1);
+    countSignerTrouble(e instanceof Error ? e.cause : undefined);
+    child.warn('grab will be retried', { reason: (e as Error).message, receiveCount });
+    throw e;
+  }
+}
+
+function countSignerTrouble(cause: unknown): void {
+  if (cause instanceof SignerUnavailableError || cause instanceof SignerRejectedError) {
+    metrics.addMetric('SignerError', MetricUnit.Count, 1);
+  }
+}
+
+/**
+ * The worker for a set of deps: SQS -> one upload per grab; failed records go back to the queue
+ * (partial batch response). The Lambda entry (handler.ts) builds the deps from the environment; the
+ * local stack may wrap them (fault injection in the soak run).
+ */
+export function createUploadWorker(deps: UploadDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler(async (event, context) =>
+      processPartialResponse(event, (record: SQSRecord) => processRecord(record, deps), processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+    );
+}
