@@ -26,11 +26,13 @@ const SoftSignerEnv = v.union([
     SIGNER_KIND: v.literal('soft'),
     SOFT_SIGNER_KEY: nonEmpty('SOFT_SIGNER_KEY'),
     SOFT_SIGNER_CERT: nonEmpty('SOFT_SIGNER_CERT'),
+    CERTIFICATES_TABLE: v.optional(v.string()),
   }),
   v.object({
     SIGNER_KIND: v.literal('soft'),
     /** A Secrets Manager secret holding {"privateKeyPem": "...", "certificatePem": "..."}. */
     SOFT_SIGNER_SECRET_ID: nonEmpty('SOFT_SIGNER_SECRET_ID'),
+    CERTIFICATES_TABLE: v.optional(v.string()),
   }),
 ]);
 

@@ -1,20 +1,23 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import { startApiServer } from './api-server.ts';
 import type { Faults } from './customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from './customs-simulator/server.ts';
+import { type LocalSigner, prepareLocalSigner } from './local-signer.ts';
 import { type Moto, startMoto } from './moto.ts';
 import { createLocalResources, type LocalResources } from './resources.ts';
 import { localRoutes } from './routes.ts';
+import { SAMPLE_EBP_CODE } from './sample-payments.ts';
 import { SqsPoller } from './sqs-poller.ts';
 import { type LocalStackInfo, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
-import { makeThrowawayCertificate } from './throwaway-certificate.ts';
 
 export const LOCAL_REGION = 'cn-north-1';
+/** The clearance partner the local stack makes a secret for (the demo's broker). */
+export const LOCAL_PARTNER = 'demo-broker';
 
 export interface LocalStackOptions {
   /** API port on 127.0.0.1; 0 picks a free one. Default 3000. */
@@ -44,8 +47,10 @@ export interface LocalStack {
   readonly customsUploadUrl: string;
   /** The built-in customs simulator, unless an external customs URL was given. */
   readonly customs: CustomsSimulator | undefined;
-  /** certNo and certificate of the signer the worker uses */
-  readonly signer: { readonly kind: string; readonly certificatePem: string; readonly throwaway: boolean };
+  /** the signer the worker uses, and its certificate */
+  readonly signer: LocalSigner;
+  /** Register the signer's certificate for an ebpCode, in our registry and with customs. */
+  registerEbpCode(ebpCode: string, opts?: { withCustoms?: boolean }): Promise<void>;
   readonly poller: SqsPoller;
   stop(): Promise<void>;
 }
@@ -72,7 +77,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...(opts.maxReceives === undefined ? {} : { maxReceives: opts.maxReceives }),
     });
 
-    const signer = chooseSigner(env, cleanups);
+    const signer = await prepareLocalSigner(env);
+    cleanups.push(() => signer.stop());
     let customs: CustomsSimulator | undefined;
     let customsUploadUrl = opts.customsUrl;
     if (!customsUploadUrl) {
@@ -90,6 +96,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         customsUrl: customsUploadUrl,
       }),
       ...signer.env,
+      // The clearance partners' HMAC secrets: one generated demo partner unless the caller brought some.
+      CALLBACK_PARTNER_SECRETS:
+        env.CALLBACK_PARTNER_SECRETS ?? JSON.stringify({ [LOCAL_PARTNER]: randomBytes(32).toString('hex') }),
       POWERTOOLS_SERVICE_NAME: 'ceb-grab',
       POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
       POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
@@ -100,6 +109,20 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // Imported only now: a handler reads its configuration once, when its module loads.
     const { createUploadWorker } = await import('#functions/upload-worker/worker.ts');
     const { uploadWorkerDeps } = await import('#functions/composition.ts');
+    // Which key signs for which ebpCode: our registry, and customs' own registration of the certificate.
+    const registry = new DynamoCertificateRegistry(new DynamoDBClient({}), resources.certificatesTable);
+    const registerEbpCode = async (ebpCode: string, o: { withCustoms?: boolean } = {}) => {
+      await registry.put({
+        ebpCode,
+        signer: signer.kind,
+        keyId: signer.keyId,
+        certificatePem: signer.certificatePem,
+      });
+      if (o.withCustoms !== false) customs?.registerCertificate(ebpCode, signer.certificatePem);
+    };
+    for (const ebpCode of [SAMPLE_EBP_CODE, ...(env.LOCAL_EBP_CODES ?? '').split(',').filter(Boolean)]) {
+      await registerEbpCode(ebpCode);
+    }
     const workerDeps = await uploadWorkerDeps();
     const uploadWorker = {
       handler: createUploadWorker(opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps),
@@ -131,7 +154,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         apiUrl: api.url,
         customsUrl: customsUploadUrl,
         pid: process.pid,
-        signerFiles: { key: signer.env.SOFT_SIGNER_KEY, cert: signer.env.SOFT_SIGNER_CERT },
+        ...(signer.files ? { signerFiles: signer.files } : {}),
       };
       writeStackFile(info);
       cleanups.push(() => removeStackFile());
@@ -144,7 +167,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       platDataOpenUrl: `${api.url}/platDataOpen`,
       customsUploadUrl,
       customs,
-      signer: { kind: 'soft', certificatePem: signer.certificatePem, throwaway: signer.throwaway },
+      signer,
+      registerEbpCode,
       poller,
       stop,
     };
@@ -152,33 +176,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await stop();
     throw e;
   }
-}
-
-/** SIGNER_KIND=soft with SOFT_SIGNER_KEY/SOFT_SIGNER_CERT, else a throwaway SM2 key and certificate. */
-function chooseSigner(env: NodeJS.ProcessEnv, cleanups: (() => void)[]) {
-  if (env.SOFT_SIGNER_KEY && env.SOFT_SIGNER_CERT) {
-    return {
-      env: {
-        SIGNER_KIND: 'soft',
-        SOFT_SIGNER_KEY: env.SOFT_SIGNER_KEY,
-        SOFT_SIGNER_CERT: env.SOFT_SIGNER_CERT,
-      },
-      certificatePem: readFileSync(env.SOFT_SIGNER_CERT, 'utf8'),
-      throwaway: false,
-    };
-  }
-  const made = makeThrowawayCertificate({ algorithm: 'SM3withSM2' });
-  const dir = mkdtempSync(join(tmpdir(), 'ceb-grab-signer-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const key = join(dir, 'throwaway-sm2.key.pem');
-  const cert = join(dir, 'throwaway-sm2.cert.pem');
-  writeFileSync(key, made.privateKeyPem, { mode: 0o600 });
-  writeFileSync(cert, made.certificatePem);
-  return {
-    env: { SIGNER_KIND: 'soft', SOFT_SIGNER_KEY: key, SOFT_SIGNER_CERT: cert },
-    certificatePem: made.certificatePem,
-    throwaway: true,
-  };
 }
 
 function closeServer(server: Server): Promise<void> {

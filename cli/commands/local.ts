@@ -64,7 +64,7 @@ async function runLocal(opts: LocalOptions): Promise<number> {
       `  API            ${stack.platDataOpenUrl}  (POST, customs' grab)`,
       `  customs        ${stack.customsUploadUrl}${stack.customs ? '  (simulator)' : ''}`,
       `  AWS emulator   ${stack.moto.endpoint}  (moto, pid ${stack.moto.pid})`,
-      `  signer         ${stack.signer.kind}${stack.signer.throwaway ? ' (throwaway SM2 key and certificate)' : ''}`,
+      `  signer         ${stack.signer.description}`,
       '  other terminals: `npx ceb-grab load FILE.jsonl`, `npx ceb-grab status <sessionID|orderNo>`',
       '',
     ].join('\n'),

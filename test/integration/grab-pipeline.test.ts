@@ -49,7 +49,8 @@ function paymentWith(orders: number, ebpCode = '46016602EV'): Payment {
 }
 
 async function loadAndDeclare(p: Payment, register = true) {
-  if (register) customs.registerCertificate(p.ebpCode, stack.signer.certificatePem);
+  // Our registry always knows the certificate; customs only when told (else it answers 20004).
+  await stack.registerEbpCode(p.ebpCode, { withCustoms: register });
   customs.declarePayment(
     p.payTransactionId,
     p.orders.map((o) => o.orderNo),

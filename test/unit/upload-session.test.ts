@@ -247,3 +247,17 @@ describe('the certificate that signs', () => {
     assert.equal(customs.received.length, 0);
   });
 });
+
+describe('a reply lost on the way back', () => {
+  it('counts 入库失败 on the second try of the same delivery as accepted', async () => {
+    const customs = new ScriptedCustoms([new CustomsUnavailableError('connection reset'), customsReply('20000', '入库失败：sessionID 已上传')]);
+    const result = await uploadSession(message, 1, deps(customs));
+    assert.equal(result.outcome, 'uploaded');
+    assert.equal(customs.received.length, 2);
+  });
+
+  it('keeps 入库失败 on the very first try as a rejection', async () => {
+    const customs = new ScriptedCustoms([customsReply('20000', '入库失败')]);
+    assert.equal((await uploadSession(message, 1, deps(customs))).outcome, 'rejected');
+  });
+});

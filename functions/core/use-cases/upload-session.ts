@@ -107,7 +107,9 @@ export async function uploadSession(
       }
       return result;
     }
-    const verdict = await uploadWithRetries(payExInfoStr, deps);
+    // Prepared on an earlier attempt: that attempt may have reached customs.
+    const sentBefore = session.payExInfoStr !== undefined;
+    const { verdict, tries } = await uploadWithRetries(payExInfoStr, deps);
     const at = clock.now();
     if (verdict.kind === 'accepted') {
       const latencyMs = at - session.receivedAt;
@@ -117,8 +119,9 @@ export async function uploadSession(
         { latencyMs, customsCode: verdict.code },
       );
     }
-    if (verdict.kind === 'rejected' && attempt > 1 && verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
-      // An earlier attempt reached customs but its answer was lost: customs already holds this session.
+    if (verdict.kind === 'rejected' && (sentBefore || tries > 1) && verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
+      // An earlier try reached customs but its answer was lost: customs already holds this session,
+      // and only we upload our sessionIDs.
       const latencyMs = at - session.receivedAt;
       return await finish(
         {
@@ -187,9 +190,11 @@ async function prepare(session: Session, deps: UploadDeps, attempt: number): Pro
 async function uploadWithRetries(
   payExInfoStr: string,
   deps: UploadDeps,
-): Promise<Exclude<UploadVerdict, { kind: 'retry' }>> {
-  return pRetry(
+): Promise<{ verdict: Exclude<UploadVerdict, { kind: 'retry' }>; tries: number }> {
+  let tries = 0;
+  const verdict = await pRetry(
     async () => {
+      tries++;
       const reply = await deps.customs.upload(payExInfoStr);
       const verdict = classifyUploadReply(reply.status, reply.body);
       if (verdict.kind === 'retry') throw new CustomsUnavailableError(verdict.reason);
@@ -203,4 +208,5 @@ async function uploadWithRetries(
       shouldRetry: ({ error }) => error instanceof CustomsUnavailableError,
     },
   );
+  return { verdict, tries };
 }
