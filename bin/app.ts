@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { CebGrabStage } from '../lib/ceb-grab-stage.ts';
 import { stageConfigFromContext } from '../lib/stage-config.ts';
 
@@ -6,3 +7,5 @@ import { stageConfigFromContext } from '../lib/stage-config.ts';
 const app = new App();
 const config = stageConfigFromContext(app.node);
 new CebGrabStage(app, `CebGrab-${config.stage}`, { config });
+// cdk-nag's AwsSolutions pack: an unsuppressed finding is an error, so `cdk synth` (and CI) fails on it.
+Aspects.of(app).add(new AwsSolutionsChecks());

@@ -1,12 +1,16 @@
 import { Command } from 'commander';
+import { registerCerts } from './commands/certs.ts';
 import { registerCustomsSim } from './commands/customs-sim.ts';
 import { registerInvoke } from './commands/invoke.ts';
+import { registerKmsDouble } from './commands/kms-double.ts';
 import { registerLoad } from './commands/load.ts';
 import { registerLocal } from './commands/local.ts';
 import { registerRedrive } from './commands/redrive.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerSessions } from './commands/sessions.ts';
+import { registerSigner } from './commands/signer.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerVerify } from './commands/verify.ts';
 
 /** `ceb-grab`: one program, one file per subcommand under cli/commands/. */
 export function buildCli(): Command {
@@ -24,6 +28,10 @@ export function buildCli(): Command {
     registerSessions,
     registerCustomsSim,
     registerInvoke,
+    registerSigner,
+    registerCerts,
+    registerVerify,
+    registerKmsDouble,
   ]) {
     register(program);
   }

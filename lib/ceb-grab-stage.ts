@@ -6,13 +6,13 @@ import { StatelessStack } from './stateless-stack.ts';
 
 export interface CebGrabStageProps {
   readonly config: StageConfig;
-  /** Account and region; left out, the stacks are environment-agnostic. */
+  /** Account and region; left out, the stage config's region (if any), else environment-agnostic. */
   readonly env?: Environment;
 }
 
 /**
- * One deployment environment: a stateful stack (tables, queues, secret) and a stateless stack
- * (functions, API) that reads from it, named `<id>-Stateful` and `<id>-Stateless`.
+ * One deployment environment: a stateful stack (keys, tables, queues, secrets, alarm topic) and a
+ * stateless stack (functions, API, alarms, dashboard) that reads from it, named `<id>-Stateful` and `<id>-Stateless`.
  *
  * A plain construct rather than a `cdk.Stage` on purpose: the CLI's `deploy --all`, and the checks
  * `synth` runs when no stack is named, only see top-level stacks, and one invocation builds one
@@ -25,19 +25,22 @@ export class CebGrabStage extends Construct {
   constructor(scope: Construct, id: string, props: CebGrabStageProps) {
     super(scope, id);
     const { config } = props;
-    const env = props.env === undefined ? {} : { env: props.env };
+    // A region alone (no account) needs no lookups, so synthesis stays offline; with a concrete region
+    // CDK writes partition-specific literals (arn:aws-cn:...) where it can.
+    const environment = props.env ?? (config.region === undefined ? undefined : { region: config.region });
+    const env = environment === undefined ? {} : { env: environment };
     this.stateful = new StatefulStack(this, 'Stateful', {
       ...env,
       config,
       stackName: `${id}-Stateful`,
-      description: `ceb-grab ${config.stage}: tables, grab queue and DLQ, signer secret`,
+      description: `ceb-grab ${config.stage}: keys, tables, grab queue and DLQ, secrets, alarm topic`,
     });
     this.stateless = new StatelessStack(this, 'Stateless', {
       ...env,
       config,
       resources: this.stateful,
       stackName: `${id}-Stateless`,
-      description: `ceb-grab ${config.stage}: API, grab-request and upload-worker functions`,
+      description: `ceb-grab ${config.stage}: API, functions, alarms and dashboard`,
     });
   }
 }

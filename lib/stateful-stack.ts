@@ -1,52 +1,76 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import {
-  AttributeType,
-  BillingMode,
-  Table,
-  TableEncryption,
-  type TableProps,
-} from 'aws-cdk-lib/aws-dynamodb';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { AlarmTopic } from './constructs/alarm-topic.ts';
+import { CallbackPartnerSecret } from './constructs/callback-partner-secret.ts';
+import { GrabQueue } from './constructs/grab-queue.ts';
+import { houseTable } from './constructs/house-table.ts';
+import { SignerMaterial } from './constructs/signer-material.ts';
 import type { StageConfig } from './stage-config.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
-/** Durable, encrypted, retained on delete: everything here outlives a redeploy of the functions. */
-const TABLE_DEFAULTS = {
-  billingMode: BillingMode.PAY_PER_REQUEST,
-  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-  encryption: TableEncryption.AWS_MANAGED,
-  removalPolicy: RemovalPolicy.RETAIN,
-} as const satisfies Partial<TableProps>;
-
 /**
- * The data and the queue: tables, the grab queue with its DLQ, and the soft signer's secret.
- * Key shapes match local/resources.ts, which builds the same tables in the local emulator.
+ * The data and what protects it: the customer-managed keys, the tables, the grab queue with its DLQ,
+ * the signer's material, the partner secrets and the alarm topic. Everything here outlives a redeploy
+ * of the functions. Key shapes match local/resources.ts, which builds the same tables in the emulator.
+ *
+ * Key policies are CDK's default: the account may administer and use the keys, and IAM decides who
+ * does; each function's role is granted exactly the KMS actions its use of a table, queue or secret
+ * needs (see constructs/grants.ts). Data and secrets have separate keys, so a role that may decrypt
+ * table traffic still cannot decrypt a signer secret.
  */
 export class StatefulStack extends Stack {
+  /** Encrypts the tables and the queues. */
+  readonly dataKey: Key;
+  /** Encrypts the secrets (signer key, proxy token, partner secrets). */
+  readonly secretsKey: Key;
   /** One item per grab sessionID; queried by order and by state. */
   readonly sessionsTable: Table;
   /** Payments and their orders, addressed by `pk` only (see the payment store for the key scheme). */
   readonly paymentsTable: Table;
+  /** The certificate registry: which key and certificate sign for each ebpCode. */
+  readonly certificatesTable: Table;
+  /** Clearance events, timelines and callback replay guards; items expire by `expiresAt`. */
+  readonly clearanceTable: Table;
   readonly grabQueue: Queue;
   readonly grabDeadLetterQueue: Queue;
   /** Receives before a grab goes to the DLQ; the worker must be told the same number (MAX_RECEIVES). */
   readonly maxReceiveCount: number = DEFAULT_MAX_RECEIVES;
   /** Consumers' function timeout must not exceed this. */
   readonly grabVisibilityTimeout = Duration.seconds(30);
-  /** {"privateKeyPem", "certificatePem"} of the enterprise's E-Port certificate, filled in by the operator. */
-  readonly softSignerSecret: Secret;
+  readonly signerMaterial: SignerMaterial;
+  /** The partners' HMAC secrets for clearance callbacks. */
+  readonly callbackPartners: CallbackPartnerSecret;
+  readonly alarmTopic: ITopic;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
+    const { config } = props;
+    const retain = config.retainData;
+    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.sessionsTable = new Table(this, 'Sessions', {
-      ...TABLE_DEFAULTS,
+    this.dataKey = new Key(this, 'DataKey', {
+      description: `ceb-grab ${config.stage}: tables and queues`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.secretsKey = new Key(this, 'SecretsKey', {
+      description: `ceb-grab ${config.stage}: signer and partner secrets`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    const key = this.dataKey;
+    this.sessionsTable = houseTable(this, 'Sessions', {
+      key,
+      retain,
       partitionKey: { name: 'sessionID', type: AttributeType.STRING },
     });
     this.sessionsTable.addGlobalSecondaryIndex({
@@ -59,42 +83,69 @@ export class StatefulStack extends Stack {
       partitionKey: { name: 'state', type: AttributeType.STRING },
       sortKey: { name: 'updatedAt', type: AttributeType.NUMBER },
     });
-
-    this.paymentsTable = new Table(this, 'Payments', {
-      ...TABLE_DEFAULTS,
+    this.paymentsTable = houseTable(this, 'Payments', {
+      key,
+      retain,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
     });
-
-    this.grabDeadLetterQueue = new Queue(this, 'GrabDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS allows, so an operator has two weeks to inspect and replay.
-      retentionPeriod: Duration.days(14),
+    this.certificatesTable = houseTable(this, 'Certificates', {
+      key,
+      retain,
+      partitionKey: { name: 'ebpCode', type: AttributeType.STRING },
     });
-    this.grabQueue = new Queue(this, 'GrabQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.clearanceTable = houseTable(this, 'Clearance', {
+      key,
+      retain,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+
+    const grabs = new GrabQueue(this, 'Grabs', {
+      key,
+      maxReceiveCount: this.maxReceiveCount,
       visibilityTimeout: this.grabVisibilityTimeout,
-      deadLetterQueue: { queue: this.grabDeadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
+    this.grabQueue = grabs.queue;
+    this.grabDeadLetterQueue = grabs.deadLetterQueue;
 
-    // Created holding placeholder JSON (empty PEMs), so until the operator puts the real key and certificate
-    // the worker fails naming the empty field. Redeploys keep the operator's value as long as
-    // generateSecretString below is left unchanged (changing it makes CloudFormation generate anew).
-    this.softSignerSecret = new Secret(this, 'SoftSignerSecret', {
-      description: `ceb-grab ${props.config.stage}: soft signer key, JSON {"privateKeyPem": "...", "certificatePem": "..."}`,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ privateKeyPem: '', certificatePem: '' }),
-        generateStringKey: 'placeholder',
-      },
-      removalPolicy: RemovalPolicy.RETAIN,
+    this.signerMaterial = new SignerMaterial(this, 'Signer', {
+      signer: config.signer,
+      secretsKey: this.secretsKey,
+      retain,
+      stage: config.stage,
     });
+    this.callbackPartners = new CallbackPartnerSecret(this, 'CallbackPartners', {
+      key: this.secretsKey,
+      retain,
+      stage: config.stage,
+    });
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', config.alarms).topic;
 
-    // What the operator and the CLI (`ceb-grab load`, `status`) need to find the resources.
-    new CfnOutput(this, 'SessionsTableName', { value: this.sessionsTable.tableName });
-    new CfnOutput(this, 'PaymentsTableName', { value: this.paymentsTable.tableName });
-    new CfnOutput(this, 'GrabQueueUrl', { value: this.grabQueue.queueUrl });
-    new CfnOutput(this, 'GrabDeadLetterQueueUrl', { value: this.grabDeadLetterQueue.queueUrl });
-    new CfnOutput(this, 'SoftSignerSecretName', { value: this.softSignerSecret.secretName });
+    this.outputs();
+  }
+
+  /** What the operator and the CLI (`ceb-grab load`, `status`, `signer`) need to find the resources. */
+  private outputs(): void {
+    const out = (id: string, value: string, description?: string) =>
+      new CfnOutput(this, id, { value, ...(description ? { description } : {}) });
+    out('SessionsTableName', this.sessionsTable.tableName);
+    out('PaymentsTableName', this.paymentsTable.tableName);
+    out('CertificatesTableName', this.certificatesTable.tableName);
+    out('ClearanceTableName', this.clearanceTable.tableName);
+    out('GrabQueueUrl', this.grabQueue.queueUrl);
+    out('GrabDeadLetterQueueUrl', this.grabDeadLetterQueue.queueUrl);
+    out('AlarmTopicArn', this.alarmTopic.topicArn);
+    out('CallbackPartnerSecretArn', this.callbackPartners.secret.secretArn, 'Put the partners’ HMAC secrets here');
+    const { softSignerSecret, hsmProxyTokenSecret, sm2SigningKey } = this.signerMaterial;
+    if (softSignerSecret) {
+      out('SoftSignerSecretArn', softSignerSecret.secretArn, 'Put {"privateKeyPem","certificatePem"} here');
+    }
+    if (hsmProxyTokenSecret) {
+      out('HsmProxyTokenSecretArn', hsmProxyTokenSecret.secretArn, 'Put the signing proxy’s token here');
+    }
+    if (sm2SigningKey) {
+      out('Sm2SigningKeyArn', sm2SigningKey.keyArn, 'Register this key with its certificate in the registry');
+    }
   }
 }

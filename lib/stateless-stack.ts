@@ -1,9 +1,14 @@
 import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { GrabApi } from './constructs/grab-api.ts';
 import { type BindableSecret, type BindableTable, HouseFunction } from './constructs/house-function.ts';
+import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
+import { PipelineDashboard } from './constructs/pipeline-dashboard.ts';
+import { PlainHttpFront } from './constructs/plain-http-front.ts';
+import { bindWorkerSigner, type SignerResources } from './constructs/worker-signer.ts';
 import type { StageConfig } from './stage-config.ts';
 
 /**
@@ -21,11 +26,16 @@ const UPLOAD_LEASE = WORKER_TIMEOUT.plus(Duration.seconds(5));
 export interface PipelineResources {
   readonly sessionsTable: BindableTable;
   readonly paymentsTable: BindableTable;
+  readonly certificatesTable: BindableTable;
+  readonly clearanceTable: BindableTable;
   readonly grabQueue: IQueue;
+  readonly grabDeadLetterQueue: IQueue;
   /** The grab queue's redrive maxReceiveCount; the worker records `failed` on the last receive. */
   readonly maxReceiveCount: number;
   readonly grabVisibilityTimeout: Duration;
-  readonly softSignerSecret: BindableSecret;
+  readonly signerMaterial: SignerResources;
+  readonly callbackPartners: { readonly secret: BindableSecret };
+  readonly alarmTopic: ITopic;
 }
 
 export interface StatelessStackProps extends StackProps {
@@ -34,18 +44,25 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * The code and its wiring: API Gateway -> grab-request -> grab queue -> upload-worker -> customs.
+ * The code and its wiring: API Gateway -> grab-request -> grab queue -> upload-worker -> customs;
+ * partners -> clearance-callback; operators -> order-status; alarms and the dashboard.
  * Safe to destroy and redeploy; it holds no data.
  */
 export class StatelessStack extends Stack {
   readonly grabRequest: HouseFunction;
   readonly uploadWorker: HouseFunction;
+  readonly clearanceCallback: HouseFunction;
+  readonly orderStatus: HouseFunction;
   readonly grabApi: GrabApi;
+  readonly front?: PlainHttpFront;
+  readonly alarms: PipelineAlarms;
+  readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { config, resources } = props;
-    checkWorkerBudget(resources.grabVisibilityTimeout);
+    const { config, resources: data } = props;
+    checkWorkerBudget(data.grabVisibilityTimeout);
+    const logRetention = config.logRetention;
 
     // Replies to customs at once; only records the session and enqueues.
     this.grabRequest = new HouseFunction(this, 'GrabRequest', {
@@ -53,32 +70,32 @@ export class StatelessStack extends Stack {
       description: 'ceb-grab: accept a customs grab (platDataOpen), record the session, enqueue it',
       timeout: Duration.seconds(5),
       memorySize: 256,
-      logRetention: config.logRetention,
+      logRetention,
     })
-      .bindTable({ table: resources.sessionsTable, env: 'SESSIONS_TABLE', access: 'write' })
-      .bindQueue({ queue: resources.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+      .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'write' })
+      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
 
     this.uploadWorker = new HouseFunction(this, 'UploadWorker', {
       entry: 'functions/upload-worker/handler.ts',
       description: 'ceb-grab: build, sign and upload the payment data of each grab to customs',
       timeout: WORKER_TIMEOUT,
       memorySize: 512,
-      logRetention: config.logRetention,
+      logRetention,
       environment: {
         CUSTOMS_UPLOAD_URL: config.customsUploadUrl,
         CUSTOMS_TIMEOUT_MS: String(CUSTOMS_TIMEOUT_MS),
         UPLOAD_TRIES: String(UPLOAD_TRIES),
         UPLOAD_LEASE_MS: String(UPLOAD_LEASE.toMilliseconds()),
-        MAX_RECEIVES: String(resources.maxReceiveCount),
-        SIGNER_KIND: 'soft',
+        MAX_RECEIVES: String(data.maxReceiveCount),
       },
     })
-      .bindTable({ table: resources.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
-      .bindTable({ table: resources.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
-      .bindSecret({ secret: resources.softSignerSecret, env: 'SOFT_SIGNER_SECRET_ID' });
-
+      .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
+      .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
+      .bindTable({ table: data.certificatesTable, env: 'CERTIFICATES_TABLE', access: 'get' });
+    bindWorkerSigner(this.uploadWorker, config.signer, data.signerMaterial);
+    if (config.workerNetwork) this.uploadWorker.placeInNetwork(config.workerNetwork);
     this.uploadWorker.addEventSource(
-      new SqsEventSource(resources.grabQueue, {
+      new SqsEventSource(data.grabQueue, {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
         // The worker returns the failed messages only; the rest of the batch is deleted.
@@ -86,16 +103,68 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.clearanceCallback = new HouseFunction(this, 'ClearanceCallback', {
+      entry: 'functions/clearance-callback/handler.ts',
+      description: 'ceb-grab: record HMAC-signed clearance notices and customs receipts from partners',
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      logRetention,
+    })
+      .bindTable({ table: data.clearanceTable, env: 'CLEARANCE_TABLE', access: 'append-query' })
+      .bindSecret({ secret: data.callbackPartners.secret, env: 'CALLBACK_PARTNER_SECRETS_SECRET_ID' });
+
+    this.orderStatus = new HouseFunction(this, 'OrderStatus', {
+      entry: 'functions/order-status/handler.ts',
+      description: 'ceb-grab: an order’s grab sessions, payment and clearance timeline (IAM-authorized)',
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      logRetention,
+    })
+      .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read' })
+      .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
+      .bindTable({ table: data.clearanceTable, env: 'CLEARANCE_TABLE', access: 'query' });
+
     this.grabApi = new GrabApi(this, 'GrabApi', {
       grabFunction: this.grabRequest,
+      callbackFunction: this.clearanceCallback,
+      statusFunction: this.orderStatus,
+      customsSourceRanges: config.customsSourceRanges,
+      behindFront: config.plainHttpFront,
       stageName: config.stage,
       throttle: config.apiThrottle,
-      logRetention: config.logRetention,
+      logRetention,
+    });
+    if (config.plainHttpFront) {
+      this.front = new PlainHttpFront(this, 'PlainHttpFront', {
+        api: this.grabApi.api,
+        customsSourceRanges: config.customsSourceRanges,
+      });
+    }
+
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      topic: data.alarmTopic,
+      grabQueue: data.grabQueue,
+      deadLetterQueue: data.grabDeadLetterQueue,
+      api: this.grabApi.api,
+    });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      grabQueue: data.grabQueue,
+      deadLetterQueue: data.grabDeadLetterQueue,
+      api: this.grabApi.api,
+      alarms: Object.values(this.alarms.alarms),
     });
 
     new CfnOutput(this, 'PlatDataOpenUrl', {
       description: 'Register this URL with customs as the grab (platDataOpen) endpoint',
-      value: this.grabApi.platDataOpenUrl,
+      value: this.front ? this.front.platDataOpenUrl : this.grabApi.platDataOpenUrl,
+    });
+    new CfnOutput(this, 'ClearanceCallbackUrl', {
+      description: 'Give this URL to the clearance partners (HMAC-signed POSTs)',
+      value: this.grabApi.api.urlForPath('/clearance/callback'),
+    });
+    new CfnOutput(this, 'OrderStatusUrl', {
+      description: 'GET <url>/orders/{orderNo}/status, signed with SigV4 (execute-api:Invoke)',
+      value: this.grabApi.api.url,
     });
   }
 }

@@ -10,6 +10,8 @@ const FUNCTIONS: Record<
 > = {
   'grab-request': () => import('#functions/grab-request/handler.ts'),
   'upload-worker': () => import('#functions/upload-worker/handler.ts'),
+  'clearance-callback': () => import('#functions/clearance-callback/handler.ts'),
+  'order-status': () => import('#functions/order-status/handler.ts'),
 };
 
 /** `ceb-grab invoke <function> <event.json>`: one handler, one event, against the running local stack. */

@@ -1,56 +1,56 @@
 import type { Command } from 'commander';
 import { fail, useTarget } from '#cli/target.ts';
-import { maskAccount } from '#core/redact.ts';
 import type { Session } from '#core/session.ts';
+import type { OrderStatus, TimelineView } from '#core/use-cases/order-status.ts';
 
-/** `ceb-grab status <sessionID|orderNo>`: where a grab (or every grab of an order) stands. */
+/**
+ * `ceb-grab status <sessionID|orderNo>`: where an order stands, from the grab (sessions: state,
+ * attempts, customs' reply) to customs clearance (its timeline and current state).
+ */
 export function registerStatus(program: Command): void {
   program
     .command('status')
     .description(
-      'show the grab sessions of a sessionID or an orderNo: state, attempts, customs reply, latency',
+      'show an order (or the order of a sessionID): grab sessions, payment, clearance timeline and state',
     )
     .argument('<id>', 'a sessionID or an orderNo')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON (what GET /orders/{orderNo}/status returns)')
     .action(async (id: string, opts: { json?: boolean }) => {
       try {
-        useTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE']);
-        const { DynamoSessionStore, dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
-        const { DynamoPaymentStore } = await import('#adapters/dynamodb/payment-store.ts');
-        const ddb = dynamoClient();
-        const sessions = new DynamoSessionStore(ddb, process.env.SESSIONS_TABLE ?? '');
-        const payments = new DynamoPaymentStore(ddb, process.env.PAYMENTS_TABLE ?? '');
-        const bySession = await sessions.get(id);
-        const found = bySession ? [bySession] : await sessions.listByOrder(id);
-        const orderNo = bySession?.orderNo ?? id;
-        const payment = await payments.findByOrder(orderNo);
-        if (found.length === 0 && !payment) {
-          fail(`no session and no order named ${id}`, 1);
+        useTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'CLEARANCE_TABLE']);
+        const { orderStatusDeps } = await import('#functions/composition-clearance.ts');
+        const { statusBySessionOrOrder } = await import('#core/use-cases/order-status.ts');
+        const status = await statusBySessionOrOrder(id, orderStatusDeps());
+        if (!status) {
+          fail(`no session, no payment and no clearance event for ${id}`, 1);
           return;
         }
-        if (opts.json) {
-          process.stdout.write(
-            `${JSON.stringify({ orderNo, sessions: found.map(publicView), payment: payment ? { payTransactionId: payment.payTransactionId, orders: payment.orders.map((o) => o.orderNo) } : null }, null, 2)}\n`,
-          );
-          return;
-        }
-        const lines = [`order ${orderNo}`];
-        lines.push(
-          payment
-            ? `  payment ${payment.payCode}/${payment.payTransactionId}: ${payment.totalAmount} (currency ${payment.currency}), orders ${payment.orders.map((o) => o.orderNo).join(', ')}`
-            : '  payment: none loaded for this order',
+        process.stdout.write(
+          opts.json ? `${JSON.stringify(status, null, 2)}\n` : `${describeOrder(status)}\n`,
         );
-        if (found.length === 0) lines.push('  no grab session yet');
-        for (const s of found) lines.push(...describe(s));
-        process.stdout.write(`${lines.join('\n')}\n`);
       } catch (e) {
         fail((e as Error).message);
       }
     });
 }
 
-function describe(s: Session): string[] {
-  const t = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString());
+export function describeOrder(status: OrderStatus): string {
+  const { payment, sessions, clearance } = status;
+  const lines = [`order ${status.orderNo}`];
+  lines.push(
+    payment
+      ? `  payment ${payment.payCode}/${payment.payTransactionId}: ${payment.totalAmount} (currency ${payment.currency}), orders ${payment.orders.join(', ')}`
+      : '  payment: none loaded for this order',
+  );
+  if (sessions.length === 0) lines.push('  no grab session yet');
+  for (const s of sessions) lines.push(...describeSession(s));
+  lines.push(...describeClearance(clearance));
+  return lines.join('\n');
+}
+
+const t = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString());
+
+function describeSession(s: Session): string[] {
   const out = [
     `  session ${s.sessionID}: ${s.state.toUpperCase()}`,
     `    received ${t(s.receivedAt)}, attempts ${s.attempts}, updated ${t(s.updatedAt)}`,
@@ -65,7 +65,27 @@ function describe(s: Session): string[] {
   return out;
 }
 
-/** What the status shows of a session: everything but the bank accounts in the payload. */
-function publicView(s: Session): Session {
-  return s.payExInfoStr ? { ...s, payExInfoStr: maskAccount(s.payExInfoStr) } : s;
+function describeClearance(c: OrderStatus['clearance']): string[] {
+  if (c.timeline.length === 0) return ['  clearance: nothing heard yet'];
+  const now = c.current;
+  const out = [
+    now
+      ? `  clearance: ${c.state.toUpperCase()} since ${t(now.eventAt)} (${now.source} ${now.code} ${now.meaning}${now.info ? `: ${now.info}` : ''})`
+      : `  clearance: ${c.state.toUpperCase()}`,
+  ];
+  for (const e of c.timeline) out.push(describeEvent(e));
+  return out;
+}
+
+function describeEvent(e: TimelineView): string {
+  const ref = e.refs.invtNo ? ` invtNo ${e.refs.invtNo}` : e.refs.passNo ? ` passNo ${e.refs.passNo}` : '';
+  const late = e.applied
+    ? ''
+    : e.state === 'unknown'
+      ? '  (no effect: a code this version does not know)'
+      : '  (no effect: the order had already gone past it)';
+  return (
+    `    ${t(e.eventAt)}  ${e.source.padEnd(6)} ${e.code.padEnd(8)} ${e.state.padEnd(10)} ${e.meaning}` +
+    `${e.info ? ` — ${e.info}` : ''}${ref}  (${e.partner}, received ${t(e.receivedAt)})${late}`
+  );
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { Duration } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type Duration, Stack } from 'aws-cdk-lib';
+import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   LogLevel,
   NodejsFunction,
@@ -11,33 +11,14 @@ import {
   SourceMapMode,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { REPO_ROOT } from '../repo-root.ts';
+import type { WorkerNetwork } from '../stage-config.ts';
+import { type BindableSecret, type BindableTable, KEY_ACTIONS, TABLE_ACCESS, type TableAccess } from './grants.ts';
 
-/**
- * How a function may use a table. Exact actions rather than `grantReadData`/`grantWriteData`, so the
- * policy an auditor reads is what the code does: no Scan, no DeleteItem, no batch or transactional writes.
- */
-export type TableAccess = 'read' | 'write' | 'read-update';
-
-/** Reads cover the table and its indexes; writes only the table (indexes are never written to). */
-const TABLE_ACCESS: Readonly<
-  Record<TableAccess, { readonly read: boolean; readonly write: readonly string[] }>
-> = {
-  read: { read: true, write: [] },
-  write: { read: false, write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
-  'read-update': { read: true, write: ['dynamodb:UpdateItem'] },
-};
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
-
-/**
- * The parts of a table and a secret the helpers use. Narrower than ITable/ISecret on purpose: under
- * `exactOptionalPropertyTypes` a concrete `Table` or `Secret` is not assignable to its own interface.
- */
-export type BindableTable = Pick<ITable, 'tableArn' | 'tableName' | 'grant'>;
-export type BindableSecret = Pick<ISecret, 'secretArn' | 'grantRead'>;
+export type { BindableSecret, BindableTable, TableAccess } from './grants.ts';
 
 /** ESM bundles still meet CommonJS dependencies that call `require`; give them one. */
 const REQUIRE_BANNER =
@@ -52,7 +33,7 @@ export interface HouseFunctionProps {
   readonly memorySize?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default 'ceb-grab' (POWERTOOLS_SERVICE_NAME) */
+  /** @default 'ceb-grab' (POWERTOOLS_SERVICE_NAME; also the `service` dimension of every metric) */
   readonly serviceName?: string;
   /** Plain settings; resources are added with the bind helpers, which also grant access. */
   readonly environment?: Readonly<Record<string, string>>;
@@ -63,15 +44,26 @@ export interface HouseFunctionProps {
 /**
  * The house Lambda function: Node.js on ARM64, bundled with the project's own esbuild (never Docker)
  * into minified ESM with source maps, X-Ray tracing on, and its own log group with a retention.
- * Tables, queues and secrets are attached with `bindTable`/`bindQueue`/`bindSecret`, which grant
- * exactly the stated access and set the environment variable the function reads, in one call.
+ * Its role starts empty apart from writing to that log group (no AWSLambdaBasicExecutionRole, which
+ * allows any log group); tables, queues, secrets and keys are attached with the `bind*` helpers, which
+ * grant exactly the stated actions on exactly that resource and set the environment variable the
+ * function reads, in one call.
  */
 export class HouseFunction extends NodejsFunction {
+  /** The function's own log group (NodejsFunction#logGroup would be an ILogGroup). */
+  readonly functionLogs: LogGroup;
+  readonly executionRole: Role;
+
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     // Created beside the function (not inside it) because `this` does not exist before super().
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
     });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `ceb-grab ${id}: only what the function uses`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
       entry: join(REPO_ROOT, props.entry),
       handler: 'handler',
@@ -84,6 +76,7 @@ export class HouseFunction extends NodejsFunction {
       timeout: props.timeout,
       tracing: Tracing.ACTIVE,
       logGroup,
+      role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'ceb-grab',
@@ -105,38 +98,138 @@ export class HouseFunction extends NodejsFunction {
       },
       ...props.overrides,
     });
+    this.functionLogs = logGroup;
+    this.executionRole = role;
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; ' +
+            'log streams are created under this function’s own log group only (log-group:<name>:*).',
+          appliesTo: ['Resource::*', { regex: '/^Resource::.*:log-group:.*:\\*$/g' }],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'Node.js 22 on purpose: the runtime the bundle is built and tested for, and available in the China regions.',
+      },
+    ]);
   }
 
-  /** Grant `access` to `table` and pass its name in `env`. */
-  bindTable(opts: {
-    readonly table: BindableTable;
-    readonly env: string;
-    readonly access: TableAccess;
-  }): this {
+  /** Grant `access` to `table` (and its key) and pass the table's name in `env`. */
+  bindTable(opts: { readonly table: BindableTable; readonly env: string; readonly access: TableAccess }): this {
     const access = TABLE_ACCESS[opts.access];
-    if (access.read) opts.table.grant(this, ...READ_ACTIONS);
+    if (access.read.length > 0) {
+      // Table.grant covers the indexes too (`<table>/index/*`) when the table has any.
+      opts.table.grant(this, ...access.read);
+      NagSuppressions.addResourceSuppressions(
+        this.executionRole,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: 'Reads of the table’s own global secondary indexes (<table ARN>/index/*), nothing wider.',
+            appliesTo: [{ regex: '/^Resource::.*\\/index\\/\\*$/g' }],
+          },
+        ],
+        true,
+      );
+    }
     if (access.write.length > 0) {
-      Grant.addToPrincipal({
-        grantee: this,
-        actions: [...access.write],
-        resourceArns: [opts.table.tableArn],
-      });
+      Grant.addToPrincipal({ grantee: this, actions: [...access.write], resourceArns: [opts.table.tableArn] });
+    }
+    if (opts.table.encryptionKey) {
+      const writes = access.write.length > 0;
+      this.bindKey(opts.table.encryptionKey, writes ? KEY_ACTIONS.dynamodbWrite : KEY_ACTIONS.dynamodbRead);
+      if (writes) {
+        const reason =
+          'DynamoDB’s calls to the table’s customer-managed key on behalf of a writer, as aws-cdk-lib’s own table ' +
+          'grants them, on that one key only.';
+        NagSuppressions.addResourceSuppressions(
+          this.executionRole,
+          [{ id: 'AwsSolutions-IAM5', reason, appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'] }],
+          true,
+        );
+      }
     }
     this.addEnvironment(opts.env, opts.table.tableName);
     return this;
   }
 
-  /** Allow sending to `queue` and pass its URL in `env`. */
+  /** Allow SendMessage to `queue` (and its key) and pass its URL in `env`. */
   bindQueue(opts: { readonly queue: IQueue; readonly env: string; readonly access: 'send' }): this {
-    opts.queue.grantSendMessages(this);
+    Grant.addToPrincipal({ grantee: this, actions: ['sqs:SendMessage'], resourceArns: [opts.queue.queueArn] });
+    if (opts.queue.encryptionMasterKey) this.bindKey(opts.queue.encryptionMasterKey, KEY_ACTIONS.sqsSend);
     this.addEnvironment(opts.env, opts.queue.queueUrl);
     return this;
   }
 
-  /** Allow reading `secret` (GetSecretValue, DescribeSecret on that secret only) and pass its ARN in `env`. */
-  bindSecret(opts: { readonly secret: BindableSecret; readonly env: string }): this {
-    opts.secret.grantRead(this);
+  /** Allow GetSecretValue on `secret` only (and Decrypt with its key) and pass its ARN in `env`. */
+  bindSecret(opts: { readonly secret: BindableSecret; readonly env: string; readonly key?: IKey }): this {
+    Grant.addToPrincipal({
+      grantee: this,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [opts.secret.secretArn],
+    });
+    const key = opts.key ?? opts.secret.encryptionKey;
+    if (key) this.bindKey(key, KEY_ACTIONS.decrypt);
     this.addEnvironment(opts.env, opts.secret.secretArn);
+    return this;
+  }
+
+  /** Allow GetParameter on one SSM parameter (SecureString: Decrypt with `key` when it is a customer key). */
+  bindParameter(opts: { readonly parameterName: string; readonly env: string; readonly key?: IKey }): this {
+    const parameterArn = Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: opts.parameterName.replace(/^\//, ''),
+    });
+    Grant.addToPrincipal({ grantee: this, actions: ['ssm:GetParameter'], resourceArns: [parameterArn] });
+    if (opts.key) this.bindKey(opts.key, KEY_ACTIONS.decrypt);
+    this.addEnvironment(opts.env, opts.parameterName);
+    return this;
+  }
+
+  /** Allow signing with exactly these asymmetric KMS keys (Sign, GetPublicKey, DescribeKey). */
+  bindSigningKeys(keyArns: readonly string[]): this {
+    if (keyArns.length > 0) {
+      Grant.addToPrincipal({ grantee: this, actions: [...KEY_ACTIONS.sign], resourceArns: [...keyArns] });
+    }
+    return this;
+  }
+
+  /** Exactly `actions` on `key`, through the role (the keys trust IAM policies of their account). */
+  bindKey(key: IKey, actions: readonly string[]): this {
+    Grant.addToPrincipal({ grantee: this, actions: [...actions], resourceArns: [key.keyArn] });
+    return this;
+  }
+
+  /** Put the function in existing subnets with existing security groups (to reach a private signing proxy). */
+  placeInNetwork(network: WorkerNetwork): this {
+    // The L1 property: Lambda needs only the subnets and security groups, and importing a whole VPC
+    // would want its availability zones, which only a lookup (an account) could give.
+    (this.node.defaultChild as CfnFunction).vpcConfig = {
+      subnetIds: [...network.subnetIds],
+      securityGroupIds: [...network.securityGroupIds],
+    };
+    this.executionRole.addManagedPolicy(
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+    );
+    NagSuppressions.addResourceSuppressions(this.executionRole, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'AWSLambdaVPCAccessExecutionRole: the network-interface actions Lambda needs to attach the function to the configured subnets.',
+        appliesTo: [
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+        ],
+      },
+    ]);
     return this;
   }
 }

@@ -3,8 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
-import { App, type CfnElement, Duration } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
@@ -12,82 +11,135 @@ import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
 import { STAGES } from '../../lib/stage-config.ts';
 import { StatelessStack } from '../../lib/stateless-stack.ts';
+import { grantsOf, list, logicalId, mentions, statementsOf } from './iam.ts';
 import { synthesize } from './synth.ts';
 
-const synth = synthesize();
+const CUSTOMS_RANGES = ['203.0.113.0/24', '198.51.100.7/32'];
+const synth = synthesize({ context: { customsSourceRanges: CUSTOMS_RANGES.join(',') } });
 after(() => synth.cleanup());
 const { stage, stateless, imported } = synth;
-const { grabRequest, uploadWorker } = stage.stateless;
+const { grabRequest, uploadWorker, clearanceCallback, orderStatus } = stage.stateless;
 const data = stage.stateful;
+const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus];
 
-const id = (construct: IConstruct) => stage.stateless.getLogicalId(construct.node.defaultChild as CfnElement);
+const id = (construct: IConstruct) => logicalId(stage.stateless, construct);
 // Template JSON is untyped by nature; the assertions below say what shape they expect.
 const resources = stateless.toJSON().Resources;
 const fnProps = (fn: HouseFunction) =>
   resources[id(fn)]?.Properties ?? assert.fail(`no function ${fn.node.path}`);
+const envOf = (fn: HouseFunction): Record<string, unknown> => fnProps(fn).Environment.Variables;
 
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
+/** Readable names for the stateful resources, as the stateless template refers to them. */
+const NAMES = new Map<string, string>();
+const nameIt = (value: string, name: string) => NAMES.set(JSON.stringify(imported(value)), name);
+for (const [table, name] of [
+  [data.sessionsTable, 'sessions'],
+  [data.paymentsTable, 'payments'],
+  [data.certificatesTable, 'certificates'],
+  [data.clearanceTable, 'clearance'],
+] as const) {
+  nameIt(table.tableArn, name);
+  NAMES.set(JSON.stringify({ 'Fn::Join': ['', [imported(table.tableArn), '/index/*']] }), `${name}/index/*`);
 }
-const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+nameIt(data.grabQueue.queueArn, 'grab-queue');
+nameIt(data.grabDeadLetterQueue.queueArn, 'dlq');
+nameIt(data.dataKey.keyArn, 'data-key');
+nameIt(data.secretsKey.keyArn, 'secrets-key');
+nameIt(data.callbackPartners.secret.secretArn, 'partner-secret');
+nameIt(data.signerMaterial.softSignerSecret?.secretArn ?? assert.fail('soft signer secret'), 'soft-signer-secret');
+const name = (resource: unknown) => NAMES.get(JSON.stringify(resource)) ?? JSON.stringify(resource);
+const grants = (fn: HouseFunction) => grantsOf(stateless, stage.stateless, fn, name);
 
-/** Every statement of every inline policy attached to the function's role. */
-function statementsOf(fn: HouseFunction): Statement[] {
-  const role = { Ref: id(fn.role ?? assert.fail('function has no role')) };
-  return Object.values(stateless.findResources('AWS::IAM::Policy'))
-    .filter((p) => list(p.Properties.Roles).some((r) => isDeepStrictEqual(r, role)))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
+const DYNAMODB_KEY_WRITE = ['Decrypt', 'DescribeKey', 'Encrypt', 'GenerateDataKey*', 'ReEncrypt*'];
 
-/** Whether `needle` (e.g. a table ARN reference) occurs anywhere inside `haystack`. */
-function mentions(haystack: unknown, needle: unknown): boolean {
-  if (isDeepStrictEqual(haystack, needle)) return true;
-  if (haystack === null || typeof haystack !== 'object') return false;
-  return Object.values(haystack).some((v) => mentions(v, needle));
-}
-
-/** The actions a function is allowed on anything that mentions `target`. */
-const actionsOn = (fn: HouseFunction, target: unknown) =>
-  new Set(
-    statementsOf(fn)
-      .filter((s) => s.Effect === 'Allow' && mentions(s.Resource, target))
-      .flatMap((s) => list(s.Action)),
+describe('API', () => {
+  const methods = Object.values(stateless.findResources('AWS::ApiGateway::Method'));
+  const pathIds = new Map(
+    Object.entries(stateless.findResources('AWS::ApiGateway::Resource')).map(([k, r]) => [k, r.Properties.PathPart]),
   );
+  const route = (method: { Properties: { ResourceId: { Ref: string } } }) => pathIds.get(method.Properties.ResourceId.Ref);
 
-const tracingOnly = (s: Statement) => list(s.Action).every((a) => a.startsWith('xray:'));
+  it('three routes, each a Lambda proxy integration to its own function', () => {
+    const expected = [
+      { path: 'platDataOpen', http: 'POST', auth: 'NONE', fn: grabRequest },
+      { path: 'callback', http: 'POST', auth: 'NONE', fn: clearanceCallback },
+      { path: 'status', http: 'GET', auth: 'AWS_IAM', fn: orderStatus },
+    ];
+    assert.equal(methods.length, expected.length);
+    for (const want of expected) {
+      const method = methods.find((m) => route(m) === want.path) ?? assert.fail(`no ${want.path} route`);
+      assert.equal(method.Properties.HttpMethod, want.http, want.path);
+      assert.equal(method.Properties.AuthorizationType, want.auth, want.path);
+      assert.equal(method.Properties.Integration.Type, 'AWS_PROXY');
+      assert.ok(mentions(method.Properties.Integration.Uri, { 'Fn::GetAtt': [id(want.fn), 'Arn'] }), want.path);
+    }
+  });
 
-describe('API: POST /platDataOpen', () => {
-  it('is the only route, a Lambda proxy integration to grab-request', () => {
-    stateless.resourceCountIs('AWS::ApiGateway::Method', 1);
-    const [pathId] = Object.keys(
-      stateless.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'platDataOpen' } }),
+  it('the status route is IAM-authorized under /orders/{orderNo}/status, its path parameter required', () => {
+    const status = methods.find((m) => route(m) === 'status') ?? assert.fail('no status route');
+    assert.deepEqual(status.Properties.RequestParameters, { 'method.request.path.orderNo': true });
+    assert.ok(status.Properties.RequestValidatorId, 'a validator enforces the path parameter');
+    assert.deepEqual(
+      [...pathIds.values()].sort(),
+      ['callback', 'clearance', 'orders', 'platDataOpen', 'status', '{orderNo}'],
     );
-    assert.ok(pathId, 'no /platDataOpen resource');
-    stateless.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
-      ResourceId: { Ref: pathId },
-      AuthorizationType: 'NONE',
-      Integration: {
-        Type: 'AWS_PROXY',
-        IntegrationHttpMethod: 'POST',
-        Uri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [id(grabRequest), 'Arn'] }])] },
-      },
-    });
   });
 
-  it('API Gateway may invoke grab-request for that route only', () => {
+  it('API Gateway may invoke each function for its own route only', () => {
     const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission'));
-    assert.equal(permissions.length, 1);
-    const [permission] = permissions;
-    assert.deepEqual(permission?.Properties.FunctionName, { 'Fn::GetAtt': [id(grabRequest), 'Arn'] });
-    assert.equal(permission?.Properties.Principal, 'apigateway.amazonaws.com');
-    const sourceArn = permission?.Properties.SourceArn['Fn::Join'][1] as unknown[];
-    assert.equal(sourceArn.at(-1), '/POST/platDataOpen');
+    const byFunction = Object.fromEntries(
+      permissions.map((p) => [
+        p.Properties.FunctionName['Fn::GetAtt'][0],
+        (p.Properties.SourceArn['Fn::Join'][1] as unknown[]).at(-1),
+      ]),
+    );
+    assert.deepEqual(byFunction, {
+      [id(grabRequest)]: '/POST/platDataOpen',
+      [id(clearanceCallback)]: '/POST/clearance/callback',
+      [id(orderStatus)]: '/GET/orders/*/status',
+    });
+    for (const p of permissions) assert.equal(p.Properties.Principal, 'apigateway.amazonaws.com');
   });
 
-  it('stage is throttled, traced and access-logged; no WAF in front to turn away Apache-HttpClient', () => {
+  it('resource policy: platDataOpen from customs ranges only, the callback from anywhere, status not opened', () => {
+    const [api] = Object.values(stateless.findResources('AWS::ApiGateway::RestApi'));
+    const statements = api?.Properties.Policy.Statement as Record<string, unknown>[];
+    const grab = 'execute-api:/*/POST/platDataOpen';
+    assert.deepEqual(
+      statements.map(({ Sid: _, ...s }) => s),
+      [
+        { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'execute-api:Invoke', Resource: 'execute-api:/*/POST/clearance/callback' },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 'execute-api:Invoke',
+          Resource: grab,
+          Condition: { IpAddress: { 'aws:SourceIp': CUSTOMS_RANGES } },
+        },
+        {
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'execute-api:Invoke',
+          Resource: grab,
+          Condition: { NotIpAddress: { 'aws:SourceIp': CUSTOMS_RANGES } },
+        },
+      ],
+    );
+    assert.ok(!JSON.stringify(statements).includes('status'), 'the IAM-authorized route is not opened to anyone');
+  });
+
+  it('a new resource policy means a new deployment (API Gateway applies a policy only on deploy)', () => {
+    const deployments = Object.keys(stateless.findResources('AWS::ApiGateway::Deployment'));
+    const other = synthesize({ bundle: false, context: { customsSourceRanges: '192.0.2.0/24' } });
+    try {
+      const otherDeployments = Object.keys(other.stateless.findResources('AWS::ApiGateway::Deployment'));
+      assert.notDeepEqual(otherDeployments, deployments);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('stage: throttled, traced, access-logged, error execution logs; no WAF to turn away Apache-HttpClient', () => {
     stateless.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'test',
       TracingEnabled: true,
@@ -99,10 +151,13 @@ describe('API: POST /platDataOpen', () => {
         Match.objectLike({
           ThrottlingRateLimit: STAGES.test.apiThrottle.rateLimit,
           ThrottlingBurstLimit: STAGES.test.apiThrottle.burstLimit,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
         }),
       ],
     });
     stateless.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    stateless.resourceCountIs('AWS::CloudFront::Distribution', 0);
   });
 });
 
@@ -120,7 +175,7 @@ describe('upload-worker consumes the grab queue', () => {
 
   it('the worker is told the same receive count as the queue redrives after', () => {
     assert.equal(data.maxReceiveCount, DEFAULT_MAX_RECEIVES);
-    assert.equal(fnProps(uploadWorker).Environment.Variables.MAX_RECEIVES, String(DEFAULT_MAX_RECEIVES));
+    assert.equal(envOf(uploadWorker).MAX_RECEIVES, String(DEFAULT_MAX_RECEIVES));
   });
 
   it('synthesis fails when the worker could outlive the queue visibility timeout', () => {
@@ -135,98 +190,137 @@ describe('upload-worker consumes the grab queue', () => {
   });
 });
 
-describe('environment: each function is pointed at the right resources', () => {
-  it('grab-request gets the sessions table and the grab queue, nothing of the worker', () => {
-    const env = fnProps(grabRequest).Environment.Variables;
-    assert.deepEqual(env.SESSIONS_TABLE, imported(data.sessionsTable.tableName));
-    assert.deepEqual(env.GRAB_QUEUE_URL, imported(data.grabQueue.queueUrl));
-    for (const name of ['PAYMENTS_TABLE', 'SOFT_SIGNER_SECRET_ID', 'CUSTOMS_UPLOAD_URL']) {
-      assert.equal(env[name], undefined, `${name} must not reach grab-request`);
-    }
+describe('environment: each function is pointed at exactly the resources it uses', () => {
+  const app = (fn: HouseFunction) =>
+    Object.keys(envOf(fn))
+      .filter((k) => !['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'].includes(k))
+      .sort();
+
+  it('grab-request: the sessions table and the grab queue', () => {
+    assert.deepEqual(app(grabRequest), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
+    assert.deepEqual(envOf(grabRequest).SESSIONS_TABLE, imported(data.sessionsTable.tableName));
+    assert.deepEqual(envOf(grabRequest).GRAB_QUEUE_URL, imported(data.grabQueue.queueUrl));
   });
 
-  it('upload-worker gets both tables, the signer secret and the test customs endpoint', () => {
-    const env = fnProps(uploadWorker).Environment.Variables;
+  it('upload-worker: its tables, the soft signer secret, the test customs endpoint and its timings', () => {
+    const env = envOf(uploadWorker);
+    assert.deepEqual(app(uploadWorker), [
+      'CERTIFICATES_TABLE',
+      'CUSTOMS_TIMEOUT_MS',
+      'CUSTOMS_UPLOAD_URL',
+      'MAX_RECEIVES',
+      'PAYMENTS_TABLE',
+      'SESSIONS_TABLE',
+      'SIGNER_KIND',
+      'SOFT_SIGNER_SECRET_ID',
+      'UPLOAD_LEASE_MS',
+      'UPLOAD_TRIES',
+    ]);
     assert.deepEqual(env.SESSIONS_TABLE, imported(data.sessionsTable.tableName));
     assert.deepEqual(env.PAYMENTS_TABLE, imported(data.paymentsTable.tableName));
-    assert.deepEqual(env.SOFT_SIGNER_SECRET_ID, imported(data.softSignerSecret.secretArn));
+    assert.deepEqual(env.CERTIFICATES_TABLE, imported(data.certificatesTable.tableName));
+    assert.deepEqual(env.SOFT_SIGNER_SECRET_ID, imported(data.signerMaterial.softSignerSecret?.secretArn ?? ''));
     assert.equal(env.SIGNER_KIND, 'soft');
-    assert.equal(
-      env.CUSTOMS_UPLOAD_URL,
-      'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload',
+    assert.equal(env.CUSTOMS_UPLOAD_URL, 'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload');
+  });
+
+  it('clearance-callback: the clearance table and the partner secrets (never in plain text)', () => {
+    assert.deepEqual(app(clearanceCallback), ['CALLBACK_PARTNER_SECRETS_SECRET_ID', 'CLEARANCE_TABLE']);
+    assert.deepEqual(envOf(clearanceCallback).CLEARANCE_TABLE, imported(data.clearanceTable.tableName));
+    assert.deepEqual(
+      envOf(clearanceCallback).CALLBACK_PARTNER_SECRETS_SECRET_ID,
+      imported(data.callbackPartners.secret.secretArn),
     );
+  });
+
+  it('order-status: sessions, payments and clearance tables', () => {
+    assert.deepEqual(app(orderStatus), ['CLEARANCE_TABLE', 'PAYMENTS_TABLE', 'SESSIONS_TABLE']);
   });
 });
 
-describe('least privilege', () => {
-  const sessionsArn = imported(data.sessionsTable.tableArn);
-  const paymentsArn = imported(data.paymentsTable.tableArn);
-  const grabQueueArn = imported(data.grabQueue.queueArn);
-  const secretArn = imported(data.softSignerSecret.secretArn);
-
+describe('least privilege: exactly these actions on exactly these resources', () => {
   it('grab-request may put/update sessions and send to the grab queue, and nothing else', () => {
-    const granted = statementsOf(grabRequest).filter((s) => !tracingOnly(s));
-    assert.deepEqual(
-      granted.map((s) => ({ Action: list(s.Action).sort(), Resource: s.Resource })),
-      [
-        { Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: sessionsArn },
-        { Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: grabQueueArn },
-      ],
-    );
-    assert.ok(!mentions(granted, paymentsArn), 'grab-request must not reach the payments table');
-    const role = resources[id(grabRequest.role ?? assert.fail('no role'))]?.Properties;
-    assert.deepEqual(
-      role.ManagedPolicyArns.map((arn: { 'Fn::Join': [string, unknown[]] }) => arn['Fn::Join'][1].at(-1)),
-      [':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      'only the basic logging policy is managed',
-    );
-    assert.ok(!mentions(granted, secretArn), 'grab-request must not reach the signer secret');
+    assert.deepEqual(grants(grabRequest), [
+      'dynamodb:PutItem sessions',
+      'dynamodb:UpdateItem sessions',
+      // Its writes to the table (DynamoDB on its behalf) and SendMessage to the queue (SQS: GenerateDataKey + Decrypt).
+      ...[...DYNAMODB_KEY_WRITE, 'GenerateDataKey'].sort().map((a) => `kms:${a} data-key`),
+      'sqs:SendMessage grab-queue',
+    ]);
   });
 
-  it('upload-worker reads payments but cannot change them', () => {
-    assert.deepEqual(
-      actionsOn(uploadWorker, paymentsArn),
-      new Set(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']),
-    );
+  it('upload-worker reads payments, reads/updates sessions, reads certificates, reads the signer secret, consumes the queue', () => {
+    assert.deepEqual(grants(uploadWorker), [
+      'dynamodb:BatchGetItem payments',
+      'dynamodb:BatchGetItem sessions',
+      'dynamodb:BatchGetItem sessions/index/*',
+      'dynamodb:GetItem certificates',
+      'dynamodb:GetItem payments',
+      'dynamodb:GetItem sessions',
+      'dynamodb:GetItem sessions/index/*',
+      'dynamodb:Query payments',
+      'dynamodb:Query sessions',
+      'dynamodb:Query sessions/index/*',
+      'dynamodb:UpdateItem sessions',
+      ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+      'kms:Decrypt secrets-key',
+      'secretsmanager:GetSecretValue soft-signer-secret',
+      'sqs:ChangeMessageVisibility grab-queue',
+      'sqs:DeleteMessage grab-queue',
+      'sqs:GetQueueAttributes grab-queue',
+      'sqs:GetQueueUrl grab-queue',
+      'sqs:ReceiveMessage grab-queue',
+    ]);
   });
 
-  it('upload-worker reads and updates sessions (by key and through the indexes) but never creates or deletes them', () => {
-    const onSessions = actionsOn(uploadWorker, sessionsArn);
-    for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
-      assert.ok(onSessions.has(action), action);
-    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
-      assert.ok(!onSessions.has(action), action);
-    const indexes = { 'Fn::Join': ['', [sessionsArn, '/index/*']] };
-    assert.ok(
-      actionsOn(uploadWorker, indexes).has('dynamodb:Query'),
-      'the byOrder/byState indexes must be queryable',
-    );
+  it('clearance-callback appends to and queries the clearance table, reads the partner secrets', () => {
+    assert.deepEqual(grants(clearanceCallback), [
+      'dynamodb:DeleteItem clearance',
+      'dynamodb:PutItem clearance',
+      'dynamodb:Query clearance',
+      ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+      'kms:Decrypt secrets-key',
+      'secretsmanager:GetSecretValue partner-secret',
+    ]);
   });
 
-  it('upload-worker reads exactly the signer secret, and consumes (never sends to) the grab queue', () => {
-    const secretStatements = statementsOf(uploadWorker).filter((s) =>
-      list(s.Action).some((a) => a.startsWith('secretsmanager:')),
-    );
-    assert.deepEqual(
-      secretStatements.map((s) => s.Resource),
-      [secretArn],
-    );
-    assert.ok(list(secretStatements[0]?.Action ?? []).includes('secretsmanager:GetSecretValue'));
-    const onQueue = actionsOn(uploadWorker, grabQueueArn);
-    assert.ok(onQueue.has('sqs:ReceiveMessage') && onQueue.has('sqs:DeleteMessage'));
-    assert.ok(!onQueue.has('sqs:SendMessage'));
+  it('order-status only reads', () => {
+    assert.deepEqual(grants(orderStatus), [
+      'dynamodb:BatchGetItem payments',
+      'dynamodb:BatchGetItem sessions',
+      'dynamodb:BatchGetItem sessions/index/*',
+      'dynamodb:GetItem payments',
+      'dynamodb:GetItem sessions',
+      'dynamodb:GetItem sessions/index/*',
+      'dynamodb:Query clearance',
+      'dynamodb:Query payments',
+      'dynamodb:Query sessions',
+      'dynamodb:Query sessions/index/*',
+      'kms:Decrypt data-key',
+      'kms:DescribeKey data-key',
+    ]);
   });
 
-  it('no function is granted anything on "*" except X-Ray tracing', () => {
-    for (const fn of [grabRequest, uploadWorker]) {
-      const wildcard = statementsOf(fn).filter((s) => list(s.Resource).includes('*') && !tracingOnly(s));
-      assert.deepEqual(wildcard, [], fn.node.path);
+  it('tracing on "*" and writing its own log group are all the rest; no managed policies', () => {
+    for (const fn of functions) {
+      const rest = statementsOf(stateless, stage.stateless, fn).filter((s) =>
+        list(s.Action).every((a) => a.startsWith('xray:') || a.startsWith('logs:')),
+      );
+      assert.deepEqual(
+        rest.map((s) => [list(s.Action).sort(), s.Resource]),
+        [
+          [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [id(fn.functionLogs), 'Arn'] }],
+          [['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], '*'],
+        ],
+        fn.node.path,
+      );
+      assert.equal(resources[id(fn.executionRole)]?.Properties.ManagedPolicyArns, undefined, fn.node.path);
     }
   });
 });
 
 describe('house function', () => {
-  for (const fn of [grabRequest, uploadWorker]) {
+  for (const fn of functions) {
     it(`${fn.node.id}: Node 22 on ARM64, traced, source maps on, its own log group with a retention`, () => {
       const props = fnProps(fn);
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -234,19 +328,18 @@ describe('house function', () => {
       assert.deepEqual(props.TracingConfig, { Mode: 'Active' });
       assert.equal(props.Handler, 'index.handler');
       assert.equal(props.Environment.Variables.NODE_OPTIONS, '--enable-source-maps');
-      assert.deepEqual(props.LoggingConfig.LogGroup, { Ref: id(fn.logGroup) });
-      assert.equal(resources[id(fn.logGroup)]?.Properties.RetentionInDays, STAGES.test.logRetention);
+      assert.equal(props.Environment.Variables.POWERTOOLS_SERVICE_NAME, 'ceb-grab');
+      assert.equal(props.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE, 'CebGrab');
+      assert.deepEqual(props.LoggingConfig.LogGroup, { Ref: id(fn.functionLogs) });
+      assert.equal(resources[id(fn.functionLogs)]?.Properties.RetentionInDays, STAGES.test.logRetention);
+      assert.equal(props.FunctionName, undefined, 'no physical names');
     });
 
     it(`${fn.node.id}: bundled as minified ESM with a source map and a require shim`, () => {
       const asset = fn.node.findChild('Code') as Asset;
       const dir = join(synth.outdir, asset.assetPath);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      assert.match(
-        code.slice(0, 200),
-        /createRequire.*import\.meta\.url/,
-        'CommonJS dependencies need require',
-      );
+      assert.match(code.slice(0, 200), /createRequire.*import\.meta\.url/, 'CommonJS dependencies need require');
       assert.match(
         code,
         /export\s*\{[^}]*\bas handler\s*\}|export\s*\{\s*handler\s*\}/,
@@ -274,5 +367,11 @@ describe('house function', () => {
     } finally {
       process.env = saved;
     }
+  });
+});
+
+describe('cdk-nag', () => {
+  it('AwsSolutions: no unsuppressed finding in either stack of the test stage', () => {
+    assert.deepEqual(synth.nagFindings(), []);
   });
 });

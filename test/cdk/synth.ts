@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, type Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { CebGrabStage } from '../../lib/ceb-grab-stage.ts';
 import { REPO_ROOT } from '../../lib/repo-root.ts';
-import { stageConfigFromContext } from '../../lib/stage-config.ts';
+import { type StageConfig, stageConfigFromContext } from '../../lib/stage-config.ts';
 
 /** cdk.json's feature flags, so tests synthesize what `cdk synth` does. */
 const cdkJsonContext = (): Record<string, unknown> =>
@@ -13,6 +14,7 @@ const cdkJsonContext = (): Record<string, unknown> =>
     .context;
 
 export interface Synthesized {
+  readonly config: StageConfig;
   readonly stage: CebGrabStage;
   readonly stateful: Template;
   readonly stateless: Template;
@@ -23,23 +25,49 @@ export interface Synthesized {
    * CDK made for it. Lets a test say "this env var is the sessions table" and not just "some table".
    */
   imported(value: string): unknown;
+  /** cdk-nag (AwsSolutions) errors and warnings left unsuppressed, as "path: message" lines. */
+  nagFindings(): string[];
   cleanup(): void;
 }
 
-/** Build and synthesize one stage the way bin/app.ts does, with extra context (e.g. `stage`). */
-export function synthesize(context: Record<string, unknown> = {}): Synthesized {
+export interface SynthOptions {
+  /** CDK context, e.g. `{ stage: 'prod' }` (cdk.json's flags are always included). */
+  readonly context?: Record<string, unknown>;
+  /** Changes to the stage config picked by the context (signer, network, region, ...). */
+  readonly config?: Partial<StageConfig>;
+  /** Bundle the functions (about 1.5 s each); only the tests that read the bundles need it. */
+  readonly bundle?: boolean;
+}
+
+/** Build and synthesize one stage the way bin/app.ts does, cdk-nag included. */
+export function synthesize(opts: SynthOptions = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'ceb-grab-cdk-'));
-  const app = new App({ outdir, context: { ...cdkJsonContext(), ...context } });
-  const config = stageConfigFromContext(app.node);
+  const context = {
+    ...cdkJsonContext(),
+    ...opts.context,
+    ...(opts.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+  };
+  const app = new App({ outdir, context });
+  const config = { ...stageConfigFromContext(app.node), ...opts.config };
   const stage = new CebGrabStage(app, `CebGrab-${config.stage}`, { config });
+  Aspects.of(app).add(new AwsSolutionsChecks());
   const stateful = Template.fromStack(stage.stateful);
   const stateless = Template.fromStack(stage.stateless);
+  const findings = (stack: Stack) => {
+    const nag = Match.stringLikeRegexp('AwsSolutions-');
+    const annotations = Annotations.fromStack(stack);
+    return [...annotations.findError('*', nag), ...annotations.findWarning('*', nag)].map(
+      (m) => `${m.id}: ${String(m.entry.data)}`,
+    );
+  };
   return {
+    config,
     stage,
     stateful,
     stateless,
     outdir,
     imported: (value) => stage.stateless.resolve(value),
+    nagFindings: () => [...findings(stage.stateful), ...findings(stage.stateless)],
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };
 }

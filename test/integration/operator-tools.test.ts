@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { runCli } from '#test/helpers/cli.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
@@ -15,7 +20,9 @@ after(async () => {
 });
 
 const depth = async (sqs: SQSClient, url: string) => {
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
   return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
 };
 
@@ -31,8 +38,13 @@ describe('operator tools', () => {
     assert.equal(first.code, 1, first.stderr);
     assert.match(first.stdout, /moved dead01-aaaaaaaa-00000001 \(order DLQ-1\)/);
     assert.match(first.stdout, /1 message\(s\) moved back to the grab queue, 1 kept/);
-    const moved = await sqs.send(new ReceiveMessageCommand({ QueueUrl: r.grabQueueUrl, MaxNumberOfMessages: 10 }));
-    assert.deepEqual(moved.Messages?.map((m) => JSON.parse(m.Body ?? '{}')), [grab]);
+    const moved = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: r.grabQueueUrl, MaxNumberOfMessages: 10 }),
+    );
+    assert.deepEqual(
+      moved.Messages?.map((m) => JSON.parse(m.Body ?? '{}')),
+      [grab],
+    );
 
     // The poison message stays for a human; once it is visible again, a second run moves nothing new.
     const second = await runCli(['redrive']);
@@ -46,7 +58,11 @@ describe('operator tools', () => {
     const now = Date.now();
     await store.create({ sessionID: 'fail01-bbbbbbbb-00000001', orderNo: 'F-1', receivedAt: now });
     const { session } = await store.claim('fail01-bbbbbbbb-00000001', now, 60_000);
-    await store.recordOutcome(session.sessionID, session.attempts, { state: 'failed', error: 'payExchangeInfoHead.tradingTime: must be 14 digits', at: now });
+    await store.recordOutcome(session.sessionID, session.attempts, {
+      state: 'failed',
+      error: 'payExchangeInfoHead.tradingTime: must be 14 digits',
+      at: now,
+    });
     await store.create({ sessionID: 'ok0001-cccccccc-00000001', orderNo: 'F-2', receivedAt: now });
 
     const out = await runCli(['sessions', '--state', 'failed', '--since', '1h']);

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { fail } from '#cli/target.ts';
+
+interface SignerOptions {
+  host: string;
+  port: number;
+  tokenFile?: string;
+  key?: string;
+  cert?: string;
+  keyId: string;
+  card?: string;
+  pinFile?: string;
+  cardTimeoutMs: number;
+}
+
+/** `ceb-grab signer`: a signing proxy in front of a software key or the E-Port card, until Ctrl-C. */
+export function registerSigner(program: Command): void {
+  program
+    .command('signer')
+    .description(
+      'run a signing proxy for HSM_PROXY_URL: our protocol (POST /v1/sign, GET /v1/keys/{keyId}) and ' +
+        "chinaport-data-signature's (POST /rpc/eport/signature), with GET /health; in front of a software key " +
+        "(--key, --cert) or the E-Port card's websocket service (--card)",
+    )
+    .option('--host <address>', 'address to listen on (only loopback unless you mean it)', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', parsePort, 8400)
+    .option('--token-file <file>', 'the token clients must present (else env SIGNER_TOKEN)')
+    .option('--key <key.pem>', 'software key: a PEM private key, SM2 or RSA')
+    .option('--cert <cert.pem>', "software key: the key's certificate")
+    .option('--key-id <name>', 'the key id clients sign with', 'default')
+    .option('--card <ws-url>', "the E-Port card's websocket service, e.g. ws://127.0.0.1:61232")
+    .option('--pin-file <file>', "the card's PIN (else env CARD_PIN)")
+    .option('--card-timeout-ms <n>', 'how long one card request may take', parsePositive, 10_000)
+    .action(async (opts: SignerOptions) => {
+      try {
+        await serve(opts);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    });
+}
+
+async function serve(opts: SignerOptions): Promise<void> {
+  const token = secret(opts.tokenFile, '--token-file', 'SIGNER_TOKEN', 'token');
+  // Loaded on use, so other commands do not pay for the proxy's imports.
+  const { startSignerProxy } = await import('#local/signer-proxy/server.ts');
+  const backend = await makeBackend(opts);
+  const proxy = await startSignerProxy({ backend, token, host: opts.host, port: opts.port }).catch(
+    async (e: unknown) => {
+      await backend.close();
+      throw e;
+    },
+  );
+  const out = [
+    `ceb-grab signer listening on ${proxy.url}`,
+    `  backend: ${backend.kind === 'soft' ? `software key ${opts.key}` : `card service ${opts.card}`}, key id ${backend.keyId}`,
+  ];
+  try {
+    const cert = await backend.certificate();
+    out.push(`  certificate ${cert.certNo} (${cert.algorithm}), valid until ${cert.notAfter.toISOString()}`);
+  } catch (e) {
+    out.push(`  certificate not read yet: ${(e as Error).message}`);
+  }
+  out.push(
+    `  HSM_PROXY_PROTOCOL=ceb-grab: POST ${proxy.url}/v1/sign`,
+    `  HSM_PROXY_PROTOCOL=chinaport-data-signature: POST ${proxy.url}/rpc/eport/signature`,
+    `  health: ${proxy.url}/health`,
+  );
+  if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
+    out.push(`  WARNING: listening on ${opts.host}: anyone who can reach it and holds the token can sign`);
+  }
+  out.push('Ctrl-C to stop');
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stdout.write(`${signal}: closing the signer\n`);
+      proxy.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function makeBackend(opts: SignerOptions) {
+  if (opts.card && (opts.key || opts.cert)) throw new Error('give either --card or --key/--cert, not both');
+  if (opts.card) {
+    if (!/^wss?:\/\//.test(opts.card)) throw new Error(`--card ${opts.card} is not a ws:// URL`);
+    const pin = secret(opts.pinFile, '--pin-file', 'CARD_PIN', 'card PIN');
+    const { cardBackend } = await import('#local/signer-proxy/card-backend.ts');
+    const { defaultProxyLog } = await import('#local/signer-proxy/log.ts');
+    return cardBackend({
+      url: opts.card,
+      pin,
+      keyId: opts.keyId,
+      timeoutMs: opts.cardTimeoutMs,
+      log: defaultProxyLog,
+    });
+  }
+  if (!opts.key || !opts.cert)
+    throw new Error('give a key: --key key.pem --cert cert.pem, or --card ws://...');
+  const { softBackend } = await import('#local/signer-proxy/soft-backend.ts');
+  return softBackend({
+    privateKeyPem: readText(opts.key, 'the private key'),
+    certificatePem: readText(opts.cert, 'the certificate'),
+    keyId: opts.keyId,
+  });
+}
+
+/** A secret from a file or an environment variable; its value is never printed. */
+function secret(file: string | undefined, flag: string, env: string, what: string): string {
+  const value = file === undefined ? process.env[env] : readText(file, `the ${what}`);
+  if (!value?.trim()) {
+    throw new Error(
+      `no ${what} (${flag} or ${env}${file === undefined ? '' : `: ${file} is empty`}): the signer does not start without one`,
+    );
+  }
+  return value.trim();
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(
+      `cannot read ${what} (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0 to 65535');
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1');
+  return n;
+}

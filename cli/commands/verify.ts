@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { fail, useTarget } from '#cli/target.ts';
+import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate.ts';
+import { explainVerification, type VerifyInput, type VerifyReport } from '#core/use-cases/verify-upload.ts';
+
+interface VerifyOptions {
+  payExInfoStr?: string;
+  signSource?: string;
+  signValue?: string;
+  certNo?: string;
+  cert?: string;
+  ebpCode?: string;
+  json?: boolean;
+}
+
+/**
+ * `ceb-grab verify`: would customs accept this signature, and if not, why.
+ * Exit status: 0 it verifies, 1 it does not (the reasons are printed), 2 usage or I/O error.
+ */
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description(
+      'check a payExInfoStr (or a sign source and signValue) against a certificate, as customs does',
+    )
+    .option(
+      '--pay-ex-info-str <file|->',
+      'the payExInfoStr JSON (or the form body payExInfoStr=...); - for stdin',
+    )
+    .option('--sign-source <file|->', 'a sign source ("sessionID":"..."||...); - for stdin')
+    .option('--sign-value <base64>', 'the signValue of --sign-source')
+    .option('--cert-no <certNo>', 'the certNo sent with --sign-source')
+    .option('--cert <file.pem>', 'the certificate to verify with')
+    .option('--ebp-code <code>', 'take the certificate registered for this ebpCode (ceb-grab certs)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  ceb-grab verify --pay-ex-info-str upload.json --cert card.cert.pem\n' +
+        '  ceb-grab verify --sign-source source.txt --sign-value BASE64 --cert-no 03000000000cde6f --ebp-code 4404840022\n' +
+        'Exit status: 0 the signature verifies, 1 it does not, 2 usage or I/O error.',
+    )
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .action(async (opts: VerifyOptions) => {
+      try {
+        const input = readInput(opts);
+        const ebpCode = opts.ebpCode;
+        const cert = await certificateFor(opts);
+        const report = explainVerification(input, cert, {
+          now: Date.now(),
+          ...(ebpCode ? { ebpCode } : {}),
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+        process.exitCode = report.ok ? 0 : 1;
+      } catch (e) {
+        fail((e as Error).message, 2);
+      }
+    });
+}
+
+function readInput(opts: VerifyOptions): VerifyInput {
+  if ((opts.payExInfoStr === undefined) === (opts.signSource === undefined)) {
+    throw new Error('give either --pay-ex-info-str FILE or --sign-source FILE --sign-value B64');
+  }
+  if (opts.payExInfoStr !== undefined) {
+    let text = readText(opts.payExInfoStr, 'the payExInfoStr').trim();
+    // A captured request body: the form field, URL-encoded.
+    if (text.startsWith('payExInfoStr=')) text = new URLSearchParams(text).get('payExInfoStr') ?? '';
+    return { payExInfoStr: text };
+  }
+  if (opts.signValue === undefined) throw new Error('--sign-source needs --sign-value');
+  // A sign source ends in `"`: a file's final newline is the editor's, not signed data.
+  const signSource = readText(opts.signSource ?? '', 'the sign source').replace(/\r?\n$/, '');
+  return { signSource, signValue: opts.signValue, ...(opts.certNo ? { certNo: opts.certNo } : {}) };
+}
+
+async function certificateFor(opts: VerifyOptions): Promise<CertificateInfo> {
+  if ((opts.cert === undefined) === (opts.ebpCode === undefined)) {
+    throw new Error('give the certificate: --cert FILE.pem, or --ebp-code CODE to take it from the registry');
+  }
+  if (opts.cert !== undefined) return parseCertificate(readText(opts.cert, 'the certificate'));
+  useTarget(['CERTIFICATES_TABLE']);
+  const { DynamoCertificateRegistry } = await import('#adapters/dynamodb/certificate-registry.ts');
+  const { dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
+  const registry = new DynamoCertificateRegistry(dynamoClient(), process.env.CERTIFICATES_TABLE ?? '');
+  return (await registry.keyFor(opts.ebpCode ?? '')).certificate;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${what} from ${path === '-' ? 'stdin' : path}: ${(e as Error).message}`);
+  }
+}
+
+function describe(r: VerifyReport): string {
+  const about = `certificate ${r.certificate.certNo}, ${r.certificate.algorithm}${r.sessionID ? `, session ${r.sessionID}` : ''}`;
+  const lines = r.ok
+    ? [`OK: the signature verifies (${about})`]
+    : [`NOT VERIFIED (${about}):`, ...r.problems.map((p) => `  - ${p}`)];
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return `${lines.join('\n')}\n`;
+}

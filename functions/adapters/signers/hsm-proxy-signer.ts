@@ -1,0 +1,160 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import pRetry from 'p-retry';
+import { parseCertificate } from '#core/crypto/certificate.ts';
+import { ConfigError, SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import type { Signer, SigningKey, SignResult } from '#core/ports.ts';
+import { logger } from '../observability.ts';
+import { describeWithCebGrab, type ProxyCall, signWithCebGrab } from './hsm-proxy-ceb-grab.ts';
+import { describeWithChinaport, signWithChinaport } from './hsm-proxy-chinaport.ts';
+import { SignerTimeoutError } from './hsm-proxy-http.ts';
+import { HSM_PROXY_PROTOCOLS, type HsmProxyProtocol, type KeyDescription } from './hsm-proxy-protocol.ts';
+
+export interface HsmProxySignerOptions {
+  /** the proxy's base URL, e.g. http://10.0.1.5:8400 */
+  readonly url: string;
+  readonly protocol: HsmProxyProtocol;
+  /** the proxy's token, asked for on every attempt (the provider caches it) */
+  readonly token: () => Promise<string>;
+  /** per attempt; default 10 000 */
+  readonly timeoutMs?: number;
+  /** requests in flight at once; default 4 (a Ukey signs about 4 a second: wait here, not there) */
+  readonly maxConcurrent?: number;
+  /** attempts per signature on transport errors and 5xx; default 3 */
+  readonly tries?: number;
+  /** first pause between attempts, randomized (jitter) and doubled each time; default 200 */
+  readonly retryMinMs?: number;
+  /** where failed attempts are logged; the Powertools logger by default */
+  readonly log?: SignerLog;
+}
+
+export interface SignerLog {
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+export const HSM_PROXY_DEFAULTS = { timeoutMs: 10_000, maxConcurrent: 4, tries: 3, retryMinMs: 200 } as const;
+
+/**
+ * Signs through a signing proxy in front of a Ukey, an IC card or a crypto device, over either
+ * our protocol or chinaport-data-signature's. Every reply is checked against the registered
+ * certificate: a proxy holding another card must not sign for this ebpCode.
+ */
+export class HsmProxySigner implements Signer {
+  readonly url: string;
+  readonly protocol: HsmProxyProtocol;
+  private readonly options: Required<Omit<HsmProxySignerOptions, 'url' | 'protocol' | 'log'>>;
+  private readonly log: SignerLog;
+  private readonly limit: LimitFunction;
+
+  constructor(options: HsmProxySignerOptions) {
+    this.url = baseUrl(options.url);
+    if (!HSM_PROXY_PROTOCOLS.includes(options.protocol)) {
+      throw new ConfigError(
+        `HSM proxy protocol ${String(options.protocol)} is not one of ${HSM_PROXY_PROTOCOLS.join(', ')}`,
+      );
+    }
+    this.protocol = options.protocol;
+    this.options = {
+      token: options.token,
+      timeoutMs: atLeast(1, 'timeoutMs', options.timeoutMs ?? HSM_PROXY_DEFAULTS.timeoutMs),
+      maxConcurrent: atLeast(1, 'maxConcurrent', options.maxConcurrent ?? HSM_PROXY_DEFAULTS.maxConcurrent),
+      tries: atLeast(1, 'tries', options.tries ?? HSM_PROXY_DEFAULTS.tries),
+      retryMinMs: atLeast(0, 'retryMinMs', options.retryMinMs ?? HSM_PROXY_DEFAULTS.retryMinMs),
+    };
+    this.limit = pLimit(this.options.maxConcurrent);
+    this.log = options.log ?? logger;
+  }
+
+  async sign(data: string, key: SigningKey): Promise<SignResult> {
+    const algorithm = key.certificate.algorithm;
+    const result = await this.withRetries(`sign with key ${key.keyId}`, (call) =>
+      this.protocol === 'ceb-grab'
+        ? signWithCebGrab(call, data, { keyId: key.keyId, algorithm })
+        : signWithChinaport(call, data),
+    );
+    if (result.certNo !== key.certificate.certNo) {
+      throw this.loud(
+        `the signing proxy at ${this.url} signed with certificate ${result.certNo}, but ebpCode ${key.ebpCode} ` +
+          `is registered with ${key.certificate.certNo}: the proxy holds another card or key (key id ${key.keyId})`,
+      );
+    }
+    if (result.algorithm !== algorithm) {
+      throw this.loud(
+        `the signing proxy at ${this.url} signed with ${result.algorithm}, but certificate ${key.certificate.certNo} ` +
+          `of ebpCode ${key.ebpCode} is ${algorithm}`,
+      );
+    }
+    return result;
+  }
+
+  /** The certificate the proxy holds for a key id, checked to be the certificate it claims. */
+  async describeKey(keyId: string): Promise<KeyDescription> {
+    const description = await this.withRetries(`describe key ${keyId}`, (call) =>
+      this.protocol === 'ceb-grab' ? describeWithCebGrab(call, keyId) : describeWithChinaport(call),
+    );
+    const cert = parseCertificate(description.certificate);
+    if (cert.certNo !== description.certNo || cert.algorithm !== description.algorithm) {
+      throw this.loud(
+        `the signing proxy at ${this.url} describes key ${keyId} as ${description.certNo} (${description.algorithm}), ` +
+          `but the certificate it sent is ${cert.certNo} (${cert.algorithm})`,
+      );
+    }
+    return description;
+  }
+
+  private loud(message: string): SignerRejectedError {
+    this.log.error('the signing proxy answered for another key', { reason: message });
+    return new SignerRejectedError(message);
+  }
+
+  /**
+   * Each attempt waits for a slot (so retries back off without holding one) and asks for the
+   * token afresh. Only transport errors and 5xx / retryable refusals are tried again, with jitter.
+   */
+  private withRetries<T>(what: string, attempt: (call: ProxyCall) => Promise<T>): Promise<T> {
+    const { timeoutMs, tries, retryMinMs } = this.options;
+    return pRetry(
+      () => this.limit(async () => attempt({ url: this.url, token: await this.options.token(), timeoutMs })),
+      {
+        retries: tries - 1,
+        minTimeout: retryMinMs,
+        maxTimeout: Math.max(retryMinMs, 2_000),
+        randomize: true,
+        shouldRetry: ({ error }) =>
+          error instanceof SignerUnavailableError && !(error instanceof SignerTimeoutError),
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (error instanceof SignerRejectedError) {
+            this.log.error('the signing proxy refused for good', { what, reason: error.message });
+          } else {
+            this.log.warn('signing proxy attempt failed', {
+              what,
+              attempt: attemptNumber,
+              retriesLeft,
+              reason: error.message,
+            });
+          }
+        },
+      },
+    );
+  }
+}
+
+function baseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`HSM proxy URL ${url} is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`HSM proxy URL ${url} must be http or https`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function atLeast(min: number, name: string, value: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`HsmProxySigner ${name} must be a whole number >= ${min}, not ${value}`);
+  }
+  return value;
+}

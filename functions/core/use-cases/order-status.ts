@@ -1,0 +1,113 @@
+import { deriveClearance, type TimelineEntry } from '../clearance/derive-state.ts';
+import type { ClearanceStore } from '../clearance/ports.ts';
+import type { ClearanceState } from '../clearance/return-status.ts';
+import type { PaymentStore, SessionStore } from '../ports.ts';
+import { maskAccount } from '../redact.ts';
+import type { Session } from '../session.ts';
+
+export interface OrderStatusDeps {
+  readonly sessions: Pick<SessionStore, 'get' | 'listByOrder'>;
+  readonly payments: Pick<PaymentStore, 'findByOrder'>;
+  readonly clearance: Pick<ClearanceStore, 'timeline'>;
+}
+
+export interface TimelineView {
+  /** when it happened, by the sender's clock (ms), and the time exactly as sent */
+  readonly eventAt: number;
+  readonly eventTime?: string;
+  readonly receivedAt: number;
+  readonly source: TimelineEntry['source'];
+  readonly code: string;
+  readonly state: ClearanceState;
+  readonly meaning: string;
+  readonly info?: string;
+  /** false when it came too late (or too old) to change the state, or its code is unknown */
+  readonly applied: boolean;
+  readonly partner: string;
+  readonly refs: TimelineEntry['refs'];
+}
+
+export interface OrderStatus {
+  readonly orderNo: string;
+  /** the grab sessions: all of the order's, or the one asked about by sessionID */
+  readonly sessions: readonly Session[];
+  readonly payment: {
+    readonly payCode: string;
+    readonly payTransactionId: string;
+    readonly totalAmount: number;
+    readonly currency: string;
+    readonly orders: readonly string[];
+  } | null;
+  readonly clearance: {
+    readonly state: ClearanceState | 'none';
+    /** what put the order in its state */
+    readonly current: TimelineView | null;
+    readonly timeline: readonly TimelineView[];
+  };
+}
+
+/** Everything we know of an order: grab sessions, payment, clearance timeline and state. Undefined: nothing. */
+export async function orderStatus(orderNo: string, deps: OrderStatusDeps): Promise<OrderStatus | undefined> {
+  return build(orderNo, await deps.sessions.listByOrder(orderNo), deps);
+}
+
+/** The same, asked by a sessionID (that session only) or else by an orderNo. */
+export async function statusBySessionOrOrder(
+  id: string,
+  deps: OrderStatusDeps,
+): Promise<OrderStatus | undefined> {
+  const session = await deps.sessions.get(id);
+  if (session) return build(session.orderNo, [session], deps);
+  return orderStatus(id, deps);
+}
+
+async function build(
+  orderNo: string,
+  sessions: readonly Session[],
+  deps: OrderStatusDeps,
+): Promise<OrderStatus | undefined> {
+  const [payment, events] = await Promise.all([
+    deps.payments.findByOrder(orderNo),
+    deps.clearance.timeline(orderNo),
+  ]);
+  if (sessions.length === 0 && !payment && events.length === 0) return undefined;
+  const summary = deriveClearance(events);
+  return {
+    orderNo,
+    sessions: sessions.map(maskSession),
+    payment: payment
+      ? {
+          payCode: payment.payCode,
+          payTransactionId: payment.payTransactionId,
+          totalAmount: payment.totalAmount,
+          currency: payment.currency,
+          orders: payment.orders.map((o) => o.orderNo),
+        }
+      : null,
+    clearance: {
+      state: summary.state,
+      current: summary.current ? view(summary.current) : null,
+      timeline: summary.timeline.map(view),
+    },
+  };
+}
+
+function view(e: TimelineEntry): TimelineView {
+  return {
+    eventAt: e.eventAt,
+    ...(e.eventTime === undefined ? {} : { eventTime: e.eventTime }),
+    receivedAt: e.receivedAt,
+    source: e.source,
+    code: e.status.code,
+    state: e.status.state,
+    meaning: e.status.meaning,
+    ...(e.info === undefined ? {} : { info: e.info }),
+    applied: e.applied,
+    partner: e.partner,
+    refs: e.refs,
+  };
+}
+
+/** Bank accounts in the stored payload are never shown in full. */
+const maskSession = (s: Session): Session =>
+  s.payExInfoStr ? { ...s, payExInfoStr: maskAccount(s.payExInfoStr) } : s;

@@ -1,0 +1,175 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import pLimit from 'p-limit';
+import * as v from 'valibot';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { parseCertificate, type SignAlgorithm } from '#core/crypto/certificate.ts';
+import { parsePrivateKey } from '#core/crypto/private-key.ts';
+import { rsaSha1Sign } from '#core/crypto/rsa.ts';
+import { sm2Sign } from '#core/crypto/sm2.ts';
+import {
+  CARD_METHODS,
+  CARD_STATUS_OK,
+  type CardReply,
+  type CardRequest,
+  CardRequestSchema,
+} from '#local/signer-proxy/card-protocol.ts';
+import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
+
+export interface CardServiceDoubleOptions {
+  /** the PIN the card accepts */
+  readonly pin: string;
+  /** 0 (the default) picks a free port; 127.0.0.1 only */
+  readonly port?: number;
+  /** a fresh throwaway SM2 certificate when not given */
+  readonly certificate?: ThrowawayCertificate;
+  readonly algorithm?: SignAlgorithm;
+  /** time the card takes per request (a real one: about 250 ms per signature) */
+  readonly latencyMs?: number;
+}
+
+export interface CardServiceCounts {
+  readonly requests: number;
+  readonly signatures: number;
+  readonly wrongPins: number;
+}
+
+export interface CardServiceDouble {
+  /** e.g. ws://127.0.0.1:61232 */
+  readonly url: string;
+  readonly port: number;
+  readonly certificate: ThrowawayCertificate;
+  counts(): CardServiceCounts;
+  setLatency(ms: number): void;
+  /** the service goes away: every connection drops and new ones are refused */
+  unplug(): Promise<void>;
+  /** the service is back, on the same port */
+  plugIn(): Promise<void>;
+  /** the service runs but the reader holds no card: requests fail as a real reader's do */
+  removeCard(): void;
+  insertCard(): void;
+  close(): Promise<void>;
+}
+
+/** What a real reader says without its card (reported by integrators of the card service). */
+const READER_FAILURE = ['[读卡器底层库]复位读卡器失败:错误码=50070', 'Err:Custom50070'];
+/** A guess: the real wording of a wrong PIN is not documented publicly. */
+const WRONG_PIN = ['口令错误 (wrong password)', 'Err:Custom-password'];
+
+/**
+ * A test double of the E-Port card's websocket service that signs with a software key: real SM2
+ * (or RSA-SHA1) signatures, a PIN, one request at a time like a card, and faults on demand.
+ */
+export async function startCardServiceDouble(options: CardServiceDoubleOptions): Promise<CardServiceDouble> {
+  const material =
+    options.certificate ?? makeThrowawayCertificate({ algorithm: options.algorithm ?? 'SM3withSM2' });
+  const cert = parseCertificate(material.certificatePem);
+  const key = parsePrivateKey(material.privateKeyPem);
+  const signWithKey = (data: string): string =>
+    key.algorithm === 'SM3withSM2'
+      ? sm2Sign(data, key.privateKeyHex, cert.publicKey as string)
+      : rsaSha1Sign(data, key.key);
+  // Real cards send the certificate as bare base64, without the PEM lines.
+  const certificateBase64 = material.certificatePem.replace(/-----[^-]+-----|\s+/g, '');
+
+  let latencyMs = options.latencyMs ?? 0;
+  let cardPresent = true;
+  const counts = { requests: 0, signatures: 0, wrongPins: 0 };
+  const card = pLimit(1);
+
+  const answer = (request: CardRequest): CardReply['_args'] => {
+    if (!cardPresent) return { Result: false, Data: [], Error: READER_FAILURE };
+    switch (request._method) {
+      case CARD_METHODS.certificate:
+        return { Result: true, Data: [certificateBase64], Error: [] };
+      case CARD_METHODS.certNo:
+        return { Result: true, Data: [cert.certNo], Error: [] };
+      case CARD_METHODS.sign: {
+        const { inData, passwd } = request.args;
+        if (passwd !== options.pin) {
+          counts.wrongPins += 1;
+          return { Result: false, Data: [], Error: WRONG_PIN };
+        }
+        if (typeof inData !== 'string') return { Result: false, Data: [], Error: ['inData is missing'] };
+        counts.signatures += 1;
+        return { Result: true, Data: [signWithKey(inData), cert.certNo], Error: [] };
+      }
+      default:
+        return { Result: false, Data: [], Error: [`unknown method ${request._method}`] };
+    }
+  };
+
+  const wss = new WebSocketServer({ noServer: true });
+  wss.on('connection', (socket: WebSocket) => {
+    socket.on('message', (raw) => {
+      const parsed = v.safeParse(CardRequestSchema, parseJson(raw.toString()));
+      if (!parsed.success) return; // the real service's answer to garbage is not known; stay silent
+      counts.requests += 1;
+      void card(async () => {
+        if (latencyMs > 0) await delay(latencyMs);
+        const reply: CardReply = {
+          _id: parsed.output._id,
+          _method: parsed.output._method,
+          _status: CARD_STATUS_OK,
+          _args: answer(parsed.output),
+        };
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(reply));
+      });
+    });
+  });
+
+  const http = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('websocket only');
+  });
+  http.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, '127.0.0.1', () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of wss.clients) socket.terminate();
+      if (!http.listening) return resolve();
+      http.close(() => resolve());
+      http.closeAllConnections();
+    });
+
+  await listen(options.port ?? 0);
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    certificate: material,
+    counts: () => ({ ...counts }),
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    unplug: stop,
+    plugIn: () => (http.listening ? Promise.resolve() : listen(port)),
+    removeCard: () => {
+      cardPresent = false;
+    },
+    insertCard: () => {
+      cardPresent = true;
+    },
+    close: async () => {
+      await stop();
+      wss.close();
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { RecordedEvent } from '#core/clearance/event.ts';
+import type { ClearanceStore, PartnerSecrets } from '#core/clearance/ports.ts';
+import {
+  PARTNER_HEADER,
+  SIGNATURE_HEADER,
+  signedHeaders,
+  TIMESTAMP_HEADER,
+} from '#core/clearance/signature.ts';
+
+/** The partner and secret the fixtures in events/clearance-callback/ are signed with, at FIXTURE_TIME. */
+export const FIXTURE_PARTNER = 'fixture-broker';
+export const FIXTURE_SECRET = 'fixture-secret-not-for-real-use-0123456789';
+export const FIXTURE_TIME = 1795300000000;
+export const FIXTURE_ORDER = 'SO202611220001';
+
+export const CALLBACK_FIXTURES = [
+  'tmall-notice-json',
+  'tmall-notice-form',
+  'ceb312-xml',
+  'ceb622-xml',
+  'receipt-json',
+] as const;
+
+export function callbackFixture(
+  name: (typeof CALLBACK_FIXTURES)[number] | 'bad-signature',
+): APIGatewayProxyEvent {
+  const url = new URL(`../../events/clearance-callback/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as APIGatewayProxyEvent;
+}
+
+/** The fixture signed again by `partner` at `timestamp` (the fixtures' own timestamps are long stale). */
+export function resigned(
+  event: APIGatewayProxyEvent,
+  timestamp = Date.now(),
+  partner = FIXTURE_PARTNER,
+  secret = FIXTURE_SECRET,
+): APIGatewayProxyEvent {
+  const headers = Object.fromEntries(
+    Object.entries(event.headers).filter(
+      ([k]) => ![PARTNER_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER].includes(k.toLowerCase()),
+    ),
+  );
+  return {
+    ...event,
+    headers: { ...headers, ...signedHeaders(partner, secret, event.body ?? '', timestamp) },
+    multiValueHeaders: {},
+  };
+}
+
+/** The clearance store in memory, for unit tests of the use cases. */
+export class MemoryClearanceStore implements ClearanceStore {
+  readonly events = new Map<string, RecordedEvent>();
+  readonly signatures = new Map<string, number>();
+  failAppends = false;
+
+  async append(e: RecordedEvent) {
+    if (this.failAppends) throw new Error('storage unavailable');
+    const key = `${e.orderNo}|${e.dedupeKey}`;
+    if (this.events.has(key)) return 'duplicate' as const;
+    this.events.set(key, e);
+    return 'appended' as const;
+  }
+  async timeline(orderNo: string) {
+    return [...this.events.values()].filter((e) => e.orderNo === orderNo);
+  }
+  async claimSignature(partner: string, signature: string, expiresAt: number) {
+    const key = `${partner}|${signature}`;
+    if (this.signatures.has(key)) return false;
+    this.signatures.set(key, expiresAt);
+    return true;
+  }
+  async releaseSignature(partner: string, signature: string) {
+    this.signatures.delete(`${partner}|${signature}`);
+  }
+}
+
+export const partnerSecretsOf = (secrets: Record<string, string>): PartnerSecrets => ({
+  secretFor: async (partner) => secrets[partner],
+});

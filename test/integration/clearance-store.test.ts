@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
+import { partnerSecrets } from '#adapters/partner-secrets.ts';
+import type { RecordedEvent } from '#core/clearance/event.ts';
+import { ConfigError } from '#core/errors.ts';
+import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
+
+/** The clearance table and the partner secrets against a real moto_server. */
+let aws: LocalAws;
+let ddb: DynamoDBClient;
+let table: string;
+let store: DynamoClearanceStore;
+
+before(async () => {
+  aws = await startLocalAws();
+  ddb = new DynamoDBClient({});
+  table = (await aws.fresh()).clearanceTable;
+  store = new DynamoClearanceStore(ddb, table);
+});
+after(async () => {
+  ddb?.destroy();
+  await aws?.stop();
+});
+
+const T = 1_795_300_000_000;
+const event = (orderNo: string, returnStatus: number, over: Partial<RecordedEvent> = {}): RecordedEvent => ({
+  orderNo,
+  source: 'CEB622',
+  dedupeKey: `CEB622#G#${returnStatus}`,
+  returnStatus,
+  eventAt: T + returnStatus,
+  eventTime: '20261122063000000',
+  info: '放行',
+  refs: { guid: 'G', invtNo: '29912026I000001', copNo: orderNo },
+  partner: 'broker',
+  receivedAt: T + 10_000,
+  ...over,
+});
+
+describe('the clearance table', () => {
+  it("keeps each order's events, once each, and reads them back as they were", async () => {
+    assert.equal(await store.append(event('SO-1', 120)), 'appended');
+    assert.equal(await store.append(event('SO-1', 800)), 'appended');
+    assert.equal(
+      await store.append(event('SO-1', 800, { info: 'a repeat that says more', receivedAt: T + 20_000 })),
+      'duplicate',
+    );
+    assert.equal(await store.append(event('SO-2', 800)), 'appended');
+    const timeline = (await store.timeline('SO-1')).sort((a, b) => a.eventAt - b.eventAt);
+    assert.deepEqual(timeline, [event('SO-1', 120), event('SO-1', 800)]);
+    assert.deepEqual(await store.timeline('NOBODY'), []);
+  });
+
+  it('lets a signature through once, expiring with the TTL attribute, and again once released', async () => {
+    assert.equal(await store.claimSignature('broker', 'ab'.repeat(32), T + 300_000), true);
+    assert.equal(await store.claimSignature('broker', 'ab'.repeat(32), T + 300_000), false);
+    assert.equal(await store.claimSignature('other', 'ab'.repeat(32), T + 300_000), true);
+    const item = await ddb.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { pk: { S: `SIG#broker#${'ab'.repeat(32)}` }, sk: { S: 'SIG' } },
+      }),
+    );
+    assert.equal(item.Item?.expiresAt?.N, String(Math.ceil((T + 300_000) / 1000) + 60));
+    await store.releaseSignature('broker', 'ab'.repeat(32));
+    assert.equal(await store.claimSignature('broker', 'ab'.repeat(32), T + 300_000), true);
+  });
+
+  it('lets only one of two concurrent copies of a signature through', async () => {
+    const sig = 'cd'.repeat(32);
+    const results = await Promise.all([1, 2, 3].map(() => store.claimSignature('broker', sig, T)));
+    assert.deepEqual(
+      results.filter((r) => r),
+      [true],
+    );
+  });
+});
+
+describe('partner secrets from the stores a deployed stack uses', () => {
+  it('reads them from a Secrets Manager secret and from an SSM SecureString', async () => {
+    const sm = new SecretsManagerClient({});
+    const ssm = new SSMClient({});
+    const value = JSON.stringify({ 'broker-1': 'secret-from-the-store-0123' });
+    await sm.send(new CreateSecretCommand({ Name: 'ceb-grab/callback-partners', SecretString: value }));
+    await ssm.send(
+      new PutParameterCommand({ Name: '/ceb-grab/callback-partners', Value: value, Type: 'SecureString' }),
+    );
+    const fromSecret = partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/callback-partners' });
+    const fromParameter = partnerSecrets({
+      CALLBACK_PARTNER_SECRETS_PARAMETER: '/ceb-grab/callback-partners',
+    });
+    assert.equal(await fromSecret.secretFor('broker-1'), 'secret-from-the-store-0123');
+    assert.equal(await fromParameter.secretFor('broker-1'), 'secret-from-the-store-0123');
+    assert.equal(await fromSecret.secretFor('broker-2'), undefined);
+
+    await sm.send(
+      new CreateSecretCommand({ Name: 'ceb-grab/not-json', SecretString: 'hunter2hunter2hunter2' }),
+    );
+    await assert.rejects(
+      partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/not-json' }).secretFor('broker-1'),
+      (e) => e instanceof ConfigError && !e.message.includes('hunter2'),
+    );
+    sm.destroy();
+    ssm.destroy();
+  });
+});

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deriveClearance } from '#core/clearance/derive-state.ts';
+import { CallbackRejectedError, CallbackUnauthorizedError } from '#core/clearance/errors.ts';
+import { signedHeaders } from '#core/clearance/signature.ts';
+import { type ClearanceCallback, recordClearance } from '#core/use-cases/record-clearance.ts';
+import { ceb312Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
+import {
+  CALLBACK_FIXTURES,
+  callbackFixture,
+  FIXTURE_ORDER,
+  FIXTURE_PARTNER,
+  FIXTURE_SECRET,
+  FIXTURE_TIME,
+  MemoryClearanceStore,
+  partnerSecretsOf,
+} from '#test/helpers/clearance.ts';
+import { fixedClock } from '#test/helpers/fakes.ts';
+
+const PARTNER = 'broker-1';
+const SECRET = 'broker-1-secret-0123456789';
+
+function setup(now = FIXTURE_TIME) {
+  const store = new MemoryClearanceStore();
+  const clock = fixedClock(now);
+  const deps = {
+    store,
+    secrets: partnerSecretsOf({ [PARTNER]: SECRET, [FIXTURE_PARTNER]: FIXTURE_SECRET }),
+    clock,
+    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000 },
+  };
+  /** A callback signed by broker-1 now (or `at`), by `secret`. */
+  const signed = (
+    body: string,
+    contentType = 'application/xml',
+    at = clock.now(),
+    secret = SECRET,
+  ): ClearanceCallback => ({
+    headers: signedHeaders(PARTNER, secret, body, at),
+    contentType,
+    body: Buffer.from(body),
+  });
+  return { store, clock, deps, signed };
+}
+
+const receipt = (orderNo: string, returnStatus: number, minutesAgo: number, guid = `G-${orderNo}`) =>
+  ceb312Xml({
+    guid,
+    ebpCode: '46016602EV',
+    orderNo,
+    returnStatus,
+    at: FIXTURE_TIME - minutesAgo * 60_000,
+    returnInfo: `status ${returnStatus}`,
+  });
+
+async function refused(p: Promise<unknown>): Promise<CallbackUnauthorizedError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof CallbackUnauthorizedError, String(e));
+    return e;
+  }
+  assert.fail('expected the callback to be refused');
+}
+
+describe('recording a clearance callback', () => {
+  it('records every fixture as signed (the fixtures carry valid signatures for their time)', async () => {
+    const { store, deps } = setup();
+    for (const name of CALLBACK_FIXTURES) {
+      const e = callbackFixture(name);
+      const contentType = Object.entries(e.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+      const result = await recordClearance(
+        { headers: e.headers, contentType, body: Buffer.from(e.body ?? '') },
+        deps,
+      );
+      assert.equal(result.events[0]?.outcome, 'appended', name);
+      assert.equal(result.partner, FIXTURE_PARTNER);
+    }
+    const summary = deriveClearance(await store.timeline(FIXTURE_ORDER));
+    assert.equal(summary.state, 'released');
+    assert.deepEqual(
+      summary.timeline.map((e) => e.status.code),
+      ['2', '1', '120', '800', '2/0000'],
+    );
+  });
+
+  it('refuses the bad-signature fixture and stores nothing', async () => {
+    const { store, deps } = setup();
+    const e = callbackFixture('bad-signature');
+    const error = await refused(
+      recordClearance(
+        { headers: e.headers, contentType: 'application/json', body: Buffer.from(e.body ?? '') },
+        deps,
+      ),
+    );
+    assert.equal(error.code, 'SIGN_INVALID');
+    assert.equal(store.events.size, 0);
+    assert.equal(store.signatures.size, 0);
+  });
+
+  it('refuses a stale signature and stores nothing', async () => {
+    const { store, deps, signed } = setup();
+    const error = await refused(
+      recordClearance(signed(receipt('SO-1', 800, 1), 'application/xml', FIXTURE_TIME - 6 * 60_000), deps),
+    );
+    assert.equal(error.code, 'TIMESTAMP_EXPIRED');
+    assert.equal(store.events.size + store.signatures.size, 0);
+  });
+
+  it('refuses a replay of a request it took, and stores nothing more', async () => {
+    const { store, deps, signed, clock } = setup();
+    const callback = signed(receipt('SO-1', 120, 1));
+    await recordClearance(callback, deps);
+    clock.advance(60_000);
+    const error = await refused(recordClearance(callback, deps));
+    assert.equal(error.code, 'REQUEST_REPLAYED');
+    assert.equal(store.events.size, 1);
+  });
+
+  it('answers a repeated notice or receipt as done and records it once', async () => {
+    const { store, deps, signed, clock } = setup();
+    const body = receipt('SO-1', 120, 1);
+    const notice = JSON.stringify(
+      clearanceNotice({ orderNo: 'SO-1', status: 2, resultCode: '0000', at: FIXTURE_TIME, idempotent: 'k1' }),
+    );
+    assert.equal((await recordClearance(signed(body), deps)).events[0]?.outcome, 'appended');
+    assert.equal(
+      (await recordClearance(signed(notice, 'application/json'), deps)).events[0]?.outcome,
+      'appended',
+    );
+    clock.advance(1_000);
+    // Signed anew (a new signature), same content: a duplicate, not a replay.
+    const again = await recordClearance(signed(body), deps);
+    assert.equal(again.events[0]?.outcome, 'duplicate');
+    assert.deepEqual(again.changes, []);
+    assert.equal(
+      (await recordClearance(signed(notice, 'application/json'), deps)).events[0]?.outcome,
+      'duplicate',
+    );
+    assert.equal((await store.timeline('SO-1')).length, 2);
+  });
+
+  it('keeps an order released when its 120 arrives after its 800, and reports the change once', async () => {
+    const { store, deps, signed, clock } = setup();
+    const changes = [];
+    for (const [status, minutesAgo] of [
+      [2, 30],
+      [800, 5],
+      [120, 25],
+    ] as const) {
+      clock.advance(1_000);
+      changes.push(...(await recordClearance(signed(receipt('SO-1', status, minutesAgo)), deps)).changes);
+    }
+    assert.deepEqual(changes, [
+      { orderNo: 'SO-1', from: 'none', to: 'declared' },
+      { orderNo: 'SO-1', from: 'declared', to: 'released' },
+    ]);
+    const summary = deriveClearance(await store.timeline('SO-1'));
+    assert.equal(summary.state, 'released');
+    assert.deepEqual(
+      summary.timeline.map((e) => e.returnStatus),
+      [2, 120, 800],
+    );
+  });
+
+  it('records receipts for an order nobody has heard of', async () => {
+    const { store, deps, signed } = setup();
+    const xml = ceb622Xml({
+      guid: 'G9',
+      ebpCode: 'E',
+      customsCode: '2991',
+      agentCode: 'A',
+      copNo: 'NEVER-GRABBED-1',
+      preNo: 'P',
+      invtNo: 'I',
+      returnStatus: 501,
+      at: FIXTURE_TIME,
+      returnInfo: '扣留',
+    });
+    const result = await recordClearance(signed(xml), deps);
+    assert.deepEqual(result.changes, [{ orderNo: 'NEVER-GRABBED-1', from: 'none', to: 'held' }]);
+    assert.equal((await store.timeline('NEVER-GRABBED-1'))[0]?.partner, PARTNER);
+  });
+
+  it('refuses an oversized body before reading or storing anything', async () => {
+    const { store, deps, signed } = setup();
+    const big = `<x>${'a'.repeat(70_000)}</x>`;
+    await assert.rejects(
+      recordClearance(signed(big), deps),
+      (e) => e instanceof CallbackRejectedError && e.code === 'BODY_TOO_LARGE',
+    );
+    assert.equal(store.signatures.size, 0);
+  });
+
+  it('answers a malformed body from a signed partner with the field at fault', async () => {
+    const { deps, signed } = setup();
+    await assert.rejects(
+      recordClearance(signed('{"order_id":"SO-1","clearance_status":1}', 'application/json'), deps),
+      (e) =>
+        e instanceof CallbackRejectedError && e.code === 'PARAM_NOT_NULL' && /idempotent/.test(e.message),
+    );
+  });
+
+  it('lets the partner send the same request again when storing it failed', async () => {
+    const { store, deps, signed } = setup();
+    const callback = signed(receipt('SO-1', 800, 1));
+    store.failAppends = true;
+    await assert.rejects(recordClearance(callback, deps), /storage unavailable/);
+    store.failAppends = false;
+    assert.equal((await recordClearance(callback, deps)).events[0]?.outcome, 'appended');
+  });
+});
