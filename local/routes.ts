@@ -1,14 +1,10 @@
 import type { Route } from './api-server.ts';
-import { localPartnerSecretsEnv } from './demo-clearance.ts';
 
 /**
  * The API Gateway routes of the local stack and the Lambda entry behind each, imported only after
  * the environment is set (a handler reads its configuration once, when its module loads).
  */
 export async function localRoutes(): Promise<Route[]> {
-  // The callback function refuses to start without partner secrets: the demo partner's, made up
-  // per run, unless CALLBACK_PARTNER_SECRETS is set already.
-  Object.assign(process.env, localPartnerSecretsEnv());
   const grabRequest = await import('#functions/grab-request/handler.ts');
   const clearanceCallback = await import('#functions/clearance-callback/handler.ts');
   const orderStatus = await import('#functions/order-status/handler.ts');

@@ -1,27 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { logicalId } from './iam.ts';
 import { synthesize } from './synth.ts';
 
-const synth = synthesize();
+const synth = synthesize({ bundle: false, context: { alarmEmail: 'oncall@example.com,ops@example.com' } });
 after(() => synth.cleanup());
 const { stage, stateful } = synth;
-/** The logical ID of an L2 construct's CloudFormation resource. */
-const id = (construct: IConstruct) => stage.stateful.getLogicalId(construct.node.defaultChild as CfnElement);
+const data = stage.stateful;
+const id = (construct: IConstruct) => logicalId(data, construct);
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
 
 function resource(logicalId: string): { Properties: Record<string, unknown>; DeletionPolicy?: string } {
   const found = stateful.toJSON().Resources[logicalId];
   assert.ok(found, `no resource ${logicalId}`);
   return found;
 }
+const propsOf = (construct: IConstruct) => resource(id(construct)).Properties;
 
 describe('stateful stack: tables', () => {
   // The same shapes local/resources.ts creates in the emulator; a drift breaks the functions in one place only.
   it('sessions: sessionID key, byOrder and byState indexes with everything projected', () => {
-    const props = resource(id(stage.stateful.sessionsTable)).Properties;
+    const props = propsOf(data.sessionsTable);
     assert.deepEqual(props.KeySchema, [{ AttributeName: 'sessionID', KeyType: 'HASH' }]);
     assert.deepEqual(
       new Set(props.AttributeDefinitions as unknown[]),
@@ -34,10 +36,7 @@ describe('stateful stack: tables', () => {
       ]),
     );
     const indexes = Object.fromEntries(
-      (props.GlobalSecondaryIndexes as { IndexName: string }[]).map(({ IndexName, ...rest }) => [
-        IndexName,
-        rest,
-      ]),
+      (props.GlobalSecondaryIndexes as { IndexName: string }[]).map(({ IndexName, ...rest }) => [IndexName, rest]),
     );
     assert.deepEqual(indexes, {
       byOrder: {
@@ -57,31 +56,66 @@ describe('stateful stack: tables', () => {
     });
   });
 
-  it('payments: addressed by pk alone, no index', () => {
-    const props = resource(id(stage.stateful.paymentsTable)).Properties;
-    assert.deepEqual(props.KeySchema, [{ AttributeName: 'pk', KeyType: 'HASH' }]);
-    assert.deepEqual(props.AttributeDefinitions, [{ AttributeName: 'pk', AttributeType: 'S' }]);
-    assert.equal(props.GlobalSecondaryIndexes, undefined);
+  it('payments and certificates: one string partition key, no index, no TTL', () => {
+    for (const [table, key] of [
+      [data.paymentsTable, 'pk'],
+      [data.certificatesTable, 'ebpCode'],
+    ] as const) {
+      const props = propsOf(table);
+      assert.deepEqual(props.KeySchema, [{ AttributeName: key, KeyType: 'HASH' }]);
+      assert.deepEqual(props.AttributeDefinitions, [{ AttributeName: key, AttributeType: 'S' }]);
+      assert.equal(props.GlobalSecondaryIndexes, undefined);
+      assert.equal(props.TimeToLiveSpecification, undefined);
+    }
   });
 
-  it('both tables: on demand, point-in-time recovery, encrypted, kept when the stack goes', () => {
-    stateful.resourceCountIs('AWS::DynamoDB::Table', 2);
-    for (const table of [stage.stateful.sessionsTable, stage.stateful.paymentsTable]) {
+  it('clearance: pk and sk, items expire by expiresAt', () => {
+    const props = propsOf(data.clearanceTable);
+    assert.deepEqual(props.KeySchema, [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    assert.deepEqual(props.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('all four: on demand, point-in-time recovery, encrypted with the data key, protected and kept, unnamed', () => {
+    stateful.resourceCountIs('AWS::DynamoDB::Table', 4);
+    for (const table of [data.sessionsTable, data.paymentsTable, data.certificatesTable, data.clearanceTable]) {
       const found = resource(id(table));
       assert.equal(found.Properties.BillingMode, 'PAY_PER_REQUEST');
-      assert.deepEqual(found.Properties.PointInTimeRecoverySpecification, {
-        PointInTimeRecoveryEnabled: true,
+      assert.deepEqual(found.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.deepEqual(found.Properties.SSESpecification, {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: arnOf(data.dataKey),
       });
-      assert.deepEqual(found.Properties.SSESpecification, { SSEEnabled: true });
+      assert.equal(found.Properties.DeletionProtectionEnabled, true);
       assert.equal(found.DeletionPolicy, 'Retain');
       assert.equal(found.Properties.TableName, undefined, 'no physical names: stages must not collide');
     }
   });
 });
 
+describe('stateful stack: keys', () => {
+  it('data and secrets keys: customer managed, rotated yearly, kept; their policies name only this account', () => {
+    for (const key of [data.dataKey, data.secretsKey]) {
+      const found = resource(id(key));
+      assert.equal(found.Properties.EnableKeyRotation, true);
+      assert.equal(found.DeletionPolicy, 'Retain');
+      // Only this account (CDK adds an account-via-Secrets-Manager statement to the secrets key, no wider).
+      const statements = (found.Properties.KeyPolicy as { Statement: { Principal: unknown }[] }).Statement;
+      for (const statement of statements) {
+        assert.deepEqual(statement.Principal, {
+          AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] },
+        });
+      }
+    }
+  });
+});
+
 describe('stateful stack: grab queue', () => {
-  const grabQueueId = id(stage.stateful.grabQueue);
-  const dlqId = id(stage.stateful.grabDeadLetterQueue);
+  const grabQueueId = id(data.grabQueue);
+  const dlqId = id(data.grabDeadLetterQueue);
 
   it('redrives to its DLQ after exactly the receives the worker is told about', () => {
     const props = resource(grabQueueId).Properties;
@@ -98,9 +132,10 @@ describe('stateful stack: grab queue', () => {
     assert.equal(props.MessageRetentionPeriod, 14 * 24 * 3600);
   });
 
-  it('both queues are encrypted and refuse plain-HTTP access', () => {
+  it('both queues are encrypted with the data key and refuse plain-HTTP access', () => {
     for (const queue of [grabQueueId, dlqId]) {
-      assert.equal(resource(queue).Properties.SqsManagedSseEnabled, true);
+      assert.deepEqual(resource(queue).Properties.KmsMasterKeyId, arnOf(data.dataKey));
+      assert.equal(resource(queue).Properties.QueueName, undefined);
       stateful.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queue }],
         PolicyDocument: {
@@ -118,15 +153,86 @@ describe('stateful stack: grab queue', () => {
   });
 });
 
-describe('stateful stack: soft signer secret', () => {
-  it('starts as {privateKeyPem, certificatePem} placeholders and is kept when the stack goes', () => {
-    const found = resource(id(stage.stateful.softSignerSecret));
+describe('stateful stack: secrets', () => {
+  it('the soft signer secret starts as {privateKeyPem, certificatePem} placeholders, under the secrets key, kept', () => {
+    const secret = data.signerMaterial.softSignerSecret ?? assert.fail('the test stage signs with a soft key');
+    const found = resource(id(secret));
     assert.equal(found.DeletionPolicy, 'Retain');
+    assert.deepEqual(found.Properties.KmsKeyId, arnOf(data.secretsKey));
     const generate = found.Properties.GenerateSecretString as { SecretStringTemplate: string };
     assert.deepEqual(Object.keys(JSON.parse(generate.SecretStringTemplate)).sort(), [
       'certificatePem',
       'privateKeyPem',
     ]);
     assert.equal(found.Properties.SecretString, undefined, 'no key material in the template');
+  });
+
+  it('the callback partner secrets start empty (every partner refused), under the secrets key, kept', () => {
+    const found = resource(id(data.callbackPartners.secret));
+    assert.equal(found.Properties.SecretString, '{}');
+    assert.deepEqual(found.Properties.KmsKeyId, arnOf(data.secretsKey));
+    assert.equal(found.DeletionPolicy, 'Retain');
+  });
+
+  it('only the chosen signer’s material exists: no proxy token secret, no signing key for a soft signer', () => {
+    assert.equal(data.signerMaterial.hsmProxyTokenSecret, undefined);
+    assert.equal(data.signerMaterial.sm2SigningKey, undefined);
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    stateful.resourceCountIs('AWS::KMS::Key', 3);
+  });
+});
+
+describe('stateful stack: alarm topic', () => {
+  const topics = stateful.findResources('AWS::SNS::Topic');
+  const [topicId] = Object.keys(topics);
+  const topicKeyArn = topics[topicId ?? '']?.Properties.KmsMasterKeyId;
+
+  it('is encrypted with its own key, which CloudWatch may use to publish', () => {
+    const [keyId] = topicKeyArn['Fn::GetAtt'];
+    assert.notEqual(keyId, id(data.dataKey));
+    const policy = resource(keyId).Properties.KeyPolicy as { Statement: unknown[] };
+    assert.ok(
+      policy.Statement.some((s) =>
+        Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        }).test(s).isSuccess,
+      ),
+    );
+  });
+
+  it('takes TLS only, and CloudWatch alarms of this account may publish', () => {
+    stateful.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('e-mails each configured address', () => {
+    const subscriptions = Object.values(stateful.findResources('AWS::SNS::Subscription'));
+    assert.deepEqual(
+      subscriptions.map((s) => [s.Properties.Protocol, s.Properties.Endpoint, s.Properties.TopicArn]),
+      [
+        ['email', 'oncall@example.com', { Ref: topicId }],
+        ['email', 'ops@example.com', { Ref: topicId }],
+      ],
+    );
+  });
+});
+
+describe('cdk-nag', () => {
+  it('AwsSolutions: no unsuppressed finding', () => {
+    assert.deepEqual(synth.nagFindings(), []);
   });
 });

@@ -270,7 +270,7 @@ describe('least privilege: exactly these actions on exactly these resources', ()
       'sqs:GetQueueAttributes grab-queue',
       'sqs:GetQueueUrl grab-queue',
       'sqs:ReceiveMessage grab-queue',
-    ]);
+    ].sort());
   });
 
   it('clearance-callback appends to and queries the clearance table, reads the partner secrets', () => {
@@ -281,7 +281,7 @@ describe('least privilege: exactly these actions on exactly these resources', ()
       ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
       'kms:Decrypt secrets-key',
       'secretsmanager:GetSecretValue partner-secret',
-    ]);
+    ].sort());
   });
 
   it('order-status only reads', () => {

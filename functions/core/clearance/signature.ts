@@ -12,6 +12,7 @@ import { CallbackUnauthorizedError } from './errors.ts';
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
 export const PARTNER_HEADER = 'x-ceb-partner';
+const UNKNOWN_PARTNER_KEY = 'no partner has this key';
 export const TIMESTAMP_HEADER = 'x-ceb-timestamp';
 export const SIGNATURE_HEADER = 'x-ceb-signature';
 
@@ -86,12 +87,14 @@ export function verifyCallback(
   windowMs = SIGNATURE_WINDOW_MS,
 ): void {
   const { partner, timestamp, signature } = credentials;
+  // An unknown partner costs the same HMAC and gets the same answer as a wrong signature, so
+  // neither the time taken nor the reply tells a caller which partner ids exist.
+  const expected = Buffer.from(signCallback(secret ?? UNKNOWN_PARTNER_KEY, timestamp, body), 'hex');
+  const matches = timingSafeEqual(expected, Buffer.from(signature, 'hex'));
   if (secret === undefined) {
-    // Said the same way as a wrong signature, so callers cannot probe for partner ids.
     throw new CallbackUnauthorizedError('unknown-partner', 'the signature does not match', partner);
   }
-  const expected = Buffer.from(signCallback(secret, timestamp, body), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
+  if (!matches) {
     throw new CallbackUnauthorizedError('wrong-signature', 'the signature does not match', partner);
   }
   // Checked after the HMAC, so only a partner learns that its clock is off.

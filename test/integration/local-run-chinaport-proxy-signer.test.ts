@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { quietProxyLog } from '#local/signer-proxy/log.ts';
+import { type SignerProxy, startSignerProxy } from '#local/signer-proxy/server.ts';
+import { softBackend } from '#local/signer-proxy/soft-backend.ts';
+import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
+import { runLocalDemo } from '#test/helpers/demo-run.ts';
+
+/** `ceb-grab signer` in front of an RSA key (an old card), spoken to over chinaport-data-signature's protocol. */
+const material = makeThrowawayCertificate({ algorithm: 'SHA1withRSA' });
+let proxy: SignerProxy;
+before(async () => {
+  proxy = await startSignerProxy({
+    backend: softBackend({ ...material, keyId: 'default' }),
+    token: 'test-token-chinaport',
+    log: quietProxyLog,
+  });
+});
+after(async () => {
+  await proxy?.close();
+});
+
+it('the local run gets 20 of 20 grabs accepted with SIGNER_KIND=hsm-proxy and HSM_PROXY_PROTOCOL=chinaport-data-signature', async () => {
+  const { result, signer } = await runLocalDemo({
+    SIGNER_KIND: 'hsm-proxy',
+    HSM_PROXY_PROTOCOL: 'chinaport-data-signature',
+    HSM_PROXY_URL: proxy.url,
+    HSM_PROXY_TOKEN: 'test-token-chinaport',
+  });
+  assert.match(signer, /^hsm-proxy \(chinaport-data-signature/);
+  assert.equal(result.accepted, 20, JSON.stringify(result.sessions.filter((s) => s.state !== 'uploaded')));
+  assert.ok(result.sessions.every((s) => s.certNo === material.certNo));
+  // Every upload was signed by the proxy, not by a key in the worker.
+  assert.ok(proxy.stats().signatures >= 20, `the proxy made ${proxy.stats().signatures} signatures`);
+});

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
+import { runLocalDemo } from '#test/helpers/demo-run.ts';
+
+it('the local run gets 20 of 20 grabs accepted with SIGNER_KIND=soft and a key from files (RSA-SHA1, an old card)', async () => {
+  const m = makeThrowawayCertificate({ algorithm: 'SHA1withRSA' });
+  const key = join(tmpdir(), `ceb-grab-test-${process.pid}.key.pem`);
+  const cert = join(tmpdir(), `ceb-grab-test-${process.pid}.cert.pem`);
+  writeFileSync(key, m.privateKeyPem, { mode: 0o600 });
+  writeFileSync(cert, m.certificatePem);
+  const { result, signer } = await runLocalDemo({
+    SIGNER_KIND: 'soft',
+    SOFT_SIGNER_KEY: key,
+    SOFT_SIGNER_CERT: cert,
+  });
+  assert.match(signer, /^soft/);
+  assert.equal(result.accepted, 20, JSON.stringify(result.sessions.filter((s) => s.state !== 'uploaded')));
+  assert.ok(result.sessions.every((s) => s.certNo === m.certNo));
+});
