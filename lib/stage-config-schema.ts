@@ -66,10 +66,12 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 const SECRET_ARN = /^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
+const isHttpUrl = (url: string) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+
 /** Every problem with a stage's settings, worded for the operator who edits them. */
 export function validateStageConfig(c: StageConfig): string[] {
   const problems: string[] = [];
-  if (!URL.canParse(c.customsUploadUrl)) problems.push('customsUploadUrl must be an absolute URL');
+  if (!isHttpUrl(c.customsUploadUrl)) problems.push('customsUploadUrl must be an absolute http(s) URL');
   if (c.region !== undefined && !REGION.test(c.region)) problems.push(`region "${c.region}" is not a region`);
   for (const range of c.customsSourceRanges) {
     if (!IPV4_CIDR.test(range) && !IPV6_CIDR.test(range)) {
@@ -90,7 +92,11 @@ export function validateStageConfig(c: StageConfig): string[] {
     }
     const wrong = (prefix: string, ids: readonly string[]) =>
       ids.filter((id) => !new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(id));
-    for (const id of [...wrong('vpc', [vpcId]), ...wrong('subnet', subnetIds), ...wrong('sg', securityGroupIds)]) {
+    for (const id of [
+      ...wrong('vpc', [vpcId]),
+      ...wrong('subnet', subnetIds),
+      ...wrong('sg', securityGroupIds),
+    ]) {
       problems.push(`workerNetwork: "${id}" is not a vpc-, subnet- or sg- id`);
     }
   }
@@ -103,7 +109,7 @@ function signerProblems(c: StageConfig): string[] {
     case 'soft':
       return [];
     case 'hsm-proxy': {
-      const problems = URL.canParse(signer.url) ? [] : ['signer.url must be an absolute URL'];
+      const problems = isHttpUrl(signer.url) ? [] : ['signer.url must be an absolute http(s) URL'];
       const { token } = signer;
       if (token.source === 'secret' && !SECRET_ARN.test(token.secretArn)) {
         problems.push('signer.token.secretArn must be the full ARN of a secret (ending in -xxxxxx)');

@@ -136,7 +136,11 @@ export class StatefulStack extends Stack {
     out('GrabQueueUrl', this.grabQueue.queueUrl);
     out('GrabDeadLetterQueueUrl', this.grabDeadLetterQueue.queueUrl);
     out('AlarmTopicArn', this.alarmTopic.topicArn);
-    out('CallbackPartnerSecretArn', this.callbackPartners.secret.secretArn, 'Put the partners’ HMAC secrets here');
+    out(
+      'CallbackPartnerSecretArn',
+      this.callbackPartners.secret.secretArn,
+      'Put the partners’ HMAC secrets here',
+    );
     const { softSignerSecret, hsmProxyTokenSecret, sm2SigningKey } = this.signerMaterial;
     if (softSignerSecret) {
       out('SoftSignerSecretArn', softSignerSecret.secretArn, 'Put {"privateKeyPem","certificatePem"} here');

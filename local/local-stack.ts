@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -7,6 +6,7 @@ import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import { startApiServer } from './api-server.ts';
 import type { Faults } from './customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from './customs-simulator/server.ts';
+import { localPartnerSecretsEnv } from './demo-clearance.ts';
 import { type LocalSigner, prepareLocalSigner } from './local-signer.ts';
 import { type Moto, startMoto } from './moto.ts';
 import { createLocalResources, type LocalResources } from './resources.ts';
@@ -16,8 +16,6 @@ import { SqsPoller } from './sqs-poller.ts';
 import { type LocalStackInfo, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
 
 export const LOCAL_REGION = 'cn-north-1';
-/** The clearance partner the local stack makes a secret for (the demo's broker). */
-export const LOCAL_PARTNER = 'demo-broker';
 
 export interface LocalStackOptions {
   /** API port on 127.0.0.1; 0 picks a free one. Default 3000. */
@@ -97,8 +95,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       }),
       ...signer.env,
       // The clearance partners' HMAC secrets: one generated demo partner unless the caller brought some.
-      CALLBACK_PARTNER_SECRETS:
-        env.CALLBACK_PARTNER_SECRETS ?? JSON.stringify({ [LOCAL_PARTNER]: randomBytes(32).toString('hex') }),
+      ...localPartnerSecretsEnv(env),
       POWERTOOLS_SERVICE_NAME: 'ceb-grab',
       POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
       POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',

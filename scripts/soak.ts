@@ -7,13 +7,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import pLimit from 'p-limit';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { CustomsUnavailableError, SignerUnavailableError } from '#core/errors.ts';
-import type { Session } from '#core/session.ts';
 import { isTerminal } from '#core/session.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#local/customs-simulator/faults.ts';
@@ -86,6 +85,19 @@ function faultyDeps(deps: UploadDeps, opts: RunOptions, injected: Record<string,
   };
 }
 
+async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
 async function run(opts: RunOptions): Promise<RunFigures> {
   const injected: Record<string, number> = {};
   Object.assign(process.env, {
@@ -150,19 +162,19 @@ async function run(opts: RunOptions): Promise<RunFigures> {
       ),
     );
 
-    // Drain: wait until every session our table holds has a terminal state.
-    bar.update(0, { stage: 'sessions finished' });
+    // Drain: wait until the grab queue is empty (nothing visible, nothing in flight) twice in a row,
+    // watching customs' side for progress; then read every session once.
+    bar.update(0, { stage: 'sessions with a verdict at customs' });
     const deadline = Date.now() + opts.drainTimeoutMs;
-    let rows: (Session | undefined)[] = [];
-    const read = pLimit(32);
-    for (;;) {
-      rows = await Promise.all(ids.map((id) => read(() => sessions.get(id))));
-      const done = rows.filter((s) => s && isTerminal(s.state)).length;
-      bar.update(done);
-      if (done === ids.length || Date.now() > deadline) break;
+    let emptyPolls = 0;
+    while (emptyPolls < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1_000));
+      bar.update(customs.sessions().filter((x) => x.status !== 'issued').length);
+      emptyPolls = (await queueDepth(sqs, stack.resources.grabQueueUrl)) === 0 ? emptyPolls + 1 : 0;
     }
     bar.stop();
+    const read = pLimit(16);
+    const rows = await Promise.all(ids.map((id) => read(() => sessions.get(id))));
     const drainSeconds = (Date.now() - started) / 1000;
 
     const byState: Record<string, number> = {};

@@ -89,8 +89,19 @@ async function runLocal(opts: LocalOptions): Promise<number> {
     out.write(
       `${result.accepted} of ${result.total} grabs accepted by customs in ${(result.elapsedMs / 1000).toFixed(1)} s; ${latencySummary(result.sessions)}\n`,
     );
+
+    // Clearance goes on after the upload: the demo broker reports customs' receipts for each order.
+    const { sendDemoClearance, clearanceTable } = await import('#local/demo-clearance.ts');
+    out.write(
+      'clearance: the demo broker sends signed notices and CEB312/CEB622 receipts (one out of order)...\n',
+    );
+    const clearance = await sendDemoClearance({ apiUrl: stack.apiUrl, orderNos: loaded.orderNos });
+    out.write(
+      `${clearanceTable(clearance)}\n${clearance.released} of ${clearance.orders.length} orders released\n`,
+    );
     if (opts.once) {
-      await shutdown(result.accepted === result.total ? 0 : 1);
+      const ok = result.accepted === result.total && clearance.released === clearance.orders.length;
+      await shutdown(ok ? 0 : 1);
       return 0;
     }
   } else if (opts.once) {

@@ -51,7 +51,10 @@ export class GrabApi extends Construct {
   constructor(scope: Construct, id: string, props: GrabApiProps) {
     super(scope, id);
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
-    const policy = grabApiPolicy({ customsSourceRanges: props.customsSourceRanges, behindFront: props.behindFront });
+    const policy = grabApiPolicy({
+      customsSourceRanges: props.customsSourceRanges,
+      behindFront: props.behindFront,
+    });
     this.api = new RestApi(this, 'Api', {
       // A display name only (API IDs are generated), so stages are told apart in the console.
       restApiName: `${Stack.of(this).stackName}-grab`,
@@ -128,7 +131,10 @@ export class GrabApi extends Construct {
       'Partners authenticate each callback with an HMAC signature over timestamp and body, checked in the function (replay-guarded).',
     );
     NagSuppressions.addResourceSuppressions(this.orderStatus, [
-      { id: 'AwsSolutions-COG4', reason: 'IAM-authorized (SigV4): an internal route for operators and systems, no user pool.' },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'IAM-authorized (SigV4): an internal route for operators and systems, no user pool.',
+      },
     ]);
     NagSuppressions.addResourceSuppressions(this.api, [
       {

@@ -16,7 +16,13 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { REPO_ROOT } from '../repo-root.ts';
 import type { WorkerNetwork } from '../stage-config.ts';
-import { type BindableSecret, type BindableTable, KEY_ACTIONS, TABLE_ACCESS, type TableAccess } from './grants.ts';
+import {
+  type BindableSecret,
+  type BindableTable,
+  KEY_ACTIONS,
+  TABLE_ACCESS,
+  type TableAccess,
+} from './grants.ts';
 
 export type { BindableSecret, BindableTable, TableAccess } from './grants.ts';
 
@@ -123,7 +129,11 @@ export class HouseFunction extends NodejsFunction {
   }
 
   /** Grant `access` to `table` (and its key) and pass the table's name in `env`. */
-  bindTable(opts: { readonly table: BindableTable; readonly env: string; readonly access: TableAccess }): this {
+  bindTable(opts: {
+    readonly table: BindableTable;
+    readonly env: string;
+    readonly access: TableAccess;
+  }): this {
     const access = TABLE_ACCESS[opts.access];
     if (access.read.length > 0) {
       // Table.grant covers the indexes too (`<table>/index/*`) when the table has any.
@@ -141,7 +151,11 @@ export class HouseFunction extends NodejsFunction {
       );
     }
     if (access.write.length > 0) {
-      Grant.addToPrincipal({ grantee: this, actions: [...access.write], resourceArns: [opts.table.tableArn] });
+      Grant.addToPrincipal({
+        grantee: this,
+        actions: [...access.write],
+        resourceArns: [opts.table.tableArn],
+      });
     }
     if (opts.table.encryptionKey) {
       const writes = access.write.length > 0;
@@ -152,7 +166,13 @@ export class HouseFunction extends NodejsFunction {
           'grants them, on that one key only.';
         NagSuppressions.addResourceSuppressions(
           this.executionRole,
-          [{ id: 'AwsSolutions-IAM5', reason, appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'] }],
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason,
+              appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+            },
+          ],
           true,
         );
       }
@@ -163,7 +183,11 @@ export class HouseFunction extends NodejsFunction {
 
   /** Allow SendMessage to `queue` (and its key) and pass its URL in `env`. */
   bindQueue(opts: { readonly queue: IQueue; readonly env: string; readonly access: 'send' }): this {
-    Grant.addToPrincipal({ grantee: this, actions: ['sqs:SendMessage'], resourceArns: [opts.queue.queueArn] });
+    Grant.addToPrincipal({
+      grantee: this,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [opts.queue.queueArn],
+    });
     if (opts.queue.encryptionMasterKey) this.bindKey(opts.queue.encryptionMasterKey, KEY_ACTIONS.sqsSend);
     this.addEnvironment(opts.env, opts.queue.queueUrl);
     return this;

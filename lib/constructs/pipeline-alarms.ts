@@ -1,12 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -51,14 +45,20 @@ export class PipelineAlarms extends Construct {
     const minute = Duration.minutes(1);
     const specs: Record<string, AlarmSpec> = {
       DeadLetterQueueNotEmpty: {
-        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: Stats.MAXIMUM }),
+        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: minute,
+          statistic: Stats.MAXIMUM,
+        }),
         threshold: 1,
         comparison: AT_LEAST,
         description:
           'A grab was given up after every retry and sits in the DLQ: it was not uploaded. Read the worker log for its sessionID, fix the cause, replay it.',
       },
       GrabWaitingTooLong: {
-        metric: props.grabQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM }),
+        metric: props.grabQueue.metricApproximateAgeOfOldestMessage({
+          period: minute,
+          statistic: Stats.MAXIMUM,
+        }),
         threshold: OLDEST_GRAB_SECONDS,
         comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
         description: `The oldest grab not yet uploaded is older than ${OLDEST_GRAB_SECONDS} s; customs expects the upload within about 2 minutes. Check the worker (errors, throttles) and customs' endpoint.`,
@@ -81,10 +81,14 @@ export class PipelineAlarms extends Construct {
         metric: appMetric('SignerError'),
         threshold: SIGNER_ERRORS,
         comparison: AT_LEAST,
-        description: 'The signer (soft key, HSM/Ukey proxy or KMS) fails or refuses: grabs are not being signed.',
+        description:
+          'The signer (soft key, HSM/Ukey proxy or KMS) fails or refuses: grabs are not being signed.',
       },
       ApiServerErrors: {
-        metric: props.api.deploymentStage.metricServerError({ period: Duration.minutes(5), statistic: Stats.SUM }),
+        metric: props.api.deploymentStage.metricServerError({
+          period: Duration.minutes(5),
+          statistic: Stats.SUM,
+        }),
         threshold: 1,
         comparison: AT_LEAST,
         description:

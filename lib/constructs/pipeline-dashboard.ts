@@ -38,7 +38,10 @@ export class PipelineDashboard extends Construct {
     const latency = ['p50', 'p90', 'p99'].map((p) =>
       appMetric('GrabToAcceptedMs', { statistic: p, period: minute, label: `grab to accepted ${p}` }),
     );
-    const twoMinutes: HorizontalAnnotation = { value: 120_000, label: 'customs expects the upload by ~2 min' };
+    const twoMinutes: HorizontalAnnotation = {
+      value: 120_000,
+      label: 'customs expects the upload by ~2 min',
+    };
     const rejectionsByCode = new MathExpression({
       // Every customsCode value the worker has emitted, one line each.
       expression: `SEARCH('{${METRIC_NAMESPACE},customsCode,service} MetricName="UploadRejectedByCode" service="${METRIC_SERVICE}"', 'Sum', 300)`,
@@ -48,8 +51,18 @@ export class PipelineDashboard extends Construct {
     });
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     this.dashboard.addWidgets(
-      new GraphWidget({ ...wide, title: 'Grabs (platDataOpen)', left: counts(APP_METRICS.grab), stacked: true }),
-      new GraphWidget({ ...wide, title: 'Uploads (realTimeDataUpload)', left: counts(APP_METRICS.upload), stacked: true }),
+      new GraphWidget({
+        ...wide,
+        title: 'Grabs (platDataOpen)',
+        left: counts(APP_METRICS.grab),
+        stacked: true,
+      }),
+      new GraphWidget({
+        ...wide,
+        title: 'Uploads (realTimeDataUpload)',
+        left: counts(APP_METRICS.upload),
+        stacked: true,
+      }),
     );
     this.dashboard.addWidgets(
       new GraphWidget({
@@ -61,10 +74,15 @@ export class PipelineDashboard extends Construct {
       new GraphWidget({
         ...wide,
         title: 'Grab queue',
-        left: [props.grabQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM })],
+        left: [
+          props.grabQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM }),
+        ],
         leftAnnotations: [{ value: OLDEST_GRAB_SECONDS, label: 'alarm' }],
         right: [
-          props.grabQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: Stats.MAXIMUM }),
+          props.grabQueue.metricApproximateNumberOfMessagesVisible({
+            period: minute,
+            statistic: Stats.MAXIMUM,
+          }),
           props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
             period: minute,
             statistic: Stats.MAXIMUM,
@@ -74,16 +92,31 @@ export class PipelineDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new GraphWidget({ ...wide, title: 'Rejections by customs code (20004 = certificate not registered)', left: [rejectionsByCode] }),
+      new GraphWidget({
+        ...wide,
+        title: 'Rejections by customs code (20004 = certificate not registered)',
+        left: [rejectionsByCode],
+      }),
       new GraphWidget({
         ...wide,
         title: 'Signing',
         left: counts(APP_METRICS.signing),
-        right: [appMetric('CertificateDaysLeft', { statistic: Stats.MINIMUM, period: Duration.hours(1), label: 'certificate days left' })],
+        right: [
+          appMetric('CertificateDaysLeft', {
+            statistic: Stats.MINIMUM,
+            period: Duration.hours(1),
+            label: 'certificate days left',
+          }),
+        ],
       }),
     );
     this.dashboard.addWidgets(
-      new GraphWidget({ ...wide, title: 'Clearance states reached', left: counts(APP_METRICS.clearanceStates), stacked: true }),
+      new GraphWidget({
+        ...wide,
+        title: 'Clearance states reached',
+        left: counts(APP_METRICS.clearanceStates),
+        stacked: true,
+      }),
       new GraphWidget({ ...wide, title: 'Clearance callbacks', left: counts(APP_METRICS.callbacks) }),
     );
     const stage = props.api.deploymentStage;

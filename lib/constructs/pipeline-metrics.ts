@@ -13,7 +13,14 @@ export const METRIC_SERVICE = 'ceb-grab';
 /** What the functions emit (functions/*\/handler.ts, functions/composition.ts). */
 export const APP_METRICS = {
   grab: ['GrabQueued', 'GrabDuplicate', 'GrabMalformed', 'GrabNotAccepted'],
-  upload: ['UploadAccepted', 'UploadRejected', 'UploadFailed', 'UploadRetrying', 'GrabNoPaymentData', 'GrabRedelivered'],
+  upload: [
+    'UploadAccepted',
+    'UploadRejected',
+    'UploadFailed',
+    'UploadRetrying',
+    'GrabNoPaymentData',
+    'GrabRedelivered',
+  ],
   signing: ['SignerError', 'SignatureSelfCheckFailed'],
   clearanceStates: ['OrdersReleased', 'OrdersRejected', 'OrdersHeld'],
   callbacks: [

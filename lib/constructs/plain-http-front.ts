@@ -67,14 +67,31 @@ export class PlainHttpFront extends Construct {
     NagSuppressions.addResourceSuppressions(originKey, [
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'Not rotated automatically: the value is also in the distribution’s origin header; rotate by redeploying.',
+        reason:
+          'Not rotated automatically: the value is also in the distribution’s origin header; rotate by redeploying.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(this.distribution, [
-      { id: 'AwsSolutions-CFR1', reason: 'The API’s web ACL admits grabs from customs’ source ranges only: narrower than a geo restriction.' },
-      { id: 'AwsSolutions-CFR2', reason: 'No edge WAF (none for CloudFront in the China regions); the source check is the API’s regional web ACL, with no user-agent rules.' },
-      { id: 'AwsSolutions-CFR3', reason: 'Requests that pass are in the API access logs; refused ones are counted in CloudFront metrics.' },
-      { id: 'AwsSolutions-CFR4', reason: 'Plain http is the point of this front (registrations that need port 80); the default certificate serves https.' },
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'The API’s web ACL admits grabs from customs’ source ranges only: narrower than a geo restriction.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'No edge WAF (none for CloudFront in the China regions); the source check is the API’s regional web ACL, with no user-agent rules.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Requests that pass are in the API access logs; refused ones are counted in CloudFront metrics.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'Plain http is the point of this front (registrations that need port 80); the default certificate serves https.',
+      },
     ]);
   }
 

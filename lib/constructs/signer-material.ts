@@ -45,7 +45,10 @@ export class SignerMaterial extends Construct {
         },
         removalPolicy,
       });
-      suppressRotation(this.softSignerSecret, 'the E-Port certificate and its key are issued by China E-Port; renewing them is a registration with customs, not a rotation Lambda');
+      suppressRotation(
+        this.softSignerSecret,
+        'the E-Port certificate and its key are issued by China E-Port; renewing them is a registration with customs, not a rotation Lambda',
+      );
     }
     if (signer.kind === 'hsm-proxy' && signer.token.source === 'stack-secret') {
       this.hsmProxyTokenSecret = new Secret(this, 'HsmProxyTokenSecret', {
@@ -54,7 +57,10 @@ export class SignerMaterial extends Construct {
         generateSecretString: { excludePunctuation: true, passwordLength: 32 },
         removalPolicy,
       });
-      suppressRotation(this.hsmProxyTokenSecret, 'the token is configured in the signing proxy too; it is changed in both places by the operator');
+      suppressRotation(
+        this.hsmProxyTokenSecret,
+        'the token is configured in the signing proxy too; it is changed in both places by the operator',
+      );
     }
     if (signer.kind === 'kms' && signer.createSm2Key) {
       this.sm2SigningKey = new Key(this, 'Sm2SigningKey', {
@@ -69,5 +75,7 @@ export class SignerMaterial extends Construct {
 }
 
 function suppressRotation(secret: Secret, why: string): void {
-  NagSuppressions.addResourceSuppressions(secret, [{ id: 'AwsSolutions-SMG4', reason: `No automatic rotation: ${why}.` }]);
+  NagSuppressions.addResourceSuppressions(secret, [
+    { id: 'AwsSolutions-SMG4', reason: `No automatic rotation: ${why}.` },
+  ]);
 }

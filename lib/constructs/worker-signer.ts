@@ -19,19 +19,30 @@ export function bindWorkerSigner(worker: HouseFunction, signer: SignerSettings, 
   worker.addEnvironment('SIGNER_KIND', signer.kind);
   switch (signer.kind) {
     case 'soft':
-      worker.bindSecret({ secret: required(made.softSignerSecret, 'soft signer secret'), env: 'SOFT_SIGNER_SECRET_ID' });
+      worker.bindSecret({
+        secret: required(made.softSignerSecret, 'soft signer secret'),
+        env: 'SOFT_SIGNER_SECRET_ID',
+      });
       return;
     case 'hsm-proxy': {
       worker.addEnvironment('HSM_PROXY_URL', signer.url);
       worker.addEnvironment('HSM_PROXY_PROTOCOL', signer.protocol);
       const { token } = signer;
-      const key = (arn: string | undefined) => (arn ? Key.fromKeyArn(worker, 'HsmProxyTokenKey', arn) : undefined);
+      const key = (arn: string | undefined) =>
+        arn ? Key.fromKeyArn(worker, 'HsmProxyTokenKey', arn) : undefined;
       if (token.source === 'stack-secret') {
-        worker.bindSecret({ secret: required(made.hsmProxyTokenSecret, 'HSM proxy token secret'), env: 'HSM_PROXY_TOKEN_SECRET_ID' });
+        worker.bindSecret({
+          secret: required(made.hsmProxyTokenSecret, 'HSM proxy token secret'),
+          env: 'HSM_PROXY_TOKEN_SECRET_ID',
+        });
       } else if (token.source === 'secret') {
         const secret = Secret.fromSecretCompleteArn(worker, 'HsmProxyTokenSecret', token.secretArn);
         const tokenKey = key(token.kmsKeyArn);
-        worker.bindSecret({ secret, env: 'HSM_PROXY_TOKEN_SECRET_ID', ...(tokenKey ? { key: tokenKey } : {}) });
+        worker.bindSecret({
+          secret,
+          env: 'HSM_PROXY_TOKEN_SECRET_ID',
+          ...(tokenKey ? { key: tokenKey } : {}),
+        });
       } else {
         const tokenKey = key(token.kmsKeyArn);
         worker.bindParameter({

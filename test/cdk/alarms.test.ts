@@ -16,7 +16,8 @@ const topic = imported(data.alarmTopic.topicArn);
 const alarms = stage.stateless.alarms.alarms;
 const alarmProps = (name: string) => {
   const alarm = alarms[name] ?? assert.fail(`no alarm ${name}`);
-  return stateless.toJSON().Resources[stage.stateless.getLogicalId(alarm.node.defaultChild as never)].Properties;
+  return stateless.toJSON().Resources[stage.stateless.getLogicalId(alarm.node.defaultChild as never)]
+    .Properties;
 };
 const app = (metricName: string, extra: Record<string, string> = {}) => ({
   Namespace: 'CebGrab',
@@ -106,7 +107,11 @@ describe('alarms', () => {
       assert.equal(props.ComparisonOperator, want.op);
       assert.equal(props.Threshold, want.threshold);
       assert.equal(props.EvaluationPeriods, 1);
-      assert.equal(props.TreatMissingData, 'notBreaching', 'the metrics are only emitted when something happens');
+      assert.equal(
+        props.TreatMissingData,
+        'notBreaching',
+        'the metrics are only emitted when something happens',
+      );
     });
   }
 
@@ -115,7 +120,11 @@ describe('alarms', () => {
     assert.equal(props.Namespace, 'AWS/ApiGateway');
     assert.equal(props.MetricName, '5XXError');
     assert.deepEqual(props.Dimensions.map((d: { Name: string }) => d.Name).sort(), ['ApiName', 'Stage']);
-    assert.ok(props.Dimensions.some((d: { Name: string; Value: unknown }) => d.Name === 'Stage' && d.Value !== undefined));
+    assert.ok(
+      props.Dimensions.some(
+        (d: { Name: string; Value: unknown }) => d.Name === 'Stage' && d.Value !== undefined,
+      ),
+    );
     assert.equal(props.Statistic, 'Sum');
     assert.equal(props.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
     assert.equal(props.Threshold, 1);
@@ -134,8 +143,9 @@ describe('alarms', () => {
 
 describe('dashboard', () => {
   const [dashboard] = Object.values(stateless.findResources('AWS::CloudWatch::Dashboard'));
+  assert.ok(dashboard, 'a dashboard');
   // The body is JSON joined with tokens (region, queue names, alarm ARNs); put placeholders in their place.
-  const [, parts] = dashboard?.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
+  const [, parts] = dashboard.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
   const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('')) as {
     widgets: { properties: { title: string; metrics?: unknown[][] } }[];
   };
@@ -150,14 +160,24 @@ describe('dashboard', () => {
 
   it('one per stage, named by CloudFormation', () => {
     stateless.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    assert.equal(dashboard?.Properties.DashboardName, undefined);
+    assert.equal(dashboard.Properties.DashboardName, undefined);
   });
 
   it('grabs and uploads, counted per minute', () => {
-    assert.deepEqual(lines(/^Grabs/).map(([m]) => m), ['GrabQueued', 'GrabDuplicate', 'GrabMalformed', 'GrabNotAccepted']);
+    assert.deepEqual(
+      lines(/^Grabs/).map(([m]) => m),
+      ['GrabQueued', 'GrabDuplicate', 'GrabMalformed', 'GrabNotAccepted'],
+    );
     assert.deepEqual(
       lines(/^Uploads/).map(([m]) => m),
-      ['UploadAccepted', 'UploadRejected', 'UploadFailed', 'UploadRetrying', 'GrabNoPaymentData', 'GrabRedelivered'],
+      [
+        'UploadAccepted',
+        'UploadRejected',
+        'UploadFailed',
+        'UploadRetrying',
+        'GrabNoPaymentData',
+        'GrabRedelivered',
+      ],
     );
   });
 
@@ -172,13 +192,22 @@ describe('dashboard', () => {
   it('rejections by every customs code the worker has seen (a search over the customsCode dimension)', () => {
     const [[kind, expression] = []] = lines(/^Rejections by customs code/);
     assert.equal(kind, 'expression');
-    assert.match(String(expression), /^SEARCH\('\{CebGrab,customsCode,service\} MetricName="UploadRejectedByCode"/);
+    assert.match(
+      String(expression),
+      /^SEARCH\('\{CebGrab,customsCode,service\} MetricName="UploadRejectedByCode"/,
+    );
   });
 
   it('clearance states, callbacks, signing, the queue, the API and the alarms', () => {
-    assert.deepEqual(lines(/^Clearance states/).map(([m]) => m), ['OrdersReleased', 'OrdersRejected', 'OrdersHeld']);
+    assert.deepEqual(
+      lines(/^Clearance states/).map(([m]) => m),
+      ['OrdersReleased', 'OrdersRejected', 'OrdersHeld'],
+    );
     assert.ok(lines(/^Clearance callbacks/).some(([m]) => m === 'ClearanceCallbackRefused'));
-    assert.deepEqual(lines(/^Signing/).map(([m]) => m), ['SignerError', 'SignatureSelfCheckFailed', 'CertificateDaysLeft']);
+    assert.deepEqual(
+      lines(/^Signing/).map(([m]) => m),
+      ['SignerError', 'SignatureSelfCheckFailed', 'CertificateDaysLeft'],
+    );
     assert.ok(lines(/^Grab queue/).some(([m]) => m === 'ApproximateAgeOfOldestMessage'));
     assert.ok(lines(/^API/).some(([m]) => m === '5XXError'));
     assert.ok(widget(/^Alarms/));

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { App } from 'aws-cdk-lib';
-import { STAGES, stageConfigFromContext } from '../../lib/stage-config.ts';
+import { App, Token } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { STAGES, type StageConfig, stageConfigFromContext } from '../../lib/stage-config.ts';
+import { validateStageConfig } from '../../lib/stage-config-schema.ts';
 import { synthesize } from './synth.ts';
 
 const configFor = (context: Record<string, unknown>) => stageConfigFromContext(new App({ context }).node);
+const problemsOf = (change: Partial<StageConfig>) => validateStageConfig({ ...STAGES.test, ...change });
 
-describe('stage selection (-c stage=..., -c customsUrl=...)', () => {
+describe('stage selection (-c stage=..., and per-run overrides)', () => {
   it('defaults to test, which uploads to the customs test endpoint', () => {
     const config = configFor({});
     assert.equal(config.stage, 'test');
@@ -16,11 +19,13 @@ describe('stage selection (-c stage=..., -c customsUrl=...)', () => {
     );
   });
 
-  it('prod uploads to the customs production endpoint', () => {
+  it('prod uploads to the customs production endpoint and keeps logs longer', () => {
+    const config = configFor({ stage: 'prod' });
     assert.equal(
-      configFor({ stage: 'prod' }).customsUploadUrl,
+      config.customsUploadUrl,
       'https://customs.chinaport.gov.cn/ceb2grab/grab/realTimeDataUpload',
     );
+    assert.equal(config.logRetention, RetentionDays.SIX_MONTHS);
   });
 
   it('customsUrl overrides the endpoint and nothing else', () => {
@@ -34,24 +39,109 @@ describe('stage selection (-c stage=..., -c customsUrl=...)', () => {
     });
   });
 
-  it('refuses an unknown stage or a customsUrl that is not a URL, naming the problem', () => {
+  it('region, customs source ranges, alarm e-mails and the front can be set per run', () => {
+    const config = configFor({
+      stage: 'prod',
+      region: 'cn-northwest-1',
+      customsSourceRanges: '203.0.113.0/24, 198.51.100.7/32',
+      alarmEmail: 'oncall@example.com',
+      plainHttpFront: 'true',
+    });
+    assert.equal(config.region, 'cn-northwest-1');
+    assert.deepEqual(config.customsSourceRanges, ['203.0.113.0/24', '198.51.100.7/32']);
+    assert.deepEqual(config.alarms.emails, ['oncall@example.com']);
+    assert.equal(config.plainHttpFront, true);
+  });
+
+  it('refuses an unknown stage, or a bad override, naming the problem', () => {
     assert.throws(() => configFor({ stage: 'staging' }), /unknown stage "staging".*test\|prod/);
     assert.throws(
       () => configFor({ customsUrl: 'swapptest.singlewindow.cn' }),
       /customsUrl must be an absolute URL/,
     );
+    assert.throws(
+      () => configFor({ customsSourceRanges: '203.0.113.0' }),
+      /"203.0.113.0" is not a CIDR range/,
+    );
+    assert.throws(() => configFor({ alarmEmail: 'oncall' }), /"oncall" is not an e-mail address/);
+    assert.throws(() => configFor({ region: 'Beijing' }), /region "Beijing" is not a region/);
+  });
+});
+
+describe('stage settings are checked before anything is built', () => {
+  it('both shipped stages are valid', () => {
+    assert.deepEqual(validateStageConfig(STAGES.test), []);
+    assert.deepEqual(validateStageConfig(STAGES.prod), []);
   });
 
-  it('prod synthesizes as its own pair of stacks, its worker pointed at production', () => {
+  it('an SM2 key can only be made in the China regions, and the KMS signer needs some key', () => {
+    assert.deepEqual(
+      problemsOf({ region: 'ap-east-1', signer: { kind: 'kms', createSm2Key: true, keyArns: [] } }),
+      ['KMS has SM2 keys in the China regions only, not in ap-east-1'],
+    );
+    assert.deepEqual(
+      problemsOf({ region: 'cn-north-1', signer: { kind: 'kms', createSm2Key: true, keyArns: [] } }),
+      [],
+    );
+    assert.match(
+      problemsOf({ signer: { kind: 'kms', createSm2Key: false, keyArns: [] } }).join(),
+      /needs createSm2Key or/,
+    );
+    assert.match(
+      problemsOf({ signer: { kind: 'kms', createSm2Key: false, keyArns: ['alias/ceb'] } }).join(),
+      /"alias\/ceb" is not a KMS key ARN/,
+    );
+  });
+
+  it('the proxy token must be a full secret ARN or a parameter name; the proxy URL a URL', () => {
+    const problems = problemsOf({
+      signer: {
+        kind: 'hsm-proxy',
+        url: 'signer:8443',
+        protocol: 'ceb-grab',
+        token: { source: 'secret', secretArn: 'ceb-grab/hsm-token' },
+      },
+    });
+    assert.deepEqual(problems, [
+      'signer.url must be an absolute http(s) URL',
+      'signer.token.secretArn must be the full ARN of a secret (ending in -xxxxxx)',
+    ]);
+  });
+
+  it('the worker network takes real vpc-, subnet- and sg- ids', () => {
+    assert.deepEqual(
+      problemsOf({ workerNetwork: { vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-1'], securityGroupIds: [] } }),
+      [
+        'workerNetwork needs at least one subnet id and one security group id',
+        'workerNetwork: "subnet-1" is not a vpc-, subnet- or sg- id',
+      ],
+    );
+  });
+
+  it('the front checks IPv4 ranges only', () => {
+    assert.match(
+      problemsOf({ plainHttpFront: true, customsSourceRanges: ['2001:db8::/32'] }).join(),
+      /IPv4 ranges only/,
+    );
+  });
+});
+
+describe('prod synthesizes', () => {
+  it('as its own pair of stacks, environment-agnostic, worker pointed at production, nag-clean', () => {
     // Skip bundling here: the stateless tests bundle; this one is about wiring the stage through.
-    const synth = synthesize({ stage: 'prod', 'aws:cdk:bundling-stacks': [] });
+    const synth = synthesize({ bundle: false, context: { stage: 'prod' } });
     try {
       assert.equal(synth.stage.stateful.stackName, 'CebGrab-prod-Stateful');
       assert.equal(synth.stage.stateless.stackName, 'CebGrab-prod-Stateless');
+      assert.ok(
+        Token.isUnresolved(synth.stage.stateless.region),
+        'no region pinned unless the stage says so',
+      );
       synth.stateless.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: { CUSTOMS_UPLOAD_URL: STAGES.prod.customsUploadUrl } },
       });
       synth.stateless.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod' });
+      assert.deepEqual(synth.nagFindings(), []);
     } finally {
       synth.cleanup();
     }

@@ -36,7 +36,10 @@ describe('stateful stack: tables', () => {
       ]),
     );
     const indexes = Object.fromEntries(
-      (props.GlobalSecondaryIndexes as { IndexName: string }[]).map(({ IndexName, ...rest }) => [IndexName, rest]),
+      (props.GlobalSecondaryIndexes as { IndexName: string }[]).map(({ IndexName, ...rest }) => [
+        IndexName,
+        rest,
+      ]),
     );
     assert.deepEqual(indexes, {
       byOrder: {
@@ -80,10 +83,17 @@ describe('stateful stack: tables', () => {
 
   it('all four: on demand, point-in-time recovery, encrypted with the data key, protected and kept, unnamed', () => {
     stateful.resourceCountIs('AWS::DynamoDB::Table', 4);
-    for (const table of [data.sessionsTable, data.paymentsTable, data.certificatesTable, data.clearanceTable]) {
+    for (const table of [
+      data.sessionsTable,
+      data.paymentsTable,
+      data.certificatesTable,
+      data.clearanceTable,
+    ]) {
       const found = resource(id(table));
       assert.equal(found.Properties.BillingMode, 'PAY_PER_REQUEST');
-      assert.deepEqual(found.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.deepEqual(found.Properties.PointInTimeRecoverySpecification, {
+        PointInTimeRecoveryEnabled: true,
+      });
       assert.deepEqual(found.Properties.SSESpecification, {
         SSEEnabled: true,
         SSEType: 'KMS',
@@ -106,7 +116,12 @@ describe('stateful stack: keys', () => {
       const statements = (found.Properties.KeyPolicy as { Statement: { Principal: unknown }[] }).Statement;
       for (const statement of statements) {
         assert.deepEqual(statement.Principal, {
-          AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] },
+          AWS: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root'],
+            ],
+          },
         });
       }
     }
@@ -155,7 +170,8 @@ describe('stateful stack: grab queue', () => {
 
 describe('stateful stack: secrets', () => {
   it('the soft signer secret starts as {privateKeyPem, certificatePem} placeholders, under the secrets key, kept', () => {
-    const secret = data.signerMaterial.softSignerSecret ?? assert.fail('the test stage signs with a soft key');
+    const secret =
+      data.signerMaterial.softSignerSecret ?? assert.fail('the test stage signs with a soft key');
     const found = resource(id(secret));
     assert.equal(found.DeletionPolicy, 'Retain');
     assert.deepEqual(found.Properties.KmsKeyId, arnOf(data.secretsKey));
@@ -192,12 +208,13 @@ describe('stateful stack: alarm topic', () => {
     assert.notEqual(keyId, id(data.dataKey));
     const policy = resource(keyId).Properties.KeyPolicy as { Statement: unknown[] };
     assert.ok(
-      policy.Statement.some((s) =>
-        Match.objectLike({
-          Effect: 'Allow',
-          Principal: { Service: 'cloudwatch.amazonaws.com' },
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        }).test(s).isSuccess,
+      policy.Statement.some(
+        (s) =>
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }).test(s).isSuccess,
       ),
     );
   });

@@ -8,6 +8,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { grabApiPolicy } from '../../lib/constructs/grab-api-policy.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
 import { STAGES } from '../../lib/stage-config.ts';
 import { StatelessStack } from '../../lib/stateless-stack.ts';
@@ -46,7 +47,10 @@ nameIt(data.grabDeadLetterQueue.queueArn, 'dlq');
 nameIt(data.dataKey.keyArn, 'data-key');
 nameIt(data.secretsKey.keyArn, 'secrets-key');
 nameIt(data.callbackPartners.secret.secretArn, 'partner-secret');
-nameIt(data.signerMaterial.softSignerSecret?.secretArn ?? assert.fail('soft signer secret'), 'soft-signer-secret');
+nameIt(
+  data.signerMaterial.softSignerSecret?.secretArn ?? assert.fail('soft signer secret'),
+  'soft-signer-secret',
+);
 const name = (resource: unknown) => NAMES.get(JSON.stringify(resource)) ?? JSON.stringify(resource);
 const grants = (fn: HouseFunction) => grantsOf(stateless, stage.stateless, fn, name);
 
@@ -55,9 +59,14 @@ const DYNAMODB_KEY_WRITE = ['Decrypt', 'DescribeKey', 'Encrypt', 'GenerateDataKe
 describe('API', () => {
   const methods = Object.values(stateless.findResources('AWS::ApiGateway::Method'));
   const pathIds = new Map(
-    Object.entries(stateless.findResources('AWS::ApiGateway::Resource')).map(([k, r]) => [k, r.Properties.PathPart]),
+    Object.entries(stateless.findResources('AWS::ApiGateway::Resource')).map(([k, r]) => [
+      k,
+      r.Properties.PathPart,
+    ]),
   );
-  const route = (method: { Properties: { ResourceId: { Ref: string } } }) => pathIds.get(method.Properties.ResourceId.Ref);
+  // Template JSON is untyped; a method names its path resource by Ref.
+  const route = (method: { [key: string]: { ResourceId: { Ref: string } } }) =>
+    pathIds.get(method.Properties?.ResourceId.Ref);
 
   it('three routes, each a Lambda proxy integration to its own function', () => {
     const expected = [
@@ -71,7 +80,10 @@ describe('API', () => {
       assert.equal(method.Properties.HttpMethod, want.http, want.path);
       assert.equal(method.Properties.AuthorizationType, want.auth, want.path);
       assert.equal(method.Properties.Integration.Type, 'AWS_PROXY');
-      assert.ok(mentions(method.Properties.Integration.Uri, { 'Fn::GetAtt': [id(want.fn), 'Arn'] }), want.path);
+      assert.ok(
+        mentions(method.Properties.Integration.Uri, { 'Fn::GetAtt': [id(want.fn), 'Arn'] }),
+        want.path,
+      );
     }
   });
 
@@ -79,10 +91,14 @@ describe('API', () => {
     const status = methods.find((m) => route(m) === 'status') ?? assert.fail('no status route');
     assert.deepEqual(status.Properties.RequestParameters, { 'method.request.path.orderNo': true });
     assert.ok(status.Properties.RequestValidatorId, 'a validator enforces the path parameter');
-    assert.deepEqual(
-      [...pathIds.values()].sort(),
-      ['callback', 'clearance', 'orders', 'platDataOpen', 'status', '{orderNo}'],
-    );
+    assert.deepEqual([...pathIds.values()].sort(), [
+      'callback',
+      'clearance',
+      'orders',
+      'platDataOpen',
+      'status',
+      '{orderNo}',
+    ]);
   });
 
   it('API Gateway may invoke each function for its own route only', () => {
@@ -108,7 +124,12 @@ describe('API', () => {
     assert.deepEqual(
       statements.map(({ Sid: _, ...s }) => s),
       [
-        { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'execute-api:Invoke', Resource: 'execute-api:/*/POST/clearance/callback' },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 'execute-api:Invoke',
+          Resource: 'execute-api:/*/POST/clearance/callback',
+        },
         {
           Effect: 'Allow',
           Principal: { AWS: '*' },
@@ -125,7 +146,20 @@ describe('API', () => {
         },
       ],
     );
-    assert.ok(!JSON.stringify(statements).includes('status'), 'the IAM-authorized route is not opened to anyone');
+    assert.ok(
+      !JSON.stringify(statements).includes('status'),
+      'the IAM-authorized route is not opened to anyone',
+    );
+  });
+
+  it('with no customs ranges configured nobody reaches platDataOpen (fail closed)', () => {
+    const statements = grabApiPolicy({ customsSourceRanges: [], behindFront: false }).toJSON().Statement as {
+      Resource: string;
+    }[];
+    assert.deepEqual(
+      statements.map((s) => s.Resource),
+      ['execute-api:/*/POST/clearance/callback'],
+    );
   });
 
   it('a new resource policy means a new deployment (API Gateway applies a policy only on deploy)', () => {
@@ -219,9 +253,15 @@ describe('environment: each function is pointed at exactly the resources it uses
     assert.deepEqual(env.SESSIONS_TABLE, imported(data.sessionsTable.tableName));
     assert.deepEqual(env.PAYMENTS_TABLE, imported(data.paymentsTable.tableName));
     assert.deepEqual(env.CERTIFICATES_TABLE, imported(data.certificatesTable.tableName));
-    assert.deepEqual(env.SOFT_SIGNER_SECRET_ID, imported(data.signerMaterial.softSignerSecret?.secretArn ?? ''));
+    assert.deepEqual(
+      env.SOFT_SIGNER_SECRET_ID,
+      imported(data.signerMaterial.softSignerSecret?.secretArn ?? ''),
+    );
     assert.equal(env.SIGNER_KIND, 'soft');
-    assert.equal(env.CUSTOMS_UPLOAD_URL, 'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload');
+    assert.equal(
+      env.CUSTOMS_UPLOAD_URL,
+      'https://swapptest.singlewindow.cn/ceb2grab/grab/realTimeDataUpload',
+    );
   });
 
   it('clearance-callback: the clearance table and the partner secrets (never in plain text)', () => {
@@ -250,38 +290,44 @@ describe('least privilege: exactly these actions on exactly these resources', ()
   });
 
   it('upload-worker reads payments, reads/updates sessions, reads certificates, reads the signer secret, consumes the queue', () => {
-    assert.deepEqual(grants(uploadWorker), [
-      'dynamodb:BatchGetItem payments',
-      'dynamodb:BatchGetItem sessions',
-      'dynamodb:BatchGetItem sessions/index/*',
-      'dynamodb:GetItem certificates',
-      'dynamodb:GetItem payments',
-      'dynamodb:GetItem sessions',
-      'dynamodb:GetItem sessions/index/*',
-      'dynamodb:Query payments',
-      'dynamodb:Query sessions',
-      'dynamodb:Query sessions/index/*',
-      'dynamodb:UpdateItem sessions',
-      ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
-      'kms:Decrypt secrets-key',
-      'secretsmanager:GetSecretValue soft-signer-secret',
-      'sqs:ChangeMessageVisibility grab-queue',
-      'sqs:DeleteMessage grab-queue',
-      'sqs:GetQueueAttributes grab-queue',
-      'sqs:GetQueueUrl grab-queue',
-      'sqs:ReceiveMessage grab-queue',
-    ].sort());
+    assert.deepEqual(
+      grants(uploadWorker),
+      [
+        'dynamodb:BatchGetItem payments',
+        'dynamodb:BatchGetItem sessions',
+        'dynamodb:BatchGetItem sessions/index/*',
+        'dynamodb:GetItem certificates',
+        'dynamodb:GetItem payments',
+        'dynamodb:GetItem sessions',
+        'dynamodb:GetItem sessions/index/*',
+        'dynamodb:Query payments',
+        'dynamodb:Query sessions',
+        'dynamodb:Query sessions/index/*',
+        'dynamodb:UpdateItem sessions',
+        ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+        'kms:Decrypt secrets-key',
+        'secretsmanager:GetSecretValue soft-signer-secret',
+        'sqs:ChangeMessageVisibility grab-queue',
+        'sqs:DeleteMessage grab-queue',
+        'sqs:GetQueueAttributes grab-queue',
+        'sqs:GetQueueUrl grab-queue',
+        'sqs:ReceiveMessage grab-queue',
+      ].sort(),
+    );
   });
 
   it('clearance-callback appends to and queries the clearance table, reads the partner secrets', () => {
-    assert.deepEqual(grants(clearanceCallback), [
-      'dynamodb:DeleteItem clearance',
-      'dynamodb:PutItem clearance',
-      'dynamodb:Query clearance',
-      ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
-      'kms:Decrypt secrets-key',
-      'secretsmanager:GetSecretValue partner-secret',
-    ].sort());
+    assert.deepEqual(
+      grants(clearanceCallback),
+      [
+        'dynamodb:DeleteItem clearance',
+        'dynamodb:PutItem clearance',
+        'dynamodb:Query clearance',
+        ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+        'kms:Decrypt secrets-key',
+        'secretsmanager:GetSecretValue partner-secret',
+      ].sort(),
+    );
   });
 
   it('order-status only reads', () => {
@@ -339,7 +385,11 @@ describe('house function', () => {
       const asset = fn.node.findChild('Code') as Asset;
       const dir = join(synth.outdir, asset.assetPath);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      assert.match(code.slice(0, 200), /createRequire.*import\.meta\.url/, 'CommonJS dependencies need require');
+      assert.match(
+        code.slice(0, 200),
+        /createRequire.*import\.meta\.url/,
+        'CommonJS dependencies need require',
+      );
       assert.match(
         code,
         /export\s*\{[^}]*\bas handler\s*\}|export\s*\{\s*handler\s*\}/,
