@@ -76,7 +76,11 @@ const UploadWorkerEnv = v.object({
   /** In-process tries of one upload on transport errors / 5xx before the message goes back to the queue. */
   UPLOAD_TRIES: positiveInt(3),
   MAX_RECEIVES: positiveInt(DEFAULT_MAX_RECEIVES),
-  UPLOAD_LEASE_MS: positiveInt(60_000),
+  /**
+   * How long a worker holds a session. Keep it below the queue's visibility timeout and above the
+   * worker's own timeout: a redelivery after a crash must find the lease expired, not busy.
+   */
+  UPLOAD_LEASE_MS: positiveInt(20_000),
   /** the certificate registry; a soft signer without it signs for every ebpCode with its one certificate */
   CERTIFICATES_TABLE: v.optional(v.string()),
 });

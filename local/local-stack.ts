@@ -66,12 +66,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     cleanups.length = 0;
   };
   try {
+    const visibilityTimeoutSeconds = opts.visibilityTimeoutSeconds ?? 10;
     const moto = await startMoto();
     cleanups.push(() => moto.stop());
     const resources = await createLocalResources({
       endpoint: moto.endpoint,
       region: LOCAL_REGION,
-      visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 10,
+      visibilityTimeoutSeconds,
       ...(opts.maxReceives === undefined ? {} : { maxReceives: opts.maxReceives }),
     });
 
@@ -96,6 +97,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...signer.env,
       // The clearance partners' HMAC secrets: one generated demo partner unless the caller brought some.
       ...localPartnerSecretsEnv(env),
+      // The lease ends before the message reappears, so a redelivery after a crash can take over.
+      UPLOAD_LEASE_MS: env.UPLOAD_LEASE_MS ?? String(Math.max(1, visibilityTimeoutSeconds - 2) * 1000),
       POWERTOOLS_SERVICE_NAME: 'ceb-grab',
       POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
       POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',

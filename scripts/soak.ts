@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import pLimit from 'p-limit';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { CustomsUnavailableError, SignerUnavailableError } from '#core/errors.ts';
-import { isTerminal } from '#core/session.ts';
+import { isTerminal, SESSION_STATES } from '#core/session.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#local/customs-simulator/faults.ts';
 import { loadSamplePayments } from '#local/demo-data.ts';
@@ -85,6 +85,8 @@ function faultyDeps(deps: UploadDeps, opts: RunOptions, injected: Record<string,
   };
 }
 
+const OPEN_STATES = SESSION_STATES.filter((state) => !isTerminal(state));
+
 async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
   const out = await sqs.send(
     new GetQueueAttributesCommand({
@@ -101,14 +103,16 @@ async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
 async function run(opts: RunOptions): Promise<RunFigures> {
   const injected: Record<string, number> = {};
   Object.assign(process.env, {
-    CUSTOMS_TIMEOUT_MS: '1500',
+    // One delivery (two tries of at most 1 s, a backoff, a signature) ends well within the 6 s
+    // visibility timeout, and the 5 s lease ends before a crashed attempt's message reappears.
+    CUSTOMS_TIMEOUT_MS: '1000',
     UPLOAD_TRIES: '2',
-    UPLOAD_LEASE_MS: '4000',
+    UPLOAD_LEASE_MS: '5000',
   });
   const stack = await startLocalStack({
     port: 0,
     logLevel: 'SILENT',
-    visibilityTimeoutSeconds: 2,
+    visibilityTimeoutSeconds: 6,
     maxReceives: 12,
     workerConcurrency: 4,
     customsFaults: opts.customsFaults,
@@ -170,7 +174,11 @@ async function run(opts: RunOptions): Promise<RunFigures> {
     while (emptyPolls < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1_000));
       bar.update(customs.sessions().filter((x) => x.status !== 'issued').length);
-      emptyPolls = (await queueDepth(sqs, stack.resources.grabQueueUrl)) === 0 ? emptyPolls + 1 : 0;
+      const inFlight = await queueDepth(sqs, stack.resources.grabQueueUrl);
+      const unfinished = (
+        await Promise.all(OPEN_STATES.map((state) => sessions.listByState(state)))
+      ).reduce((n, list) => n + list.length, 0);
+      emptyPolls = inFlight === 0 && unfinished === 0 ? emptyPolls + 1 : 0;
     }
     bar.stop();
     const read = pLimit(16);
@@ -191,7 +199,14 @@ async function run(opts: RunOptions): Promise<RunFigures> {
         continue;
       }
       byState[s.state] = (byState[s.state] ?? 0) + 1;
-      if (!isTerminal(s.state)) pending++;
+      if (!isTerminal(s.state)) {
+        pending++;
+        if (pending <= 5) {
+          process.stdout.write(
+            `  pending: ${s.sessionID} ${s.state} attempts ${s.attempts} error ${s.error ?? '-'} customs uploads ${customs.uploads(id).length}\n`,
+          );
+        }
+      }
       if ((s.state === 'uploaded') !== (accepted === 1)) disagreements++;
     }
     return {

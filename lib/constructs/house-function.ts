@@ -111,10 +111,8 @@ export class HouseFunction extends NodejsFunction {
       [
         {
           id: 'AwsSolutions-IAM5',
-          reason:
-            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; ' +
-            'log streams are created under this function’s own log group only (log-group:<name>:*).',
-          appliesTo: ['Resource::*', { regex: '/^Resource::.*:log-group:.*:\\*$/g' }],
+          reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+          appliesTo: ['Resource::*'],
         },
       ],
       true,
@@ -123,7 +121,7 @@ export class HouseFunction extends NodejsFunction {
       {
         id: 'AwsSolutions-L1',
         reason:
-          'Node.js 22 on purpose: the runtime the bundle is built and tested for, and available in the China regions.',
+          'Node.js 22 on purpose: the runtime the bundles target and the tests run on; the next LTS is adopted deliberately, once checked in the China regions.',
       },
     ]);
   }

@@ -66,7 +66,7 @@ describe('API', () => {
   );
   // Template JSON is untyped; a method names its path resource by Ref.
   const route = (method: { [key: string]: { ResourceId: { Ref: string } } }) =>
-    pathIds.get(method.Properties?.ResourceId.Ref);
+    pathIds.get(method.Properties?.ResourceId.Ref ?? '');
 
   it('three routes, each a Lambda proxy integration to its own function', () => {
     const expected = [

@@ -4,6 +4,7 @@ import { CallbackRejectedError } from './errors.ts';
 /** Field schemas shared by the notice and the receipts, and the issue -> reply code mapping. */
 
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
+const NO_LONE_SURROGATES = /^[^\p{Cs}]*$/u;
 
 /** A text field: a string (or a number, as JSON senders do), trimmed; empty means absent. */
 export const text = (field: string, max: number) =>
@@ -12,6 +13,8 @@ export const text = (field: string, max: number) =>
     v.transform((x) => String(x).trim()),
     v.maxLength(max, `${field} is longer than ${max} characters`),
     v.regex(NO_CONTROL_CHARS, `${field} holds control characters`),
+    // JSON can carry half a surrogate pair (`\ud800`); DynamoDB cannot store it.
+    v.regex(NO_LONE_SURROGATES, `${field} holds half of a UTF-16 surrogate pair`),
   );
 
 export const optionalText = (field: string, max: number) =>
@@ -29,7 +32,8 @@ export const orderNoField = (field: string) => requiredText(field, 60);
 export const integer = (field: string) =>
   v.pipe(
     v.union(
-      [v.pipe(v.number(), v.integer()), v.pipe(v.string(), v.trim(), v.regex(/^-?\d{1,9}$/))],
+      // Past 2^53 a number is no exact integer, and DynamoDB's SDK refuses to store it.
+      [v.pipe(v.number(), v.safeInteger()), v.pipe(v.string(), v.trim(), v.regex(/^-?\d{1,9}$/))],
       `${field} must be a whole number`,
     ),
     v.transform(Number),

@@ -33,12 +33,15 @@ const GrabSchema = v.object({
     v.trim(),
     v.minLength(1, 'orderNo is empty'),
     v.check((s) => [...s].length <= 60, 'orderNo is longer than 60 characters'),
+    // JSON can carry half a surrogate pair (`\ud800`); DynamoDB cannot store it, so it is no orderNo.
+    v.check((s) => !/\p{Cs}/u.test(s), 'orderNo holds half of a UTF-16 surrogate pair'),
   ),
   serviceTime: v.optional(
     v.union(
       [
-        v.pipe(v.number(), v.integer(), v.minValue(0)),
-        v.pipe(v.string(), v.regex(/^\d{1,16}$/), v.transform(Number)),
+        // Past 2^53 a number is no exact millisecond, and DynamoDB's SDK refuses to store it.
+        v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+        v.pipe(v.string(), v.regex(/^\d{1,16}$/), v.transform(Number), v.safeInteger()),
       ],
       'serviceTime must be milliseconds since 1970, as a number or a numeric string',
     ),
