@@ -69,14 +69,21 @@ function countSignerTrouble(cause: unknown): void {
  * local stack may wrap them (fault injection in the soak run).
  */
 export function createUploadWorker(deps: UploadDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
-    .handler(async (event, context) =>
-      processPartialResponse(event, (record: SQSRecord) => processRecord(record, deps), processor, {
-        context,
-        throwOnFullBatchFailure: false,
-      }),
-    );
+  return (
+    middy<SQSEvent, SQSBatchResponse>()
+      .use(injectLambdaContext(logger))
+      .use(logMetrics(metrics))
+      // A processor per batch: it holds the batch's state, and the local stack runs batches concurrently.
+      .handler(async (event, context) =>
+        processPartialResponse(
+          event,
+          (record: SQSRecord) => processRecord(record, deps),
+          new BatchProcessor(EventType.SQS),
+          {
+            context,
+            throwOnFullBatchFailure: false,
+          },
+        ),
+      )
+  );
 }

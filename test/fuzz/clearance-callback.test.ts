@@ -20,7 +20,7 @@ import {
   validNotice,
 } from '#test/helpers/fuzz-callbacks.ts';
 import { itemCount, post } from '#test/helpers/fuzz-local.ts';
-import { runs } from '#test/helpers/fuzz-text.ts';
+import { fuzz } from '#test/helpers/fuzz-text.ts';
 
 /**
  * POST /clearance/callback on the local stack, fed what partners get wrong. With a good signature a
@@ -95,7 +95,7 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
         if (/xml/i.test(contentType ?? '')) assert.equal(reply.format, 'xml', kind);
         else if (/json|form-urlencoded/i.test(contentType ?? '')) assert.equal(reply.format, 'json', kind);
       }),
-      { numRuns: runs(300) },
+      fuzz(300),
     );
     assert.equal(await events(), before, 'a refused body left an event on some order');
   });
@@ -107,7 +107,7 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
         const reply = await send(body, contentType, sign ? signed(body) : {});
         assert.equal(reply.code, 'BODY_TOO_LARGE');
       }),
-      { numRuns: runs(10) },
+      fuzz(10),
     );
     assert.equal(await everything(), before);
   });
@@ -159,7 +159,7 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
         assert.equal(reply.status, 401);
         assert.equal(reply.code, code);
       }),
-      { numRuns: runs(200) },
+      fuzz(200),
     );
     assert.equal(await everything(), before, 'a refused request stored a signature or an event');
   });
@@ -178,7 +178,7 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
         assert.equal(json.orderNo, orderNo);
         assert.equal(json.clearance.timeline.length, 1);
       }),
-      { numRuns: runs(25) },
+      fuzz(25),
     );
   });
 });

@@ -9,7 +9,7 @@ import { parseGrabRequest } from '#core/protocol/grab-request.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { badGrabOnTheWire, encode, grabJson, validGrab } from '#test/helpers/fuzz-grab.ts';
 import { itemCount, post, queueDepth } from '#test/helpers/fuzz-local.ts';
-import { hugeText, isUtf8, notUtf8, runs } from '#test/helpers/fuzz-text.ts';
+import { hugeText, isUtf8, notUtf8, fuzz } from '#test/helpers/fuzz-text.ts';
 
 /**
  * POST /platDataOpen on the local stack (real HTTP, the real handler, moto behind it), fed bad
@@ -78,7 +78,7 @@ describe('POST /platDataOpen with bad input (local stack)', () => {
         await assertRefused(body, http.contentType, isUtf8(Buffer.from(body)) ? code : pureCode(Buffer.from(body), http.contentType));
         assert.ok(bad.kind);
       }),
-      { numRuns: runs(250) },
+      fuzz(250),
     );
   });
 
@@ -96,7 +96,7 @@ describe('POST /platDataOpen with bad input (local stack)', () => {
           await assertRefused(body, contentType, pureCode(body, contentType));
         },
       ),
-      { numRuns: runs(25) },
+      fuzz(25),
     );
   });
 
@@ -129,7 +129,7 @@ describe('POST /platDataOpen with bad input (local stack)', () => {
         assert.equal(stored?.orderNo, grab.expected.orderNo);
         assert.equal(stored?.serviceTime, grab.expected.serviceTime);
       }),
-      { numRuns: runs(30) },
+      fuzz(30),
     );
   });
 });

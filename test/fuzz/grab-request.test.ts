@@ -5,7 +5,7 @@ import { MalformedGrabError } from '#core/errors.ts';
 import { type HttpBody, parseGrabRequest } from '#core/protocol/grab-request.ts';
 import { GrabReplyCode } from '#core/protocol/reply-codes.ts';
 import { badGrabOnTheWire, encoded, grabJson, validGrab } from '#test/helpers/fuzz-grab.ts';
-import { anyText, codePoints, hugeText, injection, notUtf8, runs } from '#test/helpers/fuzz-text.ts';
+import { anyText, codePoints, hugeText, injection, notUtf8, fuzz } from '#test/helpers/fuzz-text.ts';
 
 /**
  * parseGrabRequest, the first thing customs' grab meets: whatever arrives, customs gets either a
@@ -76,7 +76,7 @@ describe('parseGrabRequest, fuzzed', () => {
           assert.ok(Number.isSafeInteger(result.grab.serviceTime) && result.grab.serviceTime >= 0);
         }
       }),
-      { numRuns: runs(1500) },
+      fuzz(1500),
     );
   });
 
@@ -102,7 +102,7 @@ describe('parseGrabRequest, fuzzed', () => {
           assert.ok(BAD_CODES.has(result.code));
         },
       ),
-      { numRuns: runs(15) },
+      fuzz(15),
     );
   });
 
@@ -116,7 +116,7 @@ describe('parseGrabRequest, fuzzed', () => {
         assert.equal(({} as Record<string, unknown>).sessionID, undefined);
         assert.equal(({} as Record<string, unknown>).orderNo, undefined);
       }),
-      { numRuns: runs(2000) },
+      fuzz(2000),
     );
   });
 
@@ -130,7 +130,7 @@ describe('parseGrabRequest, fuzzed', () => {
           assert.deepEqual(result.grab, grab.expected);
         },
       ),
-      { numRuns: runs(2000) },
+      fuzz(2000),
     );
   });
 });

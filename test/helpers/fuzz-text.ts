@@ -8,6 +8,15 @@ import fc from 'fast-check';
 export const runs = (n: number): number =>
   Math.max(1, Math.round(n * Number(process.env.FUZZ_RUNS_FACTOR ?? '1')));
 
+/** fc.assert parameters: a bounded number of runs, and the failing assertion in the report itself. */
+export const fuzz = (n: number) => ({
+  numRuns: runs(n),
+  includeErrorInReport: true,
+  // Shrinking a megabyte of text char by char could take minutes: stop and report what it has by then.
+  interruptAfterTimeLimit: 40_000,
+  markInterruptAsFailure: true,
+});
+
 const range = (min: number, max: number) => fc.integer({ min, max }).map((c) => String.fromCodePoint(c));
 
 /** One well-formed code point from the ranges that trouble text handling. */

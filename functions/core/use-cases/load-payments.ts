@@ -171,6 +171,10 @@ function parseLine(text: string): { payment: Payment } | { issues: FieldIssue[] 
       ],
     };
   }
+  // A list (`[{...}, {...}]` on one line) would otherwise read as an object missing every field.
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { issues: [{ path: '(root)', rule: 'must be one JSON object (one payment) per line' }] };
+  }
   const result = v.safeParse(PaymentSchema, json, { message: plainMessage });
   return result.success ? { payment: result.output } : { issues: toFieldIssues(result.issues) };
 }
