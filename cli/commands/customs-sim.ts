@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { parseNonNegative, parsePort, readText } from '#cli/options.ts';
 import { fail } from '#cli/target.ts';
 
 interface CustomsSimOptions {
@@ -88,28 +88,6 @@ async function serve(opts: CustomsSimOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-}
-
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(
-      `cannot read ${what} (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0 to 65535');
-  return n;
-}
-
-function parseNonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
-  return n;
 }
 
 function collectCert(value: string, previous: CustomsSimOptions['cert']): CustomsSimOptions['cert'] {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { parsePort } from '#cli/options.ts';
 import { fail } from '#cli/target.ts';
 
 interface LocalOptions {
   once?: boolean;
   demo: boolean;
-  port: string;
+  port: number;
   customsUrl?: string;
   verbose?: boolean;
 }
@@ -18,7 +19,7 @@ export function registerLocal(program: Command): void {
     )
     .option('--once', 'exit after the demo: 0 only if every grab was accepted')
     .option('--no-demo', 'only serve (no sample payments, no grabs)')
-    .option('--port <n>', 'API port on 127.0.0.1', '3000')
+    .option('--port <n>', 'API port on 127.0.0.1 (0 = any free port)', parsePort, 3000)
     .option(
       '--customs-url <url>',
       'upload to this customs endpoint instead of the simulator (implies --no-demo)',
@@ -34,9 +35,7 @@ export function registerLocal(program: Command): void {
 }
 
 async function runLocal(opts: LocalOptions): Promise<number> {
-  const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be a port number, not ${opts.port}`);
+  const port = opts.port;
   const demo = opts.demo && !opts.customsUrl;
   const { startLocalStack } = await import('#local/local-stack.ts');
   const out = process.stdout;

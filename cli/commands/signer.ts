@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { parsePort, parsePositive, readText } from '#cli/options.ts';
 import { fail } from '#cli/target.ts';
 
 interface SignerOptions {
@@ -119,26 +119,4 @@ function secret(file: string | undefined, flag: string, env: string, what: strin
     );
   }
   return value.trim();
-}
-
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(
-      `cannot read ${what} (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0 to 65535');
-  return n;
-}
-
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1');
-  return n;
 }

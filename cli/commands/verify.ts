@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readText } from '#cli/options.ts';
 import { fail, useTarget } from '#cli/target.ts';
 import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate.ts';
 import { explainVerification, type VerifyInput, type VerifyReport } from '#core/use-cases/verify-upload.ts';
@@ -85,14 +85,6 @@ async function certificateFor(opts: VerifyOptions): Promise<CertificateInfo> {
   const { dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
   const registry = new DynamoCertificateRegistry(dynamoClient(), process.env.CERTIFICATES_TABLE ?? '');
   return (await registry.keyFor(opts.ebpCode ?? '')).certificate;
-}
-
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read ${what} from ${path === '-' ? 'stdin' : path}: ${(e as Error).message}`);
-  }
 }
 
 function describe(r: VerifyReport): string {

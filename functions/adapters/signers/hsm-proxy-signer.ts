@@ -1,7 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry from 'p-retry';
 import { parseCertificate } from '#core/crypto/certificate.ts';
-import { ConfigError, SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import { ConfigError, SignerRejectedError, SignerUnavailableError, ValidationError } from '#core/errors.ts';
 import type { Signer, SigningKey, SignResult } from '#core/ports.ts';
 import { logger } from '../observability.ts';
 import { describeWithCebGrab, type ProxyCall, signWithCebGrab } from './hsm-proxy-ceb-grab.ts';
@@ -89,10 +89,23 @@ export class HsmProxySigner implements Signer {
 
   /** The certificate the proxy holds for a key id, checked to be the certificate it claims. */
   async describeKey(keyId: string): Promise<KeyDescription> {
+    // A certificate that does not parse is the proxy's fault, and asking again will not fix it.
+    const unreadable = (e: unknown): never => {
+      if (!(e instanceof ValidationError)) throw e;
+      throw new SignerRejectedError(
+        `the signing proxy at ${this.url} sent a certificate for key ${keyId} that cannot be read: ${e.message}`,
+        { cause: e },
+      );
+    };
     const description = await this.withRetries(`describe key ${keyId}`, (call) =>
       this.protocol === 'ceb-grab' ? describeWithCebGrab(call, keyId) : describeWithChinaport(call),
-    );
-    const cert = parseCertificate(description.certificate);
+    ).catch(unreadable);
+    let cert: ReturnType<typeof parseCertificate>;
+    try {
+      cert = parseCertificate(description.certificate);
+    } catch (e) {
+      return unreadable(e);
+    }
     if (cert.certNo !== description.certNo || cert.algorithm !== description.algorithm) {
       throw this.loud(
         `the signing proxy at ${this.url} describes key ${keyId} as ${description.certNo} (${description.algorithm}), ` +
