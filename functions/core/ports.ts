@@ -64,6 +64,18 @@ export interface SessionStore {
    * nothing left to do; throws SessionBusyError when another worker holds a live lease.
    */
   claim(sessionID: string, now: number, leaseMs: number): Promise<{ claimed: boolean; session: Session }>;
+  /**
+   * `claim`, storing a payload built (for the session's `orderNo`) before the claim in the same
+   * write. A payload an earlier attempt stored is kept, so the returned session carries the bytes
+   * to send. Stores without it are claimed first and get the payload from `recordPrepared`.
+   */
+  claimWithPayload?(
+    sessionID: string,
+    orderNo: string,
+    now: number,
+    leaseMs: number,
+    prepared: UploadPrepared,
+  ): Promise<{ claimed: boolean; session: Session }>;
   /** Keep the exact payload before it is sent, so a retry sends the same bytes. */
   recordPrepared(sessionID: string, attempt: number, prepared: UploadPrepared): Promise<void>;
   /** The attempt's outcome; written only by the holder of the attempt. */

@@ -91,7 +91,10 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
         const reply = await send(body, contentType, signed(body));
         assert.ok(reply.status < 500, `${kind}: HTTP ${reply.status}`);
         const allowed = typeof code === 'string' ? [code] : code;
-        assert.ok(allowed.includes(reply.code as CallbackCode), `${kind}: ${reply.code}, expected ${allowed.join(' or ')}`);
+        assert.ok(
+          allowed.includes(reply.code as CallbackCode),
+          `${kind}: ${reply.code}, expected ${allowed.join(' or ')}`,
+        );
         if (/xml/i.test(contentType ?? '')) assert.equal(reply.format, 'xml', kind);
         else if (/json|form-urlencoded/i.test(contentType ?? '')) assert.equal(reply.format, 'json', kind);
       }),
@@ -115,14 +118,26 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
   it('refuses anything without a good signature, storing nothing at all', async () => {
     const before = await everything();
     const wrongHeaders = fc.oneof(
-      fc.constantFrom<'partner' | 'timestamp' | 'signature'>('partner', 'timestamp', 'signature').map((omit) => (body: Buffer) => {
-        const h = signedHeaders(PARTNER, SECRET, body, freshTimestamp());
-        const header = { partner: PARTNER_HEADER, timestamp: TIMESTAMP_HEADER, signature: SIGNATURE_HEADER }[omit];
-        const { [header]: _gone, ...rest } = h;
-        return { headers: rest, code: 'SIGN_INVALID' };
-      }),
-      fc.constant((body: Buffer) => ({ headers: signedHeaders(PARTNER, 'not-the-secret', body, freshTimestamp()), code: 'SIGN_INVALID' })),
-      fc.constant((body: Buffer) => ({ headers: signedHeaders('stranger', SECRET, body, freshTimestamp()), code: 'SIGN_INVALID' })),
+      fc
+        .constantFrom<'partner' | 'timestamp' | 'signature'>('partner', 'timestamp', 'signature')
+        .map((omit) => (body: Buffer) => {
+          const h = signedHeaders(PARTNER, SECRET, body, freshTimestamp());
+          const header = {
+            partner: PARTNER_HEADER,
+            timestamp: TIMESTAMP_HEADER,
+            signature: SIGNATURE_HEADER,
+          }[omit];
+          const { [header]: _gone, ...rest } = h;
+          return { headers: rest, code: 'SIGN_INVALID' };
+        }),
+      fc.constant((body: Buffer) => ({
+        headers: signedHeaders(PARTNER, 'not-the-secret', body, freshTimestamp()),
+        code: 'SIGN_INVALID',
+      })),
+      fc.constant((body: Buffer) => ({
+        headers: signedHeaders('stranger', SECRET, body, freshTimestamp()),
+        code: 'SIGN_INVALID',
+      })),
       fc.constant((body: Buffer) => ({
         headers: signedHeaders(PARTNER, SECRET, Buffer.concat([body, Buffer.from(' ')]), freshTimestamp()),
         code: 'SIGN_INVALID',
@@ -130,12 +145,18 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
       fc
         .tuple(
           fc.constantFrom(PARTNER_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER),
-          fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 }),
+          fc.string({
+            unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+            maxLength: 80,
+          }),
         )
         .map(([header, value]) => (body: Buffer) => {
           const h = signedHeaders(PARTNER, SECRET, body, freshTimestamp());
           // a value that happens to be the right one is no attack
-          return { headers: { ...h, [header]: value === h[header] ? `${value}0` : value }, code: 'SIGN_INVALID' };
+          return {
+            headers: { ...h, [header]: value === h[header] ? `${value}0` : value },
+            code: 'SIGN_INVALID',
+          };
         }),
       fc.integer({ min: SIGNATURE_WINDOW_MS + 1_000, max: 10 * 365 * 86_400_000 }).chain((skew) =>
         fc.constantFrom(-1, 1).map((sign) => (body: Buffer) => {
@@ -166,18 +187,22 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
 
   it('still records a good notice afterwards, and odd text in it arrives intact', async () => {
     await fc.assert(
-      fc.asyncProperty(validNotice, fc.constantFrom('plain', 'wrapped', 'wrapped-string', 'form') as fc.Arbitrary<'plain'>, async (notice, shape) => {
-        const orderNo = `${[...notice.order_id.trim()].slice(0, 20).join('')}-${freshTimestamp()}`;
-        const before = await events();
-        const { body, contentType } = noticeBody({ ...notice, order_id: orderNo }, shape);
-        const reply = await send(body, contentType, signed(body));
-        assert.equal(reply.code, 'SUCCESS');
-        assert.equal(await events(), before + 1);
-        const status = await fetch(`${stack.apiUrl}/orders/${encodeURIComponent(orderNo)}/status`);
-        const json = (await status.json()) as { orderNo: string; clearance: { timeline: unknown[] } };
-        assert.equal(json.orderNo, orderNo);
-        assert.equal(json.clearance.timeline.length, 1);
-      }),
+      fc.asyncProperty(
+        validNotice,
+        fc.constantFrom('plain', 'wrapped', 'wrapped-string', 'form') as fc.Arbitrary<'plain'>,
+        async (notice, shape) => {
+          const orderNo = `${[...notice.order_id.trim()].slice(0, 20).join('')}-${freshTimestamp()}`;
+          const before = await events();
+          const { body, contentType } = noticeBody({ ...notice, order_id: orderNo }, shape);
+          const reply = await send(body, contentType, signed(body));
+          assert.equal(reply.code, 'SUCCESS');
+          assert.equal(await events(), before + 1);
+          const status = await fetch(`${stack.apiUrl}/orders/${encodeURIComponent(orderNo)}/status`);
+          const json = (await status.json()) as { orderNo: string; clearance: { timeline: unknown[] } };
+          assert.equal(json.orderNo, orderNo);
+          assert.equal(json.clearance.timeline.length, 1);
+        },
+      ),
       fuzz(25),
     );
   });

@@ -23,7 +23,9 @@ import { fuzz } from '#test/helpers/fuzz-text.ts';
  * sign source byte for byte and accepts the upload; and any one broken field is named by its path.
  */
 const material = makeThrowawayCertificate({ algorithm: 'SM3withSM2' });
-const key = parsePrivateKey(material.privateKeyPem);
+const parsedKey = parsePrivateKey(material.privateKeyPem);
+assert.ok(parsedKey.algorithm === 'SM3withSM2');
+const key = parsedKey;
 const cert = parseCertificate(material.certificatePem);
 const serviceTime = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 
@@ -104,7 +106,10 @@ describe('field rules and serializer, fuzzed', () => {
         } else if (bad.place === 'order') {
           lists = info.lists.map((x, k) => (k === o ? withField(x, bad.field, bad.value) : x));
           path = `payExchangeInfoLists[${o}].${bad.field}`;
-          loaded = { ...payment, orders: payment.orders.map((x, k) => (k === o ? withField(x, bad.field, bad.value) : x)) };
+          loaded = {
+            ...payment,
+            orders: payment.orders.map((x, k) => (k === o ? withField(x, bad.field, bad.value) : x)),
+          };
           loadPath = `orders[${o}].${bad.field}`;
         } else {
           const goods = <T extends { goodsInfo: readonly object[] }>(x: T): T => ({
@@ -129,7 +134,10 @@ describe('field rules and serializer, fuzzed', () => {
         if (loadPath !== undefined) {
           const onLoad = rejectionOf(() => parsePayment(loaded));
           assert.deepEqual([...new Set(onLoad.issues.map((x) => x.path))], [loadPath], what);
-          assert.ok(onLoad.issues.every((x) => x.rule.trim().length > 0), what);
+          assert.ok(
+            onLoad.issues.every((x) => x.rule.trim().length > 0),
+            what,
+          );
         }
       }),
       fuzz(600),

@@ -9,7 +9,7 @@ import { parseGrabRequest } from '#core/protocol/grab-request.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { badGrabOnTheWire, encode, grabJson, validGrab } from '#test/helpers/fuzz-grab.ts';
 import { itemCount, post, queueDepth } from '#test/helpers/fuzz-local.ts';
-import { hugeText, isUtf8, notUtf8, fuzz } from '#test/helpers/fuzz-text.ts';
+import { fuzz, hugeText, isUtf8, notUtf8 } from '#test/helpers/fuzz-text.ts';
 
 /**
  * POST /platDataOpen on the local stack (real HTTP, the real handler, moto behind it), fed bad
@@ -75,7 +75,11 @@ describe('POST /platDataOpen with bad input (local stack)', () => {
       fc.asyncProperty(badGrabOnTheWire, async ({ bad, http, code }) => {
         // The API only sees bytes: a base64 event is what it makes of a body that is not UTF-8.
         const body = http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64') : (http.body ?? '');
-        await assertRefused(body, http.contentType, isUtf8(Buffer.from(body)) ? code : pureCode(Buffer.from(body), http.contentType));
+        await assertRefused(
+          body,
+          http.contentType,
+          isUtf8(Buffer.from(body)) ? code : pureCode(Buffer.from(body), http.contentType),
+        );
         assert.ok(bad.kind);
       }),
       fuzz(250),
@@ -119,16 +123,20 @@ describe('POST /platDataOpen with bad input (local stack)', () => {
   it('stores valid grabs with odd orderNos exactly as customs sent them', async () => {
     const store = new DynamoSessionStore(ddb, stack.resources.sessionsTable);
     await fc.assert(
-      fc.asyncProperty(validGrab, fc.constantFrom('form', 'form-quot', 'json') as fc.Arbitrary<'form' | 'form-quot' | 'json'>, async (grab, encoding) => {
-        // Unique per run: customs never reuses a sessionID for another order.
-        const sessionID = `${grab.sessionID.slice(0, 100)}-${Math.random().toString(36).slice(2)}`;
-        const http = encode(grabJson({ ...grab, sessionID }), encoding, 'application/json');
-        const res = await post(stack.platDataOpenUrl, http.body ?? '', http.contentType);
-        assert.equal((res.json as { code?: string }).code, '10000', res.text);
-        const stored = await store.get(sessionID);
-        assert.equal(stored?.orderNo, grab.expected.orderNo);
-        assert.equal(stored?.serviceTime, grab.expected.serviceTime);
-      }),
+      fc.asyncProperty(
+        validGrab,
+        fc.constantFrom('form', 'form-quot', 'json') as fc.Arbitrary<'form' | 'form-quot' | 'json'>,
+        async (grab, encoding) => {
+          // Unique per run: customs never reuses a sessionID for another order.
+          const sessionID = `${grab.sessionID.slice(0, 100)}-${Math.random().toString(36).slice(2)}`;
+          const http = encode(grabJson({ ...grab, sessionID }), encoding, 'application/json');
+          const res = await post(stack.platDataOpenUrl, http.body ?? '', http.contentType);
+          assert.equal((res.json as { code?: string }).code, '10000', res.text);
+          const stored = await store.get(sessionID);
+          assert.equal(stored?.orderNo, grab.expected.orderNo);
+          assert.equal(stored?.serviceTime, grab.expected.serviceTime);
+        },
+      ),
       fuzz(30),
     );
   });

@@ -5,7 +5,7 @@ import { MalformedGrabError } from '#core/errors.ts';
 import { type HttpBody, parseGrabRequest } from '#core/protocol/grab-request.ts';
 import { GrabReplyCode } from '#core/protocol/reply-codes.ts';
 import { badGrabOnTheWire, encoded, grabJson, validGrab } from '#test/helpers/fuzz-grab.ts';
-import { anyText, codePoints, hugeText, injection, notUtf8, fuzz } from '#test/helpers/fuzz-text.ts';
+import { anyText, codePoints, fuzz, hugeText, injection, notUtf8 } from '#test/helpers/fuzz-text.ts';
 
 /**
  * parseGrabRequest, the first thing customs' grab meets: whatever arrives, customs gets either a
@@ -20,12 +20,16 @@ const BAD_CODES = new Set<string>([
 ]);
 
 /** The outcome customs would see: the grab, or the code and message of the refusal. */
-function outcome(http: HttpBody): { grab: ReturnType<typeof parseGrabRequest> } | { code: string; message: string } {
+function outcome(
+  http: HttpBody,
+): { grab: ReturnType<typeof parseGrabRequest> } | { code: string; message: string } {
   try {
     return { grab: parseGrabRequest(http) };
   } catch (e) {
     if (!(e instanceof MalformedGrabError)) {
-      assert.fail(`parseGrabRequest threw ${String(e)} (${(e as Error)?.constructor?.name}), not a MalformedGrabError`);
+      assert.fail(
+        `parseGrabRequest threw ${String(e)} (${(e as Error)?.constructor?.name}), not a MalformedGrabError`,
+      );
     }
     return { code: e.code, message: e.message };
   }
@@ -55,27 +59,35 @@ const anyBody = fc.oneof(
   { weight: 1, arbitrary: fc.dictionary(anyText, anyText).map((d) => new URLSearchParams(d).toString()) },
   { weight: 1, arbitrary: notUtf8.map((b) => b.toString('base64')) },
   { weight: 1, arbitrary: injection },
-  { weight: 1, arbitrary: fc.constantFrom(null, undefined, '', '   ', '\uFEFF', '{}', '[]', 'openReq=', 'openReq') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(null, undefined, '', '   ', '\uFEFF', '{}', '[]', 'openReq=', 'openReq'),
+  },
 );
 
 describe('parseGrabRequest, fuzzed', () => {
   it('answers any body, content type and base64 flag with a grab or a 2000x MalformedGrabError', () => {
     fc.assert(
-      fc.property(anyBody, contentTypes, fc.option(fc.boolean(), { nil: undefined }), (body, contentType, isBase64Encoded) => {
-        const result = outcome({ body, contentType, isBase64Encoded });
-        if ('code' in result) {
-          assert.ok(BAD_CODES.has(result.code), `code ${result.code}`);
-          assert.ok(result.message.length > 0 && result.message.length <= 200, result.message);
-          return;
-        }
-        // Anything let through is a grab the rest of the product can store and log.
-        assert.match(result.grab.sessionID, /^[\x21-\x7e]{1,128}$/);
-        assert.equal(result.grab.orderNo, result.grab.orderNo.trim());
-        assert.ok(result.grab.orderNo.length > 0 && codePoints(result.grab.orderNo) <= 60);
-        if (result.grab.serviceTime !== undefined) {
-          assert.ok(Number.isSafeInteger(result.grab.serviceTime) && result.grab.serviceTime >= 0);
-        }
-      }),
+      fc.property(
+        anyBody,
+        contentTypes,
+        fc.option(fc.boolean(), { nil: undefined }),
+        (body, contentType, isBase64Encoded) => {
+          const result = outcome({ body, contentType, isBase64Encoded });
+          if ('code' in result) {
+            assert.ok(BAD_CODES.has(result.code), `code ${result.code}`);
+            assert.ok(result.message.length > 0 && result.message.length <= 200, result.message);
+            return;
+          }
+          // Anything let through is a grab the rest of the product can store and log.
+          assert.match(result.grab.sessionID, /^[\x21-\x7e]{1,128}$/);
+          assert.equal(result.grab.orderNo, result.grab.orderNo.trim());
+          assert.ok(result.grab.orderNo.length > 0 && codePoints(result.grab.orderNo) <= 60);
+          if (result.grab.serviceTime !== undefined) {
+            assert.ok(Number.isSafeInteger(result.grab.serviceTime) && result.grab.serviceTime >= 0);
+          }
+        },
+      ),
       fuzz(1500),
     );
   });
@@ -126,7 +138,10 @@ describe('parseGrabRequest, fuzzed', () => {
         validGrab.chain((grab) => encoded(fc.constant(grabJson(grab))).map((wire) => ({ grab, wire }))),
         ({ grab, wire }) => {
           const result = outcome(wire.http);
-          assert.ok('grab' in result, `refused (${wire.encoding}): ${'message' in result ? result.message : ''}`);
+          assert.ok(
+            'grab' in result,
+            `refused (${wire.encoding}): ${'message' in result ? result.message : ''}`,
+          );
           assert.deepEqual(result.grab, grab.expected);
         },
       ),

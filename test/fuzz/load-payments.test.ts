@@ -14,7 +14,13 @@ import { anyText, fuzz, injection } from '#test/helpers/fuzz-text.ts';
  */
 type Line =
   | { readonly kind: 'good'; readonly text: string; readonly payment: Payment }
-  | { readonly kind: 'bad'; readonly text: string; readonly why: string; readonly path?: string; readonly accounts: readonly string[] }
+  | {
+      readonly kind: 'bad';
+      readonly text: string;
+      readonly why: string;
+      readonly path?: string;
+      readonly accounts: readonly string[];
+    }
   | { readonly kind: 'blank'; readonly text: string };
 
 /** Order numbers unique to the line, so lines never compete for an order. */
@@ -42,8 +48,16 @@ function lineAt(i: number): fc.Arbitrary<Line> {
     ...(path === undefined ? {} : { path }),
   });
   return fc.oneof(
-    { weight: 4, arbitrary: validPayment.map((p) => own(p, 'GOOD', i)).map((payment): Line => ({ kind: 'good', text: JSON.stringify(payment), payment })) },
-    { weight: 1, arbitrary: fc.constantFrom('', '   ', '\t', '\r').map((text): Line => ({ kind: 'blank', text })) },
+    {
+      weight: 4,
+      arbitrary: validPayment
+        .map((p) => own(p, 'GOOD', i))
+        .map((payment): Line => ({ kind: 'good', text: JSON.stringify(payment), payment })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('', '   ', '\t', '\r').map((text): Line => ({ kind: 'blank', text })),
+    },
     {
       weight: 1,
       arbitrary: fc
@@ -53,12 +67,19 @@ function lineAt(i: number): fc.Arbitrary<Line> {
     },
     {
       weight: 1,
-      arbitrary: validPayment.map((p) => own(p, 'BAD', i)).chain((p) => {
-        const text = JSON.stringify(p);
-        return fc.nat({ max: text.length - 2 }).map((n) =>
-          bad(text.slice(0, n + 1), 'cut short', p.orders.map((o) => o.recpAccount), '(root)'),
-        );
-      }),
+      arbitrary: validPayment
+        .map((p) => own(p, 'BAD', i))
+        .chain((p) => {
+          const text = JSON.stringify(p);
+          return fc.nat({ max: text.length - 2 }).map((n) =>
+            bad(
+              text.slice(0, n + 1),
+              'cut short',
+              p.orders.map((o) => o.recpAccount),
+              '(root)',
+            ),
+          );
+        }),
     },
     {
       weight: 1,
@@ -70,7 +91,11 @@ function lineAt(i: number): fc.Arbitrary<Line> {
     {
       weight: 2,
       arbitrary: fc
-        .tuple(validPayment.map((p) => own(p, 'BAD', i)), violation.filter((v) => v.place !== 'guid'), fc.nat())
+        .tuple(
+          validPayment.map((p) => own(p, 'BAD', i)),
+          violation.filter((v) => v.place !== 'guid'),
+          fc.nat(),
+        )
         .map(([p, v, n]) => {
           const o = n % p.orders.length;
           const order = p.orders[o] as Payment['orders'][number];
@@ -82,29 +107,55 @@ function lineAt(i: number): fc.Arbitrary<Line> {
                 : {
                     ...p,
                     orders: p.orders.map((x, k) =>
-                      k === o ? { ...x, goodsInfo: [withField(order.goodsInfo[0] as object, v.field, v.value), ...x.goodsInfo.slice(1)] } : x,
+                      k === o
+                        ? {
+                            ...x,
+                            goodsInfo: [
+                              withField(order.goodsInfo[0] as object, v.field, v.value),
+                              ...x.goodsInfo.slice(1),
+                            ],
+                          }
+                        : x,
                     ),
                   };
-          const path = v.place === 'payment' ? v.field : v.place === 'order' ? `orders[${o}].${v.field}` : `orders[${o}].goodsInfo[0].${v.field}`;
+          const path =
+            v.place === 'payment'
+              ? v.field
+              : v.place === 'order'
+                ? `orders[${o}].${v.field}`
+                : `orders[${o}].goodsInfo[0].${v.field}`;
           // JSON has no NaN or Infinity: they are written as null, which is still the wrong thing.
-          return bad(JSON.stringify(broken), `${v.field} ${v.why}`, p.orders.map((x) => x.recpAccount), path);
+          return bad(
+            JSON.stringify(broken),
+            `${v.field} ${v.why}`,
+            p.orders.map((x) => x.recpAccount),
+            path,
+          );
         }),
     },
     {
       weight: 1,
-      arbitrary: validPayment.map((p) => own(p, 'BAD', i)).chain((p) =>
-        fc.constantFrom(
-          bad(JSON.stringify({ ...p, payTpye: '1' }), 'misspelled field', [], 'payTpye'),
-          bad(JSON.stringify({ ...p, orders: [...p.orders, p.orders[0]] }), 'an order twice', [], 'orders'),
-          bad(JSON.stringify({ ...p, orders: [] }), 'no orders', [], 'orders'),
-          bad(
-            JSON.stringify({ ...p, orders: Array.from({ length: 100 }, (_, k) => ({ ...p.orders[0], orderNo: `BAD-${i}-x${k}` })) }),
-            '100 orders',
-            [],
-            'orders',
+      arbitrary: validPayment
+        .map((p) => own(p, 'BAD', i))
+        .chain((p) =>
+          fc.constantFrom(
+            bad(JSON.stringify({ ...p, payTpye: '1' }), 'misspelled field', [], 'payTpye'),
+            bad(JSON.stringify({ ...p, orders: [...p.orders, p.orders[0]] }), 'an order twice', [], 'orders'),
+            bad(JSON.stringify({ ...p, orders: [] }), 'no orders', [], 'orders'),
+            bad(
+              JSON.stringify({
+                ...p,
+                orders: Array.from({ length: 100 }, (_, k) => ({
+                  ...p.orders[0],
+                  orderNo: `BAD-${i}-x${k}`,
+                })),
+              }),
+              '100 orders',
+              [],
+              'orders',
+            ),
           ),
         ),
-      ),
     },
   );
 }
@@ -112,11 +163,12 @@ function lineAt(i: number): fc.Arbitrary<Line> {
 const file = fc.integer({ min: 1, max: 12 }).chain((n) =>
   fc.tuple(...Array.from({ length: n }, (_, i) => lineAt(i + 1))).chain((lines) =>
     // A Windows editor's file: a BOM on the first line and CR line ends.
-    fc.tuple(fc.boolean(), fc.boolean()).map(([bom, crlf]) =>
-      lines.map((l, i) => ({
-        ...l,
-        text: `${bom && i === 0 && l.kind !== 'bad' ? '\uFEFF' : ''}${l.text}${crlf && l.kind !== 'bad' ? '\r' : ''}`,
-      })) as Line[],
+    fc.tuple(fc.boolean(), fc.boolean()).map(
+      ([bom, crlf]) =>
+        lines.map((l, i) => ({
+          ...l,
+          text: `${bom && i === 0 && l.kind !== 'bad' ? '\uFEFF' : ''}${l.text}${crlf && l.kind !== 'bad' ? '\r' : ''}`,
+        })) as Line[],
     ),
   ),
 );
@@ -158,13 +210,21 @@ describe('loadPayments, fuzzed', () => {
           assert.ok(line?.kind === 'bad');
           assert.ok(rejection.issues.length > 0, line.why);
           for (const issue of rejection.issues) {
-            assert.ok(issue.path.length > 0 && issue.rule.trim().length > 0, `${line.why}: ${JSON.stringify(issue)}`);
+            assert.ok(
+              issue.path.length > 0 && issue.rule.trim().length > 0,
+              `${line.why}: ${JSON.stringify(issue)}`,
+            );
             // A rule is a rule, not the data: it never quotes an account number.
             for (const account of line.accounts) {
-              if (account.length >= 4) assert.ok(!issue.rule.includes(account), `${line.why} quoted an account`);
+              if (account.length >= 4)
+                assert.ok(!issue.rule.includes(account), `${line.why} quoted an account`);
             }
           }
-          if (line.path) assert.ok(rejection.issues.some((x) => x.path === line.path), `${line.why}: ${JSON.stringify(rejection.issues)}`);
+          if (line.path)
+            assert.ok(
+              rejection.issues.some((x) => x.path === line.path),
+              `${line.why}: ${JSON.stringify(rejection.issues)}`,
+            );
           if (line.why === 'not an object') {
             // One line, one payment: a list or a bare value is not read as a payment missing every field.
             assert.equal(rejection.issues.length, 1, JSON.stringify(rejection.issues));
@@ -176,7 +236,8 @@ describe('loadPayments, fuzzed', () => {
         }
         for (const l of good) {
           assert.ok(l.kind === 'good');
-          for (const o of l.payment.orders) assert.deepEqual(await deps.payments.findByOrder(o.orderNo), l.payment);
+          for (const o of l.payment.orders)
+            assert.deepEqual(await deps.payments.findByOrder(o.orderNo), l.payment);
         }
         // Nothing of a bad line was stored: every stored order belongs to a good line.
         assert.ok([...deps.payments.byOrder.keys()].every((orderNo) => orderNo.startsWith('GOOD-')));
@@ -193,8 +254,16 @@ describe('loadPayments, fuzzed', () => {
       fc.property(
         fc.oneof(
           fc.jsonValue(),
-          fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withTypedArray: true }),
-          validPayment.chain((p) => violation.filter((v) => v.place === 'payment').map((v) => withField(p, v.field, v.value))),
+          fc.anything({
+            withNullPrototype: true,
+            withBigInt: true,
+            withDate: true,
+            withMap: true,
+            withTypedArray: true,
+          }),
+          validPayment.chain((p) =>
+            violation.filter((v) => v.place === 'payment').map((v) => withField(p, v.field, v.value)),
+          ),
         ),
         (input) => {
           let error: unknown;

@@ -28,7 +28,8 @@ const key: SigningKey = {
   certificate: parseCertificate(material.certificatePem),
 };
 const quiet: SignerLog = { warn() {}, error() {} };
-const SIGN_SOURCE = '"sessionID":"S1"||"payExchangeInfoHead":"{"guid":"G"}"||"payExchangeInfoLists":"[]"||"serviceTime":"1"';
+const SIGN_SOURCE =
+  '"sessionID":"S1"||"payExchangeInfoHead":"{"guid":"G"}"||"payExchangeInfoLists":"[]"||"serviceTime":"1"';
 
 /** What the proxy does with the next request. `body` may echo the request (its requestId, its token). */
 interface Reply {
@@ -50,7 +51,9 @@ const server = createServer(async (req: IncomingMessage, res: ServerResponse) =>
   } catch {
     json = undefined;
   }
-  const token = /^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? String(req.headers['x-auth-token-eport-sign'] ?? '');
+  const token =
+    /^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1] ??
+    String(req.headers['x-auth-token-eport-sign'] ?? '');
   if (reply.mode === 'reset') return void req.socket.destroy();
   if (reply.mode === 'silence') return; // the signer's timeout must end it
   const body = reply.body({ json, token });
@@ -73,7 +76,15 @@ after(async () => {
 });
 
 const signerFor = (protocol: HsmProxyProtocol) =>
-  new HsmProxySigner({ url, protocol, token: async () => TOKEN, tries: 2, retryMinMs: 1, timeoutMs: 250, log: quiet });
+  new HsmProxySigner({
+    url,
+    protocol,
+    token: async () => TOKEN,
+    tries: 2,
+    retryMinMs: 1,
+    timeoutMs: 250,
+    log: quiet,
+  });
 
 // --- replies ---
 
@@ -84,7 +95,11 @@ const status = fc.oneof(
 const b64 = (n: number) => randomBytes(n).toString('base64');
 /** a field: the right value, a wrong one, another type, or absent (undefined) */
 const field = (right: fc.Arbitrary<unknown>, wrong: fc.Arbitrary<unknown>) =>
-  fc.oneof({ weight: 3, arbitrary: right }, { weight: 1, arbitrary: wrong }, { weight: 1, arbitrary: fc.constantFrom(undefined, null, 0, true, [], {}) });
+  fc.oneof(
+    { weight: 3, arbitrary: right },
+    { weight: 1, arbitrary: wrong },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, null, 0, true, [], {}) },
+  );
 const text = fc.oneof(anyText, injection, fc.constant(''));
 
 const cebGrabBody = fc.oneof(
@@ -94,25 +109,42 @@ const cebGrabBody = fc.oneof(
       echo: fc.boolean(),
       requestId: field(fc.constant('(echo)'), text),
       signValue: field(fc.constantFrom(b64(64), b64(128)), fc.oneof(text, fc.constant('not base64!'))),
-      certNo: field(fc.constant(material.certNo), fc.constantFrom(otherCard.certNo, material.certNo.toUpperCase(), '')),
+      certNo: field(
+        fc.constant(material.certNo),
+        fc.constantFrom(otherCard.certNo, material.certNo.toUpperCase(), ''),
+      ),
       algorithm: field(fc.constant('SM3withSM2'), fc.constantFrom('SHA1withRSA', 'SM2', 'sm3withsm2')),
     })
-    .map((r) => ({ json }: { json: unknown }) =>
-      JSON.stringify({
-        ...r,
-        requestId: r.requestId === '(echo)' ? (json as { requestId?: unknown } | undefined)?.requestId : r.requestId,
-      }),
+    .map(
+      (r) =>
+        ({ json }: { json: unknown }) =>
+          JSON.stringify({
+            ...r,
+            requestId:
+              r.requestId === '(echo)'
+                ? (json as { requestId?: unknown } | undefined)?.requestId
+                : r.requestId,
+          }),
     ),
   // an error reply
   fc
-    .record({ code: field(fc.constantFrom('BAD_PIN', 'DEVICE_UNAVAILABLE', 'UNKNOWN_KEY', 'TIMEOUT'), text), message: field(text, fc.integer()), retryable: field(fc.boolean(), text) })
+    .record({
+      code: field(fc.constantFrom('BAD_PIN', 'DEVICE_UNAVAILABLE', 'UNKNOWN_KEY', 'TIMEOUT'), text),
+      message: field(text, fc.integer()),
+      retryable: field(fc.boolean(), text),
+    })
     .map((error) => () => JSON.stringify({ error })),
 );
 const chinaportBody = fc
   .record({
-    code: fc.option(fc.oneof(fc.constantFrom(200, 401, 403, 500), fc.integer(), fc.constant('200')), { nil: undefined }),
+    code: fc.option(fc.oneof(fc.constantFrom(200, 401, 403, 500), fc.integer(), fc.constant('200')), {
+      nil: undefined,
+    }),
     success: field(fc.boolean(), text),
-    message: field(fc.oneof(text, fc.constantFrom('加签失败', '口令错误', 'Unauthorized', 'PIN locked')), fc.integer()),
+    message: field(
+      fc.oneof(text, fc.constantFrom('加签失败', '口令错误', 'Unauthorized', 'PIN locked')),
+      fc.integer(),
+    ),
     data: fc.option(
       fc.record({
         success: field(fc.constant(true), fc.boolean()),
@@ -128,16 +160,33 @@ const anyBody = fc.oneof(
   text.map((t) => () => t),
   fc.constantFrom('<html><body>502 Bad Gateway</body></html>', '', '{', 'null', '[]').map((t) => () => t),
   // a proxy that repeats the credentials it was sent
-  fc.constant(({ token }: { token: string }) => JSON.stringify({ error: { code: 'UNAUTHORIZED', message: `bad token ${token}`, retryable: false } })),
+  fc.constant(({ token }: { token: string }) =>
+    JSON.stringify({ error: { code: 'UNAUTHORIZED', message: `bad token ${token}`, retryable: false } }),
+  ),
   fc.constant(({ token }: { token: string }) => `<html>token ${token} refused</html>`),
 );
 
 const replyFor = (protocolBody: fc.Arbitrary<Reply['body']>) =>
   fc.record({
-    mode: fc.oneof({ weight: 20, arbitrary: fc.constant('answer' as const) }, { weight: 1, arbitrary: fc.constantFrom('reset', 'cut-short', 'silence') as fc.Arbitrary<Reply['mode']> }),
+    mode: fc.oneof(
+      { weight: 20, arbitrary: fc.constant('answer' as const) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('reset', 'cut-short', 'silence') as fc.Arbitrary<Reply['mode']>,
+      },
+    ),
     status,
-    contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/html', 'text/plain'),
-    body: fc.oneof({ weight: 3, arbitrary: protocolBody }, { weight: 2, arbitrary: anyBody }, { weight: 1, arbitrary: hugeText.map((t) => () => t) }),
+    contentType: fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/html',
+      'text/plain',
+    ),
+    body: fc.oneof(
+      { weight: 3, arbitrary: protocolBody },
+      { weight: 2, arbitrary: anyBody },
+      { weight: 1, arbitrary: hugeText.map((t) => () => t) },
+    ),
   });
 
 /** An error the worker can act on, that does not carry the token. */
@@ -162,7 +211,8 @@ describe('HsmProxySigner against arbitrary proxy replies', () => {
             result = await signer.sign(SIGN_SOURCE, key);
           } catch (e) {
             assertClassified(e);
-            if (r.mode === 'answer' && (r.status === 401 || r.status === 403)) assert.ok(e instanceof SignerRejectedError);
+            if (r.mode === 'answer' && (r.status === 401 || r.status === 403))
+              assert.ok(e instanceof SignerRejectedError);
             if (r.mode !== 'answer') assert.ok(e instanceof SignerUnavailableError);
             return;
           }
@@ -171,13 +221,21 @@ describe('HsmProxySigner against arbitrary proxy replies', () => {
           assert.equal(r.status, 200);
           const body = JSON.parse(sent.at(-1) ?? '') as Record<string, unknown>;
           if (protocol === 'ceb-grab') {
-            assert.deepEqual(result, { signValue: body.signValue, certNo: material.certNo, algorithm: 'SM3withSM2' });
+            assert.deepEqual(result, {
+              signValue: body.signValue,
+              certNo: material.certNo,
+              algorithm: 'SM3withSM2',
+            });
           } else {
             const data = body.data as Record<string, unknown>;
             assert.equal(body.success, true);
             assert.ok(body.code === undefined || body.code === 200);
             assert.equal(data.success, true);
-            assert.deepEqual(result, { signValue: data.signatureValue, certNo: material.certNo, algorithm: 'SM3withSM2' });
+            assert.deepEqual(result, {
+              signValue: data.signatureValue,
+              certNo: material.certNo,
+              algorithm: 'SM3withSM2',
+            });
           }
           // Whether the bytes are a signature over the sign source is the self-check's to say
           // (upload-session verifies every signature against the certificate before sending).
@@ -206,27 +264,36 @@ describe('HsmProxySigner against arbitrary proxy replies', () => {
         notAfter: field(fc.constant('2030-01-01T00:00:00.000Z'), text),
       })
       .map((d) => () => JSON.stringify(d));
-    const chinaportCert = fc.constantFrom(
-      pem,
-      otherCard.certificatePem,
-      '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
-      JSON.stringify({ code: 401, success: false, message: 'Unauthorized', data: null }),
-      `${pem.slice(0, 200)}`,
-    ).map((t) => () => t);
+    const chinaportCert = fc
+      .constantFrom(
+        pem,
+        otherCard.certificatePem,
+        '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+        JSON.stringify({ code: 401, success: false, message: 'Unauthorized', data: null }),
+        `${pem.slice(0, 200)}`,
+      )
+      .map((t) => () => t);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('ceb-grab', 'chinaport-data-signature') as fc.Arbitrary<HsmProxyProtocol>, fc.nat(), async (protocol, n) => {
-        const [r] = fc.sample(replyFor(protocol === 'ceb-grab' ? description : chinaportCert), { numRuns: 1, seed: n });
-        assert.ok(r);
-        reply = r;
-        sent.length = 0;
-        try {
-          const described = await signerFor(protocol).describeKey('ukey-1');
-          assert.equal(r.status, 200);
-          assert.equal(parseCertificate(described.certificate).certNo, described.certNo);
-        } catch (e) {
-          assertClassified(e);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('ceb-grab', 'chinaport-data-signature') as fc.Arbitrary<HsmProxyProtocol>,
+        fc.nat(),
+        async (protocol, n) => {
+          const [r] = fc.sample(replyFor(protocol === 'ceb-grab' ? description : chinaportCert), {
+            numRuns: 1,
+            seed: n,
+          });
+          assert.ok(r);
+          reply = r;
+          sent.length = 0;
+          try {
+            const described = await signerFor(protocol).describeKey('ukey-1');
+            assert.equal(r.status, 200);
+            assert.equal(parseCertificate(described.certificate).certNo, described.certNo);
+          } catch (e) {
+            assertClassified(e);
+          }
+        },
+      ),
       fuzz(120),
     );
   });

@@ -102,7 +102,13 @@ const NOTICE_MUTATIONS: Mutation[] = [
   ...invalid('clearance_status', [3, 0, -1, 'x', 1.5, {}, '2a', 1e300]),
   ...missing('clearance_result_code'),
   ...invalid('clearance_result_code', ['ABC', '2000', 'x'.repeat(33), {}, ['0000']]),
-  ...invalid('clearance_time', ['yesterday', '2026-13-01 00:00:00', '2026-02-30 00:00:00', 'x'.repeat(20), []]),
+  ...invalid('clearance_time', [
+    'yesterday',
+    '2026-13-01 00:00:00',
+    '2026-02-30 00:00:00',
+    'x'.repeat(20),
+    [],
+  ]),
   ...missing('idempotent'),
   ...invalid('idempotent', ['k'.repeat(129), {}, 'k\u0001', 'k\ud83d']),
   ...invalid('customs_return_receipt', ['r'.repeat(1001), 'line\u0007', { a: 1 }]),
@@ -111,10 +117,18 @@ const NOTICE_MUTATIONS: Mutation[] = [
 const mutatedNotice: fc.Arbitrary<CallbackCase> = fc
   .tuple(validNotice, fc.constantFrom(...NOTICE_MUTATIONS), noticeShape)
   .map(([notice, m, shape]) => {
-    const mutated: Record<string, unknown> = { ...notice, clearance_status: 2, clearance_result_code: '0000' };
+    const mutated: Record<string, unknown> = {
+      ...notice,
+      clearance_status: 2,
+      clearance_result_code: '0000',
+    };
     if (m.value === REMOVE) delete mutated[m.field];
     else mutated[m.field] = m.value;
-    return { kind: `notice ${m.field}=${String(m.value === REMOVE ? '(absent)' : JSON.stringify(m.value))}`, ...noticeBody(mutated, shape), code: m.code };
+    return {
+      kind: `notice ${m.field}=${String(m.value === REMOVE ? '(absent)' : JSON.stringify(m.value))}`,
+      ...noticeBody(mutated, shape),
+      code: m.code,
+    };
   });
 
 // --- receipts ---
@@ -142,9 +156,13 @@ const RECEIPT_MUTATIONS: Mutation[] = [
   ...invalid('returnInfo', ['i'.repeat(2001)]),
 ];
 /** Wrong only in JSON: XML text cannot carry these. */
-const JSON_ONLY_RECEIPT_MUTATIONS: Mutation[] = invalid('returnStatus', [1e300, 2 ** 60, 1.5, true, {}]).concat(
-  invalid('orderNo', ['SO\ud800', 'SO\u0000']),
-);
+const JSON_ONLY_RECEIPT_MUTATIONS: Mutation[] = invalid('returnStatus', [
+  1e300,
+  2 ** 60,
+  1.5,
+  true,
+  {},
+]).concat(invalid('orderNo', ['SO\ud800', 'SO\u0000']));
 
 const receiptXml = (r: Record<string, unknown>, type: 'CEB312' | 'CEB622' = 'CEB312') => {
   const item = type === 'CEB312' ? 'OrderReturn' : 'InventoryReturn';
@@ -191,15 +209,29 @@ const XXE = [
 
 const xmlGarbage: fc.Arbitrary<CallbackCase> = fc.oneof(
   fc
-    .tuple(fc.constantFrom(...XXE), fc.constantFrom<string | undefined>(...XML_TYPES, undefined, 'text/plain'))
-    .map(([body, contentType]) => ({ kind: 'DOCTYPE / entities', contentType, body, code: 'PARAM_INVALID' as const })),
+    .tuple(
+      fc.constantFrom(...XXE),
+      fc.constantFrom<string | undefined>(...XML_TYPES, undefined, 'text/plain'),
+    )
+    .map(([body, contentType]) => ({
+      kind: 'DOCTYPE / entities',
+      contentType,
+      body,
+      code: 'PARAM_INVALID' as const,
+    })),
   // not well-formed
   fc
     .tuple(
       fc.oneof(
         anyText.map((t) => `<ceb:CEB312Message ${CEB_NS}><ceb:OrderReturn>${t}`),
         anyText.map((t) => `<${t}>`),
-        fc.constantFrom('<', '<a><b></a></b>', '<a attr="1></a>', '<?xml version="1.0"?>', '<a>&#xD800;</a><b/>'),
+        fc.constantFrom(
+          '<',
+          '<a><b></a></b>',
+          '<a attr="1></a>',
+          '<?xml version="1.0"?>',
+          '<a>&#xD800;</a><b/>',
+        ),
       ),
       fc.constantFrom(...XML_TYPES),
     )
@@ -217,7 +249,12 @@ const xmlGarbage: fc.Arbitrary<CallbackCase> = fc.oneof(
       ),
       fc.constantFrom(...XML_TYPES),
     )
-    .map(([body, contentType]) => ({ kind: 'not a receipt', contentType, body, code: 'PARAM_INVALID' as const })),
+    .map(([body, contentType]) => ({
+      kind: 'not a receipt',
+      contentType,
+      body,
+      code: 'PARAM_INVALID' as const,
+    })),
   fc.constantFrom(...XML_TYPES).map((contentType) => ({
     kind: 'receipt without items',
     contentType,
@@ -233,23 +270,46 @@ const jsonGarbage: fc.Arbitrary<CallbackCase> = fc.oneof(
   fc
     .jsonValue()
     .filter((j) => typeof j !== 'object' || j === null || Array.isArray(j))
-    .map((j) => ({ kind: 'JSON, not an object', contentType: JSON_TYPE, body: JSON.stringify(j), code: 'PARAM_INVALID' as const })),
+    .map((j) => ({
+      kind: 'JSON, not an object',
+      contentType: JSON_TYPE,
+      body: JSON.stringify(j),
+      code: 'PARAM_INVALID' as const,
+    })),
   fc
     .dictionary(
-      fc.oneof(anyText, injection).filter((k) => !['order_clearance_info_request', 'CEB312Message', 'CEB622Message', 'idempotent', 'order_id'].includes(k)),
+      fc
+        .oneof(anyText, injection)
+        .filter(
+          (k) =>
+            ![
+              'order_clearance_info_request',
+              'CEB312Message',
+              'CEB622Message',
+              'idempotent',
+              'order_id',
+            ].includes(k),
+        ),
       fc.jsonValue(),
       { maxKeys: 5 },
     )
-    .map((d) => ({ kind: 'JSON object of something else', contentType: JSON_TYPE, body: JSON.stringify(d), code: 'PARAM_INVALID' as const })),
-  fc.constantFrom(
-    '{"__proto__":{"order_id":"SO1","idempotent":"k","clearance_status":1}}',
-    '{"constructor":{"prototype":{"order_id":"SO1"}}}',
-    '{"order_clearance_info_request":"{not json"}',
-    '{"order_clearance_info_request":[1,2]}',
-    '{"CEB312Message":"<x/>"}',
-    '{"CEB312Message":{"OrderReturn":[]}}',
-    '{"CEB622Message":{"InventoryReturn":{"guid":"G"}}}',
-  ).map((body) => ({ kind: 'JSON trap', contentType: JSON_TYPE, body, code: EITHER })),
+    .map((d) => ({
+      kind: 'JSON object of something else',
+      contentType: JSON_TYPE,
+      body: JSON.stringify(d),
+      code: 'PARAM_INVALID' as const,
+    })),
+  fc
+    .constantFrom(
+      '{"__proto__":{"order_id":"SO1","idempotent":"k","clearance_status":1}}',
+      '{"constructor":{"prototype":{"order_id":"SO1"}}}',
+      '{"order_clearance_info_request":"{not json"}',
+      '{"order_clearance_info_request":[1,2]}',
+      '{"CEB312Message":"<x/>"}',
+      '{"CEB312Message":{"OrderReturn":[]}}',
+      '{"CEB622Message":{"InventoryReturn":{"guid":"G"}}}',
+    )
+    .map((body) => ({ kind: 'JSON trap', contentType: JSON_TYPE, body, code: EITHER })),
   fc
     .array(fc.constant({ guid: 'G', orderNo: 'SO1', returnStatus: 2, returnTime: '20260101000000000' }), {
       minLength: 101,
@@ -265,10 +325,19 @@ const jsonGarbage: fc.Arbitrary<CallbackCase> = fc.oneof(
 
 const formGarbage: fc.Arbitrary<CallbackCase> = fc.oneof(
   fc
-    .dictionary(anyText.filter((k) => k !== 'order_clearance_info_request'), anyText, { maxKeys: 4 })
+    .dictionary(
+      anyText.filter((k) => k !== 'order_clearance_info_request'),
+      anyText,
+      { maxKeys: 4 },
+    )
     .map((d) => new URLSearchParams(d).toString())
     .filter((b) => b.trim() !== '')
-    .map((body) => ({ kind: 'form without the field', contentType: FORM_TYPE, body, code: 'PARAM_NOT_NULL' as const })),
+    .map((body) => ({
+      kind: 'form without the field',
+      contentType: FORM_TYPE,
+      body,
+      code: 'PARAM_NOT_NULL' as const,
+    })),
   anyText
     .filter((t) => t.trim() !== '' && !parsesAsJson(t))
     .map((t) => ({
@@ -280,7 +349,16 @@ const formGarbage: fc.Arbitrary<CallbackCase> = fc.oneof(
 );
 
 export const badCallback: fc.Arbitrary<CallbackCase> = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom('', ' ', '\r\n\t').chain((body) => fc.constantFrom<string | undefined>(JSON_TYPE, FORM_TYPE, 'application/xml', undefined).map((contentType) => ({ kind: 'empty', contentType, body, code: 'PARAM_NOT_NULL' as const }))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('', ' ', '\r\n\t')
+      .chain((body) =>
+        fc
+          .constantFrom<string | undefined>(JSON_TYPE, FORM_TYPE, 'application/xml', undefined)
+          .map((contentType) => ({ kind: 'empty', contentType, body, code: 'PARAM_NOT_NULL' as const })),
+      ),
+  },
   { weight: 3, arbitrary: mutatedNotice },
   { weight: 3, arbitrary: mutatedReceipt },
   { weight: 2, arbitrary: xmlGarbage },
@@ -290,7 +368,12 @@ export const badCallback: fc.Arbitrary<CallbackCase> = fc.oneof(
     weight: 1,
     arbitrary: fc
       .tuple(notUtf8, fc.constantFrom<string | undefined>(JSON_TYPE, FORM_TYPE, 'application/xml', undefined))
-      .map(([body, contentType]) => ({ kind: 'not UTF-8', contentType, body, code: 'PARAM_INVALID' as const })),
+      .map(([body, contentType]) => ({
+        kind: 'not UTF-8',
+        contentType,
+        body,
+        code: 'PARAM_INVALID' as const,
+      })),
   },
 );
 
@@ -307,10 +390,11 @@ export const oversizedCallback: fc.Arbitrary<CallbackCase> = fc
   }));
 
 /** Anything a stranger may post: the bad bodies above and good notices alike. */
-export const anyCallbackBody: fc.Arbitrary<{ contentType: string | undefined; body: string | Buffer }> = fc.oneof(
-  badCallback,
-  fc.tuple(validNotice, noticeShape).map(([n, shape]) => noticeBody(n, shape)),
-);
+export const anyCallbackBody: fc.Arbitrary<{ contentType: string | undefined; body: string | Buffer }> =
+  fc.oneof(
+    badCallback,
+    fc.tuple(validNotice, noticeShape).map(([n, shape]) => noticeBody(n, shape)),
+  );
 
 function parsesAsJson(text: string): boolean {
   try {
@@ -320,4 +404,3 @@ function parsesAsJson(text: string): boolean {
     return false;
   }
 }
-

@@ -58,13 +58,7 @@ export const grabJson = (g: Pick<ValidGrab, 'sessionID' | 'orderNo' | 'serviceTi
 
 // --- how a grab travels ---
 
-export type Encoding =
-  | 'form'
-  | 'form-quot'
-  | 'form-extra-fields'
-  | 'json'
-  | 'json-wrapped'
-  | 'json-as-form';
+export type Encoding = 'form' | 'form-quot' | 'form-extra-fields' | 'json' | 'json-wrapped' | 'json-as-form';
 export const ENCODINGS: readonly Encoding[] = [
   'form',
   'form-quot',
@@ -165,7 +159,10 @@ const orderNoBad = fc.oneof(
   notAString,
   fc.constantFrom('""', '"   "', '"\\t\\n"', '"\\u3000"', '"\\ufeff"'),
   // 61 characters or more: counted in code points, so astral ones count once each.
-  fc.string({ unit: oddChar, minLength: 61, maxLength: 120 }).filter((s) => [...s.trim()].length > 60).map(jsonOf),
+  fc
+    .string({ unit: oddChar, minLength: 61, maxLength: 120 })
+    .filter((s) => [...s.trim()].length > 60)
+    .map(jsonOf),
   fc.constant(jsonOf('𠮷'.repeat(61))),
   // JSON can carry half a surrogate pair (`\ud800`); no UTF-8 store or log can.
   fc
@@ -174,7 +171,10 @@ const orderNoBad = fc.oneof(
 );
 const serviceTimeBad = fc.oneof(
   fc.integer({ max: -1 }).map(jsonOf),
-  fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Number.isInteger(n)).map(jsonOf),
+  fc
+    .double({ noNaN: true, noDefaultInfinity: true })
+    .filter((n) => !Number.isInteger(n))
+    .map(jsonOf),
   fc.constantFrom('""', '"-1"', '"1e3"', '" 123"', '"12.5"', '"0x1F"', 'null', 'true', '[]', '{}', '"NaN"'),
   // Past 2^53 a number is no longer exact milliseconds (and DynamoDB's SDK refuses to store it).
   fc.constantFrom('1e300', '1e16', '9007199254740993', '"9007199254740993"', '"9999999999999999"'),
@@ -197,7 +197,9 @@ const extraEntries = fc.array(
       ),
     ),
     fc.tuple(
-      fc.oneof(oddText({ maxLength: 10 }), injection).filter((k) => k !== 'openReq' && !/^(sessionID|orderNo|serviceTime)$/.test(k)),
+      fc
+        .oneof(oddText({ maxLength: 10 }), injection)
+        .filter((k) => k !== 'openReq' && !/^(sessionID|orderNo|serviceTime)$/.test(k)),
       fc.oneof(anyText, injection).map(jsonOf),
     ),
   ),
@@ -215,9 +217,7 @@ export const badGrab: fc.Arbitrary<BadGrab> = fc.oneof(
   // 20002: not JSON (raw and after &quot; decoding)
   fc
     .oneof(
-      validGrab.chain((g) =>
-        fc.nat({ max: grabJson(g).length - 2 }).map((n) => grabJson(g).slice(0, n + 1)),
-      ),
+      validGrab.chain((g) => fc.nat({ max: grabJson(g).length - 2 }).map((n) => grabJson(g).slice(0, n + 1))),
       fc.constantFrom(
         "{'orderNo':'SO1','sessionID':'S1'}",
         '{orderNo:"SO1",sessionID:"S1"}',
@@ -235,13 +235,21 @@ export const badGrab: fc.Arbitrary<BadGrab> = fc.oneof(
     .map((openReq) => ({ kind: 'not JSON', openReq, code: GrabReplyCode.notJson })),
   // 20002: JSON, but not an object
   fc
-    .oneof(fc.jsonValue().filter((j) => typeof j !== 'object' || j === null || Array.isArray(j)).map(jsonOf), fc.constantFrom('[]', '[{"orderNo":"SO1","sessionID":"S1"}]', '"{}"', '0', 'null'))
+    .oneof(
+      fc
+        .jsonValue()
+        .filter((j) => typeof j !== 'object' || j === null || Array.isArray(j))
+        .map(jsonOf),
+      fc.constantFrom('[]', '[{"orderNo":"SO1","sessionID":"S1"}]', '"{}"', '0', 'null'),
+    )
     .map((openReq) => ({ kind: 'not an object', openReq, code: GrabReplyCode.notJson })),
   // 20003: sessionID missing or wrong, whatever else is there
   fc
     .record({
       sessionID: fc.option(sessionIDBad, { nil: undefined }),
-      orderNo: fc.option(fc.oneof(orderNoBad, oddText({ minLength: 1, maxLength: 20 }).map(jsonOf)), { nil: undefined }),
+      orderNo: fc.option(fc.oneof(orderNoBad, oddText({ minLength: 1, maxLength: 20 }).map(jsonOf)), {
+        nil: undefined,
+      }),
       serviceTime: fc.option(fc.oneof(serviceTimeBad, fc.nat().map(jsonOf)), { nil: undefined }),
     })
     .chain((f) => shuffleWithExtras(entries(f)))
@@ -266,7 +274,11 @@ export const badGrab: fc.Arbitrary<BadGrab> = fc.oneof(
     .map((openReq) => ({ kind: 'bad serviceTime', openReq, code: GrabReplyCode.badServiceTime })),
 );
 
-function entries(f: { sessionID?: string | undefined; orderNo?: string | undefined; serviceTime?: string | undefined }) {
+function entries(f: {
+  sessionID?: string | undefined;
+  orderNo?: string | undefined;
+  serviceTime?: string | undefined;
+}) {
   const out: [string, string][] = [];
   if (f.sessionID !== undefined) out.push(['sessionID', f.sessionID]);
   if (f.orderNo !== undefined) out.push(['orderNo', f.orderNo]);
@@ -291,7 +303,9 @@ function parses(text: string): boolean {
 export function expectedCode(bad: BadGrab, encoding: Encoding, http: HttpBody): string {
   const raw = encoding === 'json' || encoding === 'json-as-form';
   if (raw && !bad.openReq.trim().startsWith('{')) {
-    const text = (http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64').toString('utf8') : (http.body ?? '')).trim();
+    const text = (
+      http.isBase64Encoded ? Buffer.from(http.body ?? '', 'base64').toString('utf8') : (http.body ?? '')
+    ).trim();
     return text === '' || !text.startsWith('{') ? GrabReplyCode.emptyBody : bad.code;
   }
   return bad.code;

@@ -3,11 +3,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** What the fuzz tests read back from the local stack: was anything stored or queued? */
 
-export async function itemCount(
-  ddb: DynamoDBClient,
-  table: string,
-  pkPrefix?: string,
-): Promise<number> {
+export async function itemCount(ddb: DynamoDBClient, table: string, pkPrefix?: string): Promise<number> {
   let count = 0;
   let start: Record<string, unknown> | undefined;
   do {

@@ -44,6 +44,7 @@ export const INJECTIONS = [
   '"; DROP TABLE sessions; --',
   '<script>alert(1)</script>',
   '"><img src=x onerror=alert(1)>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template injection attempt, on purpose
   '${process.exit(1)}',
   '{{7*7}}',
   '#{7*7}',

@@ -250,7 +250,10 @@ describe('the certificate that signs', () => {
 
 describe('a reply lost on the way back', () => {
   it('counts 入库失败 on the second try of the same delivery as accepted', async () => {
-    const customs = new ScriptedCustoms([new CustomsUnavailableError('connection reset'), customsReply('20000', '入库失败：sessionID 已上传')]);
+    const customs = new ScriptedCustoms([
+      new CustomsUnavailableError('connection reset'),
+      customsReply('20000', '入库失败：sessionID 已上传'),
+    ]);
     const result = await uploadSession(message, 1, deps(customs));
     assert.equal(result.outcome, 'uploaded');
     assert.equal(customs.received.length, 2);
@@ -259,5 +262,28 @@ describe('a reply lost on the way back', () => {
   it('keeps 入库失败 on the very first try as a rejection', async () => {
     const customs = new ScriptedCustoms([customsReply('20000', '入库失败')]);
     assert.equal((await uploadSession(message, 1, deps(customs))).outcome, 'rejected');
+  });
+});
+
+describe('a refusal of a retry', () => {
+  it('asks again on the next delivery, and then trusts 入库失败 as the earlier acceptance', async () => {
+    const first = new ScriptedCustoms([
+      new CustomsUnavailableError('reply lost'),
+      customsReply('20000', '系统繁忙'),
+    ]);
+    await assert.rejects(uploadSession(message, 1, deps(first)), RetryLaterError);
+    assert.equal((await sessions.get(message.sessionID))?.state, 'retrying');
+    const second = new ScriptedCustoms([customsReply('20000', '入库失败')]);
+    assert.equal((await uploadSession(message, 2, deps(second))).outcome, 'uploaded');
+  });
+
+  it('records the rejection on the last delivery', async () => {
+    const customs = new ScriptedCustoms([
+      new CustomsUnavailableError('reply lost'),
+      customsReply('20004', '企业实时数据获取验签证书未在服务系统注册'),
+    ]);
+    const result = await uploadSession(message, 3, deps(customs));
+    assert.equal(result.outcome, 'rejected');
+    assert.equal(result.customsCode, '20004');
   });
 });

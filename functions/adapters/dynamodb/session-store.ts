@@ -116,6 +116,43 @@ export class DynamoSessionStore implements SessionStore {
     now: number,
     leaseMs: number,
   ): Promise<{ claimed: boolean; session: Session }> {
+    return this.takeLease(sessionID, now, leaseMs);
+  }
+
+  async claimWithPayload(
+    sessionID: string,
+    orderNo: string,
+    now: number,
+    leaseMs: number,
+    p: UploadPrepared,
+  ): Promise<{ claimed: boolean; session: Session }> {
+    return this.takeLease(sessionID, now, leaseMs, {
+      orderNo,
+      // if_not_exists: a payload an earlier attempt stored (all five together) is the one sent.
+      set:
+        'guid = if_not_exists(guid, :guid), certNo = if_not_exists(certNo, :certNo), ' +
+        'payExInfoStr = if_not_exists(payExInfoStr, :body), orderNos = if_not_exists(orderNos, :orderNos), ' +
+        'preparedAt = if_not_exists(preparedAt, :preparedAt)',
+      values: {
+        ':guid': p.guid,
+        ':certNo': p.certNo,
+        ':body': p.payExInfoStr,
+        ':orderNos': [...p.orderNos],
+        ':preparedAt': p.at,
+        ':orderNo': orderNo,
+      },
+    });
+  }
+
+  /** The lease, and with `payload` the prepared upload, in one conditional write. */
+  private async takeLease(
+    sessionID: string,
+    now: number,
+    leaseMs: number,
+    payload?: { orderNo: string; set: string; values: Record<string, unknown> },
+  ): Promise<{ claimed: boolean; session: Session }> {
+    const claimable =
+      '#state IN (:queued, :retrying, :received) OR (#state = :uploading AND leaseUntil < :now)';
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -123,9 +160,8 @@ export class DynamoSessionStore implements SessionStore {
           Key: { sessionID },
           UpdateExpression:
             'SET #state = :uploading, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :now, ' +
-            'firstAttemptAt = if_not_exists(firstAttemptAt, :now)',
-          ConditionExpression:
-            '#state IN (:queued, :retrying, :received) OR (#state = :uploading AND leaseUntil < :now)',
+            `firstAttemptAt = if_not_exists(firstAttemptAt, :now)${payload ? `, ${payload.set}` : ''}`,
+          ConditionExpression: payload ? `orderNo = :orderNo AND (${claimable})` : claimable,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':uploading': 'uploading',
@@ -135,6 +171,7 @@ export class DynamoSessionStore implements SessionStore {
             ':one': 1,
             ':now': now,
             ':lease': now + leaseMs,
+            ...payload?.values,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -146,6 +183,12 @@ export class DynamoSessionStore implements SessionStore {
       const session = oldItemOf(e) ?? (await this.get(sessionID));
       if (!session) throw new Error(`session ${sessionID} does not exist`);
       if (isTerminal(session.state)) return { claimed: false, session };
+      if (payload && session.orderNo !== payload.orderNo) {
+        // Never store another order's payment in this session; the next delivery claims it plainly.
+        throw new SessionBusyError(
+          `session ${sessionID} is for order ${session.orderNo}, not ${payload.orderNo}: not claimed with that payload`,
+        );
+      }
       throw new SessionBusyError(`session ${sessionID} is ${session.state} in another worker's hands`);
     }
   }

@@ -1,6 +1,8 @@
 import { sm2, sm3 } from 'sm-crypto-v2';
 import { ValidationError } from '../errors.ts';
-import { DEFAULT_USER_ID } from './sm2.ts';
+
+/** E-Port cards sign with SM2 over SM3 and this default user ID (PROTOCOL.md §4). */
+export const DEFAULT_USER_ID = '1234567812345678';
 
 /**
  * The SM2 signing digest e = SM3(Z_A || M), computed here so a device that signs a precomputed
@@ -22,8 +24,21 @@ function pointXY(publicKeyHex: string): Buffer {
   throw new ValidationError('an SM2 public key must be the uncompressed point as hex (04||x||y)');
 }
 
+// Z_A of each key with the default user ID, kept for the container's life (a handful of certificates).
+const defaultZa = new Map<string, Buffer>();
+
 /** Z_A = SM3(ENTL_A || ID_A || a || b || xG || yG || xA || yA); ENTL_A is the ID's length in bits. */
 export function sm2Za(publicKeyHex: string, userId: string = DEFAULT_USER_ID): Buffer {
+  if (userId !== DEFAULT_USER_ID) return computeZa(publicKeyHex, userId);
+  let z = defaultZa.get(publicKeyHex);
+  if (!z) {
+    z = computeZa(publicKeyHex, userId);
+    defaultZa.set(publicKeyHex, z);
+  }
+  return z;
+}
+
+function computeZa(publicKeyHex: string, userId: string): Buffer {
   const id = Buffer.from(userId, 'utf8');
   const entl = id.length * 8;
   if (entl > 0xffff) throw new ValidationError('an SM2 user ID is at most 8191 bytes');

@@ -1,7 +1,7 @@
 import { sm2 } from 'sm-crypto-v2';
+import { sm2Digest } from './sm2-digest.ts';
 
-/** E-Port cards sign with SM2 over SM3 and this default user ID (PROTOCOL.md §4). */
-export const DEFAULT_USER_ID = '1234567812345678';
+export { DEFAULT_USER_ID } from './sm2-digest.ts';
 
 type PrecomputedKey = ReturnType<typeof sm2.precomputePublicKey>;
 // Precomputed tables make verification several times faster; one per key, kept for the container's life.
@@ -16,14 +16,14 @@ function keyFor(publicKeyHex: string): PrecomputedKey {
   return key;
 }
 
+// Both directions hash e = SM3(Z_A || M) here (Z_A cached per key) and hand the library the 32-byte
+// digest: the library's own hashing turns M into hex and back, which costs more than the curve
+// arithmetic for a 20-order sign source (see `npm run bench`).
+
 /** Sign the UTF-8 bytes of `message`; base64 of the raw 64-byte r||s, as the card returns it. */
 export function sm2Sign(message: string | Uint8Array, privateKeyHex: string, publicKeyHex?: string): string {
-  const hex = sm2.doSignature(message, privateKeyHex, {
-    hash: true,
-    der: false,
-    userId: DEFAULT_USER_ID,
-    ...(publicKeyHex ? { publicKey: publicKeyHex } : {}),
-  });
+  const e = sm2Digest(message, publicKeyHex ?? sm2PublicKeyOf(privateKeyHex));
+  const hex = sm2.doSignature(e, privateKeyHex, { hash: false, der: false });
   return Buffer.from(hex.padStart(128, '0'), 'hex').toString('base64');
 }
 
@@ -35,10 +35,9 @@ export function sm2Verify(
   const sig = Buffer.from(signValueBase64, 'base64');
   if (sig.length !== 64) return false;
   try {
-    return sm2.doVerifySignature(message, sig.toString('hex'), keyFor(publicKeyHex), {
-      hash: true,
+    return sm2.doVerifySignature(sm2Digest(message, publicKeyHex), sig.toString('hex'), keyFor(publicKeyHex), {
+      hash: false,
       der: false,
-      userId: DEFAULT_USER_ID,
     });
   } catch {
     return false;

@@ -16,7 +16,19 @@ import { buildPayExchangeInfo, validatePayExchangeInfo } from '../protocol/pay-e
 import { DUPLICATE_SESSION_MESSAGE } from '../protocol/reply-codes.ts';
 import { assemblePayExInfoStr, serializePayExchangeInfo } from '../protocol/serialize.ts';
 import { classifyUploadReply, type UploadVerdict } from '../protocol/upload-reply.ts';
-import type { Session, SessionOutcome } from '../session.ts';
+import type { Session, SessionOutcome, UploadPrepared } from '../session.ts';
+
+/** The steps of one delivery, as `UploadDeps.measure` sees them. */
+export type UploadPhase =
+  | 'read-payment'
+  | 'build'
+  | 'certificate'
+  | 'sign'
+  | 'self-check'
+  | 'claim'
+  | 'record-prepared'
+  | 'upload'
+  | 'record-outcome';
 
 export interface UploadDeps {
   readonly sessions: SessionStore;
@@ -30,6 +42,11 @@ export interface UploadDeps {
   readonly onCertificateExpiring?: (key: SigningKey, daysLeft: number) => void;
   /** told when our own signature failed the self-check (metric) */
   readonly onSelfCheckFailed?: (key: SigningKey, reason: string) => void;
+  /**
+   * Runs each step of a delivery (`work` returns a promise for the asynchronous ones). Only the
+   * benchmark (`npm run bench`) sets it, to time the steps; without it each step just runs.
+   */
+  readonly measure?: <T>(phase: UploadPhase, work: () => T) => T;
   readonly settings: {
     /** deliveries of one message before it would go to the DLQ; the last one records `failed` */
     readonly maxReceives: number;
@@ -50,6 +67,11 @@ export interface UploadResult {
   readonly cause?: unknown;
 }
 
+/** customs refused a retry whose earlier try may have been accepted: ask once more later. */
+export class UncertainRejectionError extends CebGrabError {
+  readonly retryable = true;
+}
+
 /** Thrown when the message must come back later (SQS redelivers it); the session says `retrying`. */
 export class RetryLaterError extends CebGrabError {
   readonly retryable = true;
@@ -68,7 +90,26 @@ export async function uploadSession(
   deps: UploadDeps,
 ): Promise<UploadResult> {
   const { sessions, clock } = deps;
-  const { claimed, session } = await sessions.claim(message.sessionID, clock.now(), deps.settings.leaseMs);
+  const measure = deps.measure ?? unmeasured;
+  // A first delivery finds the session without a payload (bar a duplicate message): build and sign it
+  // before claiming, and store it with the claim, one write instead of two. What an earlier attempt
+  // stored wins, so a retry still sends the bytes prepared the first time. Later deliveries claim first:
+  // the payload is usually stored already.
+  const early =
+    receiveCount <= 1 && sessions.claimWithPayload
+      ? await prepare(message.sessionID, message.orderNo, deps)
+      : undefined;
+  const { claimed, session } = await measure('claim', () =>
+    early?.kind === 'ready' && sessions.claimWithPayload
+      ? sessions.claimWithPayload(
+          message.sessionID,
+          message.orderNo,
+          clock.now(),
+          deps.settings.leaseMs,
+          early.prepared,
+        )
+      : sessions.claim(message.sessionID, clock.now(), deps.settings.leaseMs),
+  );
   if (!claimed) {
     return { outcome: 'already-done', session, detail: `already ${session.state}` };
   }
@@ -78,7 +119,7 @@ export async function uploadSession(
     detail: string,
     extra: Partial<UploadResult> = {},
   ): Promise<UploadResult> => {
-    await sessions.recordOutcome(session.sessionID, attempt, outcome);
+    await measure('record-outcome', () => sessions.recordOutcome(session.sessionID, attempt, outcome));
     return {
       outcome: outcome.state,
       session: { sessionID: session.sessionID, state: outcome.state },
@@ -88,7 +129,24 @@ export async function uploadSession(
   };
 
   try {
-    const payExInfoStr = session.payExInfoStr ?? (await prepare(session, deps, attempt));
+    let payExInfoStr = session.payExInfoStr;
+    // Prepared on an earlier attempt (not the payload this delivery just stored): it may have reached customs.
+    const sentBefore =
+      payExInfoStr !== undefined &&
+      !(early?.kind === 'ready' && early.prepared.payExInfoStr === payExInfoStr);
+    if (payExInfoStr === undefined) {
+      const prepared =
+        early && early.orderNo === session.orderNo
+          ? early
+          : await prepare(session.sessionID, session.orderNo, deps);
+      if (prepared.kind === 'failed') throw prepared.error;
+      if (prepared.kind === 'ready') {
+        await measure('record-prepared', () =>
+          sessions.recordPrepared(session.sessionID, attempt, prepared.prepared),
+        );
+        payExInfoStr = prepared.prepared.payExInfoStr;
+      }
+    }
     if (payExInfoStr === undefined) {
       const result = await finish(
         {
@@ -100,16 +158,15 @@ export async function uploadSession(
       );
       // A load that stored the payment while we looked found no `no-data` session to replay yet:
       // look once more, and if the payment is there now, let the queue deliver the grab again.
-      if (await deps.payments.findByOrder(session.orderNo)) {
+      if (await measure('read-payment', () => deps.payments.findByOrder(session.orderNo))) {
         throw new RetryLaterError(
           `payment data for order ${session.orderNo} arrived while the grab was processed`,
         );
       }
       return result;
     }
-    // Prepared on an earlier attempt: that attempt may have reached customs.
-    const sentBefore = session.payExInfoStr !== undefined;
-    const { verdict, tries } = await uploadWithRetries(payExInfoStr, deps);
+    const sent = payExInfoStr;
+    const { verdict, tries } = await measure('upload', () => uploadWithRetries(sent, deps));
     const at = clock.now();
     if (verdict.kind === 'accepted') {
       const latencyMs = at - session.receivedAt;
@@ -151,40 +208,69 @@ export async function uploadSession(
         { cause: e },
       );
     }
-    await sessions.recordOutcome(session.sessionID, attempt, {
-      state: 'retrying',
-      error: reason,
-      at: clock.now(),
-    });
+    await measure('record-outcome', () =>
+      sessions.recordOutcome(session.sessionID, attempt, {
+        state: 'retrying',
+        error: reason,
+        at: clock.now(),
+      }),
+    );
     throw new RetryLaterError(reason, { cause: e });
   }
 }
 
-/** Build, validate, sign, self-check and keep the exact payload; undefined when the order is unknown. */
-async function prepare(session: Session, deps: UploadDeps, attempt: number): Promise<string | undefined> {
-  const payment = await deps.payments.findByOrder(session.orderNo);
-  if (!payment) return undefined;
-  const guid = deps.newGuid();
-  const info = validatePayExchangeInfo(buildPayExchangeInfo(payment, guid));
-  const serialized = serializePayExchangeInfo(session.sessionID, info, deps.clock.now());
-  const key = await deps.certificates.keyFor(info.head.ebpCode);
-  const validity = checkValidity(key.certificate, deps.clock.now());
-  if (validity.expiringSoon) deps.onCertificateExpiring?.(key, validity.expiresInDays);
-  const signature = await deps.signer.sign(serialized.signSource, key);
-  const check = verifySignature({ signSource: serialized.signSource, ...signature }, key.certificate);
-  if (!check.ok) {
-    deps.onSelfCheckFailed?.(key, check.reason);
-    throw new SelfCheckFailedError(`our own signature failed the self-check: ${check.reason}`);
+const unmeasured = <T>(_phase: UploadPhase, work: () => T): T => work();
+
+/** A payload ready to store and send, no payment for the order, or why it could not be made. */
+type Preparation = { readonly orderNo: string } & (
+  | { readonly kind: 'ready'; readonly prepared: UploadPrepared }
+  | { readonly kind: 'no-data' }
+  | { readonly kind: 'failed'; readonly error: unknown }
+);
+
+/**
+ * Build, validate, sign and self-check the payload of the order's whole payment. Never throws: a
+ * failure is returned, and the caller records it once it holds the session.
+ */
+async function prepare(sessionID: string, orderNo: string, deps: UploadDeps): Promise<Preparation> {
+  const measure = deps.measure ?? unmeasured;
+  try {
+    const payment = await measure('read-payment', () => deps.payments.findByOrder(orderNo));
+    if (!payment) return { orderNo, kind: 'no-data' };
+    const guid = deps.newGuid();
+    const { info, serialized } = measure('build', () => {
+      const info = validatePayExchangeInfo(buildPayExchangeInfo(payment, guid));
+      return { info, serialized: serializePayExchangeInfo(sessionID, info, deps.clock.now()) };
+    });
+    const key = await measure('certificate', async () => {
+      const key = await deps.certificates.keyFor(info.head.ebpCode);
+      const validity = checkValidity(key.certificate, deps.clock.now());
+      if (validity.expiringSoon) deps.onCertificateExpiring?.(key, validity.expiresInDays);
+      return key;
+    });
+    const signature = await measure('sign', () => deps.signer.sign(serialized.signSource, key));
+    const check = measure('self-check', () =>
+      verifySignature({ signSource: serialized.signSource, ...signature }, key.certificate),
+    );
+    if (!check.ok) {
+      deps.onSelfCheckFailed?.(key, check.reason);
+      throw new SelfCheckFailedError(`our own signature failed the self-check: ${check.reason}`);
+    }
+    const payExInfoStr = assemblePayExInfoStr(serialized, signature);
+    return {
+      orderNo,
+      kind: 'ready',
+      prepared: {
+        guid,
+        certNo: signature.certNo,
+        payExInfoStr,
+        orderNos: info.lists.map((o) => o.orderNo),
+        at: deps.clock.now(),
+      },
+    };
+  } catch (error) {
+    return { orderNo, kind: 'failed', error };
   }
-  const payExInfoStr = assemblePayExInfoStr(serialized, signature);
-  await deps.sessions.recordPrepared(session.sessionID, attempt, {
-    guid,
-    certNo: signature.certNo,
-    payExInfoStr,
-    orderNos: info.lists.map((o) => o.orderNo),
-    at: deps.clock.now(),
-  });
-  return payExInfoStr;
 }
 
 async function uploadWithRetries(
