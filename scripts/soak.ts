@@ -332,6 +332,9 @@ if (!o.only) {
         stdio: 'inherit',
       },
     );
+    if (child.status !== 0) {
+      process.stdout.write(`the ${r.name} run exited with ${child.status ?? child.signal} ${child.error?.message ?? ''}\n`);
+    }
     allOk = child.status === 0 && allOk;
   }
   process.stdout.write(
