@@ -4,23 +4,12 @@ import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { logger, metrics } from '#adapters/observability.ts';
-import { SqsGrabQueue, sqsClient } from '#adapters/sqs/grab-queue.ts';
 import { systemClock } from '#core/ports.ts';
-import type { AcceptGrabDeps } from '#core/use-cases/accept-grab.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import { signingDeps } from './composition-signing.ts';
-import { grabRequestConfig, uploadWorkerConfig } from './config.ts';
+import { uploadWorkerConfig } from './config.ts';
 
-/** The composition root: config -> adapters, once per container, at cold start. */
-
-export function grabRequestDeps(env = process.env): AcceptGrabDeps {
-  const config = grabRequestConfig(env);
-  return {
-    sessions: new DynamoSessionStore(dynamoClient(), config.SESSIONS_TABLE),
-    queue: new SqsGrabQueue(sqsClient(), config.GRAB_QUEUE_URL),
-    clock: systemClock,
-  };
-}
+/** The worker's composition root: config -> adapters, once per container, at cold start (grab-request's is composition-grab.ts). */
 
 export async function uploadWorkerDeps(env = process.env): Promise<UploadDeps> {
   const config = uploadWorkerConfig(env);

@@ -67,11 +67,13 @@ const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]
 const SECRET_ARN = /^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
 const isHttpUrl = (url: string) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+const isHttpsUrl = (url: string) => URL.canParse(url) && new URL(url).protocol === 'https:';
 
 /** Every problem with a stage's settings, worded for the operator who edits them. */
 export function validateStageConfig(c: StageConfig): string[] {
   const problems: string[] = [];
-  if (!isHttpUrl(c.customsUploadUrl)) problems.push('customsUploadUrl must be an absolute http(s) URL');
+  // Payment data and bank accounts travel in the upload: never over plain http from a deployed stage.
+  if (!isHttpsUrl(c.customsUploadUrl)) problems.push('customsUploadUrl must be an absolute https URL');
   if (c.region !== undefined && !REGION.test(c.region)) problems.push(`region "${c.region}" is not a region`);
   for (const range of c.customsSourceRanges) {
     if (!IPV4_CIDR.test(range) && !IPV6_CIDR.test(range)) {

@@ -9,8 +9,10 @@ case "${1:-all}" in
   unit) files=(test/unit/**/*.test.ts) ;;
   cdk) files=(test/cdk/**/*.test.ts) ;;
   integration) files=(test/integration/**/*.test.ts) ;;
-  all) files=(test/unit/**/*.test.ts test/cdk/**/*.test.ts test/integration/**/*.test.ts) ;;
-  *) echo "usage: npm test [-- unit|cdk|integration]" >&2; exit 2 ;;
+  fuzz) files=(test/fuzz/**/*.test.ts) ;;
+  security) files=(test/security/**/*.test.ts) ;;
+  all) files=(test/unit/**/*.test.ts test/cdk/**/*.test.ts test/integration/**/*.test.ts test/fuzz/**/*.test.ts test/security/**/*.test.ts) ;;
+  *) echo "usage: npm test [-- unit|cdk|integration|fuzz|security]" >&2; exit 2 ;;
 esac
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 exec node --import tsx --test --test-concurrency=2 "${files[@]}"

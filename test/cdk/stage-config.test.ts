@@ -31,11 +31,11 @@ describe('stage selection (-c stage=..., and per-run overrides)', () => {
   it('customsUrl overrides the endpoint and nothing else', () => {
     const config = configFor({
       stage: 'test',
-      customsUrl: 'http://10.0.0.5:8080/ceb2grab/grab/realTimeDataUpload',
+      customsUrl: 'https://10.0.0.5:8443/ceb2grab/grab/realTimeDataUpload',
     });
     assert.deepEqual(config, {
       ...STAGES.test,
-      customsUploadUrl: 'http://10.0.0.5:8080/ceb2grab/grab/realTimeDataUpload',
+      customsUploadUrl: 'https://10.0.0.5:8443/ceb2grab/grab/realTimeDataUpload',
     });
   });
 
@@ -90,6 +90,13 @@ describe('stage settings are checked before anything is built', () => {
     assert.match(
       problemsOf({ signer: { kind: 'kms', createSm2Key: false, keyArns: ['alias/ceb'] } }).join(),
       /"alias\/ceb" is not a KMS key ARN/,
+    );
+  });
+
+  it('refuses to upload payment data to customs over plain http', () => {
+    assert.deepEqual(
+      problemsOf({ customsUploadUrl: 'http://customs.chinaport.gov.cn/ceb2grab/grab/realTimeDataUpload' }),
+      ['customsUploadUrl must be an absolute https URL'],
     );
   });
 

@@ -140,7 +140,7 @@ describe('field rules and serializer, fuzzed', () => {
           );
         }
       }),
-      fuzz(600),
+      fuzz(400),
     );
   });
 });

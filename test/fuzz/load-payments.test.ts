@@ -245,7 +245,7 @@ describe('loadPayments, fuzzed', () => {
         const dry = await checkPayments(texts);
         assert.deepEqual(dry.rejections, result.rejections, 'a dry run reports what a load reports');
       }),
-      fuzz(150),
+      fuzz(100),
     );
   });
 

@@ -75,14 +75,15 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const signerFor = (protocol: HsmProxyProtocol) =>
+/** A short wait only where the proxy is meant to stay silent: a loaded machine answers slowly. */
+const signerFor = (protocol: HsmProxyProtocol, r: Reply) =>
   new HsmProxySigner({
     url,
     protocol,
     token: async () => TOKEN,
     tries: 2,
     retryMinMs: 1,
-    timeoutMs: 250,
+    timeoutMs: r.mode === 'silence' ? 200 : 10_000,
     log: quiet,
   });
 
@@ -201,19 +202,25 @@ function assertClassified(error: unknown): void {
 describe('HsmProxySigner against arbitrary proxy replies', () => {
   for (const protocol of ['ceb-grab', 'chinaport-data-signature'] as const) {
     it(`${protocol}: sign ends in a right result, or a SignerUnavailableError / SignerRejectedError`, async () => {
-      const signer = signerFor(protocol);
       await fc.assert(
         fc.asyncProperty(replyFor(protocol === 'ceb-grab' ? cebGrabBody : chinaportBody), async (r) => {
           reply = r;
           sent.length = 0;
           let result: Awaited<ReturnType<HsmProxySigner['sign']>> | undefined;
           try {
-            result = await signer.sign(SIGN_SOURCE, key);
+            result = await signerFor(protocol, r).sign(SIGN_SOURCE, key);
           } catch (e) {
             assertClassified(e);
-            if (r.mode === 'answer' && (r.status === 401 || r.status === 403))
-              assert.ok(e instanceof SignerRejectedError);
-            if (r.mode !== 'answer') assert.ok(e instanceof SignerUnavailableError);
+            if (r.mode === 'answer' && (r.status === 401 || r.status === 403)) {
+              assert.ok(
+                e instanceof SignerRejectedError,
+                `a refused token is for a human to fix: ${String(e)}`,
+              );
+            }
+            // A broken connection is worth another try (a 204 or 304 has no body to cut short).
+            if (r.mode !== 'answer' && ![204, 304].includes(r.status)) {
+              assert.ok(e instanceof SignerUnavailableError, `${r.mode}: ${String(e)}`);
+            }
             return;
           }
           // Taken only when the proxy genuinely signed with the registered card.
@@ -282,11 +289,11 @@ describe('HsmProxySigner against arbitrary proxy replies', () => {
             numRuns: 1,
             seed: n,
           });
-          assert.ok(r);
+          assert.ok(r, 'a sampled reply');
           reply = r;
           sent.length = 0;
           try {
-            const described = await signerFor(protocol).describeKey('ukey-1');
+            const described = await signerFor(protocol, r).describeKey('ukey-1');
             assert.equal(r.status, 200);
             assert.equal(parseCertificate(described.certificate).certNo, described.certNo);
           } catch (e) {

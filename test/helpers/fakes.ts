@@ -58,6 +58,29 @@ export class MemorySessionStore implements SessionStore {
     this.rows.set(sessionID, next);
     return { claimed: true, session: next };
   }
+  async claimWithPayload(
+    sessionID: string,
+    orderNo: string,
+    now: number,
+    leaseMs: number,
+    p: UploadPrepared,
+  ) {
+    const s = this.rows.get(sessionID);
+    if (s && !isTerminal(s.state) && s.orderNo !== orderNo) throw new SessionBusyError('another order');
+    const taken = await this.claim(sessionID, now, leaseMs);
+    // A payload an earlier attempt stored is kept.
+    if (!taken.claimed || taken.session.payExInfoStr !== undefined) return taken;
+    const next: Session = {
+      ...taken.session,
+      guid: p.guid,
+      certNo: p.certNo,
+      payExInfoStr: p.payExInfoStr,
+      orderNos: [...p.orderNos],
+      preparedAt: p.at,
+    };
+    this.rows.set(sessionID, next);
+    return { claimed: true, session: next };
+  }
   async recordPrepared(sessionID: string, _attempt: number, p: UploadPrepared) {
     this.patch(sessionID, {
       guid: p.guid,

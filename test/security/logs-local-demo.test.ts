@@ -72,6 +72,11 @@ describe('what the local product logs and shows', () => {
   it('runs the demo and its error paths with every log at DEBUG', async () => {
     const { logger } = await import('#adapters/observability.ts');
     assert.equal(logger.getLevelName(), 'DEBUG', 'the functions log everything they can');
+    assert.equal(
+      stack.signer.certificatePem,
+      material.certificatePem,
+      'the worker signs with the key we look for',
+    );
     assert.ok(stack.customs);
 
     // The demo: 20 grabs of the sample payments, uploaded, then the broker's clearance callbacks.

@@ -35,10 +35,15 @@ export function sm2Verify(
   const sig = Buffer.from(signValueBase64, 'base64');
   if (sig.length !== 64) return false;
   try {
-    return sm2.doVerifySignature(sm2Digest(message, publicKeyHex), sig.toString('hex'), keyFor(publicKeyHex), {
-      hash: false,
-      der: false,
-    });
+    return sm2.doVerifySignature(
+      sm2Digest(message, publicKeyHex),
+      sig.toString('hex'),
+      keyFor(publicKeyHex),
+      {
+        hash: false,
+        der: false,
+      },
+    );
   } catch {
     return false;
   }

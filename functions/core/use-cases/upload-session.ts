@@ -176,21 +176,30 @@ export async function uploadSession(
         { latencyMs, customsCode: verdict.code },
       );
     }
-    if (verdict.kind === 'rejected' && (sentBefore || tries > 1) && verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
-      // An earlier try reached customs but its answer was lost: customs already holds this session,
-      // and only we upload our sessionIDs.
-      const latencyMs = at - session.receivedAt;
-      return await finish(
-        {
-          state: 'uploaded',
-          customsCode: verdict.code,
-          customsMessage: `accepted on an earlier attempt (customs now says: ${verdict.message})`,
-          at,
-          latencyMs,
-        },
-        'accepted on an earlier attempt',
-        { latencyMs, customsCode: verdict.code },
-      );
+    if (verdict.kind === 'rejected' && (sentBefore || tries > 1)) {
+      if (verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
+        // An earlier try reached customs but its answer was lost: customs already holds this session,
+        // and only we upload our sessionIDs.
+        const latencyMs = at - session.receivedAt;
+        return await finish(
+          {
+            state: 'uploaded',
+            customsCode: verdict.code,
+            customsMessage: `accepted on an earlier attempt (customs now says: ${verdict.message})`,
+            at,
+            latencyMs,
+          },
+          'accepted on an earlier attempt',
+          { latencyMs, customsCode: verdict.code },
+        );
+      }
+      // An earlier try may have been accepted and this refusal be about the retry itself: ask again on
+      // the next delivery rather than record a rejection customs may not hold. The last one records it.
+      if (receiveCount < deps.settings.maxReceives) {
+        throw new UncertainRejectionError(
+          `customs refused a retry whose earlier try may have been accepted (${verdict.code}: ${verdict.message}); asking again`,
+        );
+      }
     }
     return await finish(
       { state: 'rejected', customsCode: verdict.code, customsMessage: verdict.message, at },
