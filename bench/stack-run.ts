@@ -18,24 +18,25 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   GetQueueAttributesCommand,
   PurgeQueueCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
-import { SimulatorWaitTimeoutError, type SessionStatus } from '#local/customs-simulator/customs-state.ts';
+import { type SessionStatus, SimulatorWaitTimeoutError } from '#local/customs-simulator/customs-state.ts';
 import { loadSamplePayments } from '#local/demo-data.ts';
 import { startLocalStack } from '#local/local-stack.ts';
 import { SqsPoller } from '#local/sqs-poller.ts';
 import { AwsRequestCounter } from './lib/aws-requests.ts';
+import { dynamoItemBytes } from './lib/cost.ts';
 import { PhaseMeter } from './lib/phase-meter.ts';
 import { cpuMsSince, latencyOf } from './lib/stats.ts';
 
@@ -97,12 +98,15 @@ try {
         }),
       )
     ).Attributes;
-    return Number(a?.ApproximateNumberOfMessages ?? 0) + Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    return (
+      Number(a?.ApproximateNumberOfMessages ?? 0) + Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
   };
   const grab = async (i: number, timeoutMs = 30_000) => {
     const g = await customs.sendGrab(stack.platDataOpenUrl, orderNo(i), { timeoutMs });
     const code = (g.reply as { code?: string } | undefined)?.code;
-    if (g.httpStatus !== 200 || code !== '10000') throw new Error(`grab ${g.sessionID} answered ${g.httpStatus} ${code}`);
+    if (g.httpStatus !== 200 || code !== '10000')
+      throw new Error(`grab ${g.sessionID} answered ${g.httpStatus} ${code}`);
     return g;
   };
   const inParallel = async <T>(n: number, concurrency: number, f: (i: number) => Promise<T>) => {
@@ -159,7 +163,8 @@ try {
     const bareSqs = new SQSClient({});
     const ack: number[] = [];
     const bare: number[] = [];
-    const concurrency = 8;
+    // One at a time: the emulator serializes requests, so concurrency would only queue both alike.
+    const concurrency = 1;
     const run = async (i: number, keep: boolean) => {
       let t = performance.now();
       await grab(i);
@@ -192,7 +197,7 @@ try {
       );
       if (keep) bare.push(performance.now() - t);
     };
-    await inParallel(40, concurrency, (i) => run(i, false)); // warm-up
+    await inParallel(50, concurrency, (i) => run(i, false)); // warm-up
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     await inParallel(ackN, concurrency, (i) => run(i, true));
@@ -240,6 +245,7 @@ try {
     const after = meter.snapshot();
     const records = worker.invocations.reduce((a, x) => a + x.records, 0);
     return {
+      sessionIDs: ids,
       grabs: n,
       concurrency: opts.concurrency,
       pollers: 5,
@@ -260,10 +266,10 @@ try {
     };
   };
   if (e2eN > 0) {
-    results.e2e = [
-      await endToEnd(e2eN, 0, { concurrency: 50, count: true }),
-      await endToEnd(e2eN, 200, { concurrency: 50, count: false }),
-    ];
+    const { sessionIDs, ...first } = await endToEnd(e2eN, 0, { concurrency: 50, count: true });
+    const { sessionIDs: _, ...second } = await endToEnd(e2eN, 200, { concurrency: 50, count: false });
+    results.e2e = [first, second];
+    results.sizes = await itemSizes(sessionIDs.slice(0, 40));
   }
   if (countN > 0) {
     // With --log-level INFO everything the functions write (logs, EMF metrics) goes to stdout: count it.
@@ -281,6 +287,40 @@ try {
       process.stdout.write = write;
     }
     if (args['log-level'] === 'INFO') results.logBytesPerGrab = bytes / countN;
+    delete (results.count as { sessionIDs?: unknown }).sessionIDs;
+  }
+
+  /** Mean sizes of the session at each write, the payment item read, and the upload (for the cost estimate). */
+  async function itemSizes(sessionIDs: readonly string[]) {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const sums = { queued: 0, prepared: 0, uploaded: 0, paymentItem: 0, uploadBytes: 0 };
+    let n = 0;
+    for (const sessionID of sessionIDs) {
+      const { Item: item } = await doc.send(
+        new GetCommand({ TableName: stack.resources.sessionsTable, Key: { sessionID } }),
+      );
+      if (item?.state !== 'uploaded') continue;
+      const { Item: payment } = await doc.send(
+        new GetCommand({ TableName: stack.resources.paymentsTable, Key: { pk: `ORDER#${item.orderNo}` } }),
+      );
+      const { customsCode, customsMessage, finishedAt, uploadedAt, latencyMs, ...prepared } = item;
+      sums.uploaded += dynamoItemBytes(item);
+      sums.prepared += dynamoItemBytes({ ...prepared, state: 'uploading', leaseUntil: item.updatedAt });
+      sums.queued += dynamoItemBytes({
+        sessionID,
+        orderNo: item.orderNo,
+        serviceTime: item.serviceTime,
+        receivedAt: item.receivedAt,
+        state: 'queued',
+        queuedAt: item.queuedAt,
+        updatedAt: item.receivedAt,
+        attempts: 0,
+      });
+      sums.paymentItem += payment ? dynamoItemBytes(payment) : 0;
+      sums.uploadBytes += new URLSearchParams({ payExInfoStr: String(item.payExInfoStr) }).toString().length;
+      n++;
+    }
+    return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, n ? v / n : 0]));
   }
 
   // 3. The worker alone: one batch in flight, customs out of process, so the process's CPU is the worker's.
@@ -358,7 +398,11 @@ try {
               .filter(([, x]) => x.count > 0)
               .map(([p, x]) => [
                 p,
-                { cpuMs: batchSize === 1 ? x.spanCpuMs : x.cpuMs, wallMs: x.wallMs, perGrab: x.count / records },
+                {
+                  cpuMs: batchSize === 1 ? x.spanCpuMs : x.cpuMs,
+                  wallMs: x.wallMs,
+                  perGrab: x.count / records,
+                },
               ]),
           ),
         };
@@ -369,7 +413,6 @@ try {
       helper.kill();
     }
   }
-
 } finally {
   await stack.stop();
   writeFileSync(out, JSON.stringify(results, null, 2));

@@ -110,7 +110,10 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
     },
   ];
   const cdkOut = cdkOutBundleSizes();
-  const built = new Map<string, { file: string; bytes: number; mapBytes: number; top: BundleFigures['topPackages'] }>();
+  const built = new Map<
+    string,
+    { file: string; bytes: number; mapBytes: number; top: BundleFigures['topPackages'] }
+  >();
   const figures: BundleFigures[] = [];
   for (const spec of specs) {
     const house = built.get(spec.entry) ?? (await bundle(spec.entry, join(outDir, slug(spec.entry)), []));
@@ -155,7 +158,8 @@ async function bundle(entry: string, dir: string, external: string[]) {
     metafile: true,
     logLevel: 'warning',
   });
-  const output = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs')) ?? ''];
+  const output =
+    result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs')) ?? ''];
   const byPackage = new Map<string, number>();
   for (const [file, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
     const m = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);

@@ -20,7 +20,7 @@ export function opensslSm2(seconds = 2): OpensslSpeed | undefined {
   });
   const line = `${run.stdout ?? ''}`.split('\n').find((l) => /SM2/.test(l) && /\d+\.\d+\s*$/.test(l));
   const numbers = line?.trim().split(/\s+/).slice(-2).map(Number);
-  if (!numbers || numbers.length !== 2 || numbers.some((n) => !Number.isFinite(n))) return undefined;
+  if (numbers?.length !== 2 || numbers.some((n) => !Number.isFinite(n))) return undefined;
   const version = spawnSync('openssl', ['version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
   return { signPerSecond: numbers[0] as number, verifyPerSecond: numbers[1] as number, version };
 }
@@ -43,7 +43,8 @@ export async function cryptoSection(seconds = 1.5): Promise<CryptoFigures> {
       const signature = await signer.sign(source);
       const orders = payment.orders.length;
       const check = () => {
-        if (!verifySignature({ signSource: source, ...signature }, cert).ok) throw new Error('self-check failed');
+        if (!verifySignature({ signSource: source, ...signature }, cert).ok)
+          throw new Error('self-check failed');
       };
       check();
       rates.push({ algorithm, orders, ...(await perSecond('sign', seconds, () => signer.sign(source))) });
