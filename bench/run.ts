@@ -74,6 +74,7 @@ interface E2e {
   meanBatch: number;
   requests?: Record<string, number>;
   perGrab?: Record<string, number>;
+  warmupRequests?: Record<string, number>;
 }
 interface WorkerRun {
   batchSize: number;
@@ -268,7 +269,7 @@ function render(r: Report): string {
       ['payment', 'sign source', 'µs'],
       (r.protocol as ProtocolFigures[]).map((p) => [
         `${p.orders} order${p.orders > 1 ? 's' : ''}`,
-        kb(p.signSourceBytes).replace(' KB', '.0 KB').replace(/^0\.0/, '<1'),
+        `${(p.signSourceBytes / 1024).toFixed(1)} KB`,
         p.micros.toFixed(0),
       ]),
     ),
@@ -431,6 +432,11 @@ function render(r: Report): string {
         ...ops.map((op) => [op, ms(req.soft[op] ?? 0), ms(req.kms[op] ?? 0)]),
         ['total by the functions', ms(sum(req.soft)), ms(sum(req.kms))],
         [
+          'once per new container (its first grabs)',
+          oncePerContainer(r.stack.e2e?.[0]),
+          oncePerContainer(r.kms.count),
+        ],
+        [
           "SQS ReceiveMessage + DeleteMessageBatch by Lambda's event source mapping",
           ms(req.eventSourceSqs),
           '',
@@ -448,6 +454,7 @@ function render(r: Report): string {
           ...r.cost.lines.map((l) => [l.item, l.basis, l.perMillion.toFixed(2)]),
           ['total, soft or HSM-proxy signer', '', (r.cost.total - kmsLine).toFixed(2)],
           ['total, KMS signer', '', r.cost.total.toFixed(2)],
+          [`what if: ${r.cost.whatIf.item}`, r.cost.whatIf.basis, r.cost.whatIf.perMillion.toFixed(2)],
         ],
       ),
     );
@@ -461,6 +468,17 @@ function render(r: Report): string {
     ),
   );
   return parts.join('\n');
+}
+
+/** What the warm-up grabs asked for beyond the steady state's share: the container's one-off reads. */
+function oncePerContainer(e: E2e | undefined): string {
+  const warm = e?.warmupRequests;
+  if (!warm || !e?.perGrab) return '';
+  return Object.entries(warm)
+    .map(([op, n]) => [op, n - 10 * (e.perGrab?.[op] ?? 0)] as const)
+    .filter(([op, extra]) => extra >= 0.5 && !EVENT_SOURCE_OPERATIONS.has(op))
+    .map(([op, extra]) => `${op} ${Math.round(extra)}`)
+    .join(', ');
 }
 
 function sum(o: Record<string, number>): number {

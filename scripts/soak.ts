@@ -12,7 +12,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import pLimit from 'p-limit';
 import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
-import { CustomsUnavailableError, SignerUnavailableError } from '#core/errors.ts';
+import { SignerUnavailableError } from '#core/errors.ts';
 import { isTerminal } from '#core/session.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#local/customs-simulator/faults.ts';
@@ -333,7 +333,9 @@ if (!o.only) {
       },
     );
     if (child.status !== 0) {
-      process.stdout.write(`the ${r.name} run exited with ${child.status ?? child.signal} ${child.error?.message ?? ''}\n`);
+      process.stdout.write(
+        `the ${r.name} run exited with ${child.status ?? child.signal} ${child.error?.message ?? ''}\n`,
+      );
     }
     allOk = child.status === 0 && allOk;
   }

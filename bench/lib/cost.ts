@@ -78,14 +78,19 @@ export interface SessionSizes {
  * costs 1 WRU per KB of the larger of the old and new item, on the table and on each index whose
  * copy changes; a change of an index key (byState: state, updatedAt) is a delete plus a put there.
  */
-export function sessionWriteUnits(s: SessionSizes): { create: number; claim: number; outcome: number } {
+export function sessionWriteUnits(
+  s: SessionSizes,
+  /** what each index holds of an item (default: all of it, as the indexes project ALL) */
+  indexed: (itemBytes: number) => number = (b) => b,
+): { create: number; claim: number; outcome: number } {
   const kb = (b: number) => units(b, 1024);
+  const ix = (b: number) => kb(indexed(b));
   return {
     // table + byOrder + byState
-    create: kb(s.queued) * 3,
+    create: kb(s.queued) + 2 * ix(s.queued),
     // one write claims and stores the payload
-    claim: kb(Math.max(s.queued, s.prepared)) + kb(s.prepared) + kb(s.queued) + kb(s.prepared),
-    outcome: kb(Math.max(s.prepared, s.uploaded)) + kb(s.uploaded) + kb(s.prepared) + kb(s.uploaded),
+    claim: kb(Math.max(s.queued, s.prepared)) + ix(s.prepared) + ix(s.queued) + ix(s.prepared),
+    outcome: kb(Math.max(s.prepared, s.uploaded)) + ix(s.uploaded) + ix(s.prepared) + ix(s.uploaded),
   };
 }
 
@@ -112,7 +117,7 @@ export interface CostLine {
   readonly perMillion: number;
 }
 
-export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: number } {
+export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: number; whatIf: CostLine } {
   const M = 1e6;
   const w = sessionWriteUnits(c.sizes);
   const wru = w.create + w.claim + w.outcome;
@@ -172,5 +177,16 @@ export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: numbe
       perMillion: (M * c.uploadBytes * PRICES.dataTransferOutGb) / 1024 ** 3,
     },
   ];
-  return { lines, total: lines.reduce((a, l) => a + l.perMillion, 0) };
+  // What-if: indexes that hold what the listings show, not the payload (payExInfoStr, orderNos).
+  const slim = sessionWriteUnits(c.sizes, (b) => Math.min(b, c.sizes.queued + 300));
+  const slimWru = slim.create + slim.claim + slim.outcome;
+  return {
+    lines,
+    total: lines.reduce((a, l) => a + l.perMillion, 0),
+    whatIf: {
+      item: 'DynamoDB writes if byOrder and byState did not copy the payload (INCLUDE projection)',
+      basis: `${slimWru} WRU instead of ${wru}`,
+      perMillion: M * PRICES.dynamoWriteRequestUnit * slimWru,
+    },
+  };
 }

@@ -4,18 +4,20 @@ import { serializePayExchangeInfo } from '#core/protocol/serialize.ts';
 import { samplePayments } from '#local/sample-payments.ts';
 import { microsEach } from '../lib/stats.ts';
 
-/** A 1-order and a 20-order payment, the shapes whose sign sources the crypto section signs too. */
+/**
+ * A 1-order and a 20-order payment: the smallest single-order sample payment, and the same payment
+ * paying 20 orders (the sample orders over again, each with its own orderNo).
+ */
 export function benchPayments(): { one: Payment; twenty: Payment } {
   const all = samplePayments();
-  const one = all.find((p) => p.orders.length === 1);
-  const multi = all.find((p) => p.orders.length > 1);
-  if (!one || !multi) throw new Error('the sample payments lost their single- or multi-order payment');
-  const template = multi.orders[0];
-  if (!template) throw new Error('a multi-order sample payment without orders');
+  const size = (p: Payment) => JSON.stringify(p).length;
+  const one = all.filter((p) => p.orders.length === 1).sort((a, b) => size(a) - size(b))[0];
+  const orders = all.flatMap((p) => p.orders);
+  if (!one || orders.length === 0) throw new Error('the sample payments lost their single-order payments');
   const twenty: Payment = {
-    ...multi,
+    ...one,
     orders: Array.from({ length: 20 }, (_, i) => ({
-      ...(multi.orders[i % multi.orders.length] ?? template),
+      ...(orders[i % orders.length] as Payment['orders'][number]),
       orderNo: `BENCH2026061${String(i).padStart(5, '0')}`,
     })),
   };

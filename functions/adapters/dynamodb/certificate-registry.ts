@@ -92,6 +92,8 @@ export class DynamoCertificateRegistry implements CertificateRegistry {
   private readonly cacheTtlMs: number;
   // Parsed keys per ebpCode for a short while, so a warm container does not read and parse per upload.
   private readonly cache = new Map<string, { key: SigningKey; until: number }>();
+  // Reads in flight: the records of a batch that all miss the cache read the registry once, not ten times.
+  private readonly loading = new Map<string, Promise<SigningKey>>();
 
   constructor(
     client: DynamoDBClient,
@@ -107,6 +109,15 @@ export class DynamoCertificateRegistry implements CertificateRegistry {
     const now = this.clock.now();
     const cached = this.cache.get(ebpCode);
     if (cached && cached.until > now) return cached.key;
+    let loading = this.loading.get(ebpCode);
+    if (!loading) {
+      loading = this.load(ebpCode, now).finally(() => this.loading.delete(ebpCode));
+      this.loading.set(ebpCode, loading);
+    }
+    return loading;
+  }
+
+  private async load(ebpCode: string, now: number): Promise<SigningKey> {
     const record = await this.get(ebpCode);
     if (!record) {
       this.cache.delete(ebpCode);

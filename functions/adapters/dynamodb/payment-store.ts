@@ -77,6 +77,14 @@ type RowHead = v.InferOutput<typeof RowHeadSchema>;
 
 class UnprocessedKeys extends Error {}
 
+interface OrderLookup {
+  resolve(item: Record<string, unknown> | undefined): void;
+  reject(error: unknown): void;
+}
+
+/** BatchGetItem takes at most 100 keys. */
+const MAX_BATCH_GET_KEYS = 100;
+
 export interface DynamoPaymentStoreOptions {
   readonly clock?: Clock;
   /** Attempts of the read-then-write cycle when a concurrent writer got in between. */
@@ -98,13 +106,99 @@ export class DynamoPaymentStore implements PaymentStore {
     this.writeAttempts = options.writeAttempts ?? 4;
   }
 
+  /**
+   * Lookups made in the same turn of the event loop (the records of one SQS batch, which the worker
+   * handles together) are read with one BatchGetItem instead of a GetItem each. Strongly consistent
+   * either way: a grab replayed right after a load must see the payment just written.
+   */
   async findByOrder(orderNo: string): Promise<Payment | undefined> {
-    // Strongly consistent: a grab replayed right after a load must see the payment just written.
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: orderItemKey(orderNo) }, ConsistentRead: true }),
-    );
-    if (!out.Item) return undefined;
-    const row = v.safeParse(OrderRowSchema, out.Item);
+    const item = await new Promise<Record<string, unknown> | undefined>((resolve, reject) => {
+      if (!this.lookups) {
+        const lookups = new Map<string, OrderLookup[]>();
+        this.lookups = lookups;
+        setImmediate(() => {
+          this.lookups = undefined;
+          void this.readOrders(lookups);
+        });
+      }
+      const waiting = this.lookups.get(orderNo) ?? [];
+      waiting.push({ resolve, reject });
+      this.lookups.set(orderNo, waiting);
+    });
+    return item === undefined ? undefined : this.paymentOf(orderNo, item);
+  }
+
+  private lookups: Map<string, OrderLookup[]> | undefined;
+
+  /** Read the ORDER# items of `lookups` and settle each lookup with its item (undefined when absent). */
+  private async readOrders(lookups: Map<string, OrderLookup[]>): Promise<void> {
+    const settle = (orderNo: string, f: (l: OrderLookup) => void) => {
+      for (const l of lookups.get(orderNo) ?? []) f(l);
+    };
+    const orderNos = [...lookups.keys()];
+    if (orderNos.length === 1) {
+      const orderNo = orderNos[0] as string;
+      try {
+        const out = await this.doc.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: { pk: orderItemKey(orderNo) },
+            ConsistentRead: true,
+          }),
+        );
+        settle(orderNo, (l) => l.resolve(out.Item));
+      } catch (error) {
+        settle(orderNo, (l) => l.reject(error));
+      }
+      return;
+    }
+    for (let i = 0; i < orderNos.length; i += MAX_BATCH_GET_KEYS) {
+      const chunk = orderNos.slice(i, i + MAX_BATCH_GET_KEYS);
+      try {
+        const found = await this.batchGet(chunk.map(orderItemKey));
+        for (const orderNo of chunk) settle(orderNo, (l) => l.resolve(found.get(orderItemKey(orderNo))));
+      } catch (error) {
+        for (const orderNo of chunk) settle(orderNo, (l) => l.reject(error));
+      }
+    }
+  }
+
+  /** Whole items by pk, strongly consistent, retrying what DynamoDB leaves unprocessed. */
+  private async batchGet(pks: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    let pending: Record<string, unknown>[] = pks.map((pk) => ({ pk }));
+    const readBatch = async () => {
+      const out = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) found.set(String(item.pk), item);
+      pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (pending.length > 0) throw new UnprocessedKeys(`${pending.length} keys left unprocessed`);
+    };
+    try {
+      await pRetry(readBatch, {
+        retries: 8,
+        minTimeout: 25,
+        maxTimeout: 1000,
+        randomize: true,
+        shouldRetry: ({ error }) => error instanceof UnprocessedKeys,
+      });
+    } catch (error) {
+      if (error instanceof UnprocessedKeys) {
+        throw new PaymentStoreBusyError(
+          `DynamoDB left ${pending.length} payments unread after retries; try again`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    return found;
+  }
+
+  private paymentOf(orderNo: string, item: Record<string, unknown>): Payment {
+    const row = v.safeParse(OrderRowSchema, item);
     if (!row.success) {
       const issues = toFieldIssues(row.issues);
       throw new ValidationError(
