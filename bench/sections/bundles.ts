@@ -31,7 +31,9 @@ export interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
   readonly mapBytes: number;
+  /** the same function's index.mjs from the last `cdk synth`, when it is newer than the sources */
   readonly cdkOutBytes?: number;
+  readonly cdkOutStale?: boolean;
   readonly topPackages: readonly { readonly name: string; readonly bytes: number }[];
   readonly init: InitFigures;
   readonly sdkExternal: { readonly bytes: number; readonly init: InitFigures };
@@ -110,6 +112,7 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
     },
   ];
   const cdkOut = cdkOutBundleSizes();
+  const newestSource = newestMtime(['functions', 'package-lock.json']);
   const built = new Map<
     string,
     { file: string; bytes: number; mapBytes: number; top: BundleFigures['topPackages'] }
@@ -123,12 +126,13 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
     built.set(spec.entry, house);
     built.set(`${spec.entry} ext`, external);
     const env = { ...common, ...spec.env };
-    const cdkOutBytes = cdkOut.get(spec.logicalId);
+    const synthesized = cdkOut.get(spec.logicalId);
+    const fresh = synthesized && synthesized.mtimeMs >= newestSource;
     figures.push({
       name: spec.name,
       bytes: house.bytes,
       mapBytes: house.mapBytes,
-      ...(cdkOutBytes === undefined ? {} : { cdkOutBytes }),
+      ...(fresh ? { cdkOutBytes: synthesized.bytes } : synthesized ? { cdkOutStale: true } : {}),
       topPackages: house.top,
       init: initTime(house.file, env, runs),
       sdkExternal: { bytes: external.bytes, init: initTime(external.file, env, runs) },
@@ -205,9 +209,21 @@ process.stdout.write(JSON.stringify({ wall: performance.now() - t, cpu: (u.user 
   };
 }
 
-/** index.mjs sizes of the function assets a `cdk synth` left in cdk.out, by logical id prefix. */
-function cdkOutBundleSizes(): Map<string, number> {
-  const sizes = new Map<string, number>();
+/** The newest modification time under these paths (files and directories, recursively), ms. */
+function newestMtime(paths: readonly string[]): number {
+  let newest = 0;
+  const visit = (p: string) => {
+    const st = statSync(p);
+    newest = Math.max(newest, st.mtimeMs);
+    if (st.isDirectory()) for (const f of readdirSync(p)) visit(join(p, f));
+  };
+  for (const p of paths) if (existsSync(p)) visit(resolve(p));
+  return newest;
+}
+
+/** index.mjs of the function assets a `cdk synth` left in cdk.out, by logical id prefix. */
+function cdkOutBundleSizes(): Map<string, { bytes: number; mtimeMs: number }> {
+  const sizes = new Map<string, { bytes: number; mtimeMs: number }>();
   const dir = resolve('cdk.out');
   if (!existsSync(dir)) return sizes;
   for (const t of readdirSync(dir).filter((f) => /Stateless.*\.template\.json$/.test(f))) {
@@ -218,7 +234,9 @@ function cdkOutBundleSizes(): Map<string, number> {
       const asset = r.Metadata?.['aws:asset:path'];
       if (r.Type !== 'AWS::Lambda::Function' || !asset) continue;
       const file = join(dir, asset, 'index.mjs');
-      if (existsSync(file)) sizes.set(id.replace(/[A-F0-9]{8}$/, ''), statSync(file).size);
+      if (!existsSync(file)) continue;
+      const st = statSync(file);
+      sizes.set(id.replace(/[A-F0-9]{8}$/, ''), { bytes: st.size, mtimeMs: st.mtimeMs });
     }
   }
   return sizes;
