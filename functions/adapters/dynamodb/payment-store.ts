@@ -163,13 +163,24 @@ export class DynamoPaymentStore implements PaymentStore {
     }
   }
 
-  /** Whole items by pk, strongly consistent, retrying what DynamoDB leaves unprocessed. */
-  private async batchGet(pks: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  /** Items by pk (whole, or the projected attributes), strongly consistent, retrying what DynamoDB leaves unprocessed. */
+  private async batchGet(
+    pks: readonly string[],
+    projection?: string,
+  ): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
     let pending: Record<string, unknown>[] = pks.map((pk) => ({ pk }));
     const readBatch = async () => {
       const out = await this.doc.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ...(projection ? { ProjectionExpression: projection } : {}),
+            },
+          },
+        }),
       );
       for (const item of out.Responses?.[this.tableName] ?? []) found.set(String(item.pk), item);
       pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
@@ -186,7 +197,7 @@ export class DynamoPaymentStore implements PaymentStore {
     } catch (error) {
       if (error instanceof UnprocessedKeys) {
         throw new PaymentStoreBusyError(
-          `DynamoDB left ${pending.length} payments unread after retries; try again`,
+          `DynamoDB left ${pending.length} keys unread after retries; try again`,
           {
             cause: error,
           },
@@ -316,54 +327,19 @@ export class DynamoPaymentStore implements PaymentStore {
     return stored ? 'updated' : 'created';
   }
 
-  /** BatchGetItem of the keys and hashes of these items (≤ 100 keys), retrying unprocessed keys. */
+  /** The keys and hashes of these items (≤ 100 keys). */
   private async readHeads(pks: readonly string[]): Promise<Map<string, RowHead>> {
     const found = new Map<string, RowHead>();
-    let pending: Record<string, unknown>[] = pks.map((pk) => ({ pk }));
-    const readBatch = async () => {
-      const out = await this.doc.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.tableName]: {
-              Keys: pending,
-              ConsistentRead: true,
-              ProjectionExpression: 'pk, paymentKey, contentHash, orderNos',
-            },
-          },
-        }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) {
-        const row = v.safeParse(RowHeadSchema, item);
-        if (!row.success) {
-          const issues = toFieldIssues(row.issues);
-          throw new ValidationError(
-            `stored item ${String(item.pk)} is unreadable: ${describeIssues(issues)}`,
-            issues,
-          );
-        }
-        found.set(row.output.pk, row.output);
-      }
-      pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      if (pending.length > 0) throw new UnprocessedKeys(`${pending.length} keys left unprocessed`);
-    };
-    try {
-      await pRetry(readBatch, {
-        retries: 8,
-        minTimeout: 25,
-        maxTimeout: 1000,
-        randomize: true,
-        shouldRetry: ({ error }) => error instanceof UnprocessedKeys,
-      });
-    } catch (error) {
-      if (error instanceof UnprocessedKeys) {
-        throw new PaymentStoreBusyError(
-          `DynamoDB left ${pending.length} keys unread after retries; try again`,
-          {
-            cause: error,
-          },
+    for (const item of (await this.batchGet(pks, 'pk, paymentKey, contentHash, orderNos')).values()) {
+      const row = v.safeParse(RowHeadSchema, item);
+      if (!row.success) {
+        const issues = toFieldIssues(row.issues);
+        throw new ValidationError(
+          `stored item ${String(item.pk)} is unreadable: ${describeIssues(issues)}`,
+          issues,
         );
       }
-      throw error;
+      found.set(row.output.pk, row.output);
     }
     return found;
   }
