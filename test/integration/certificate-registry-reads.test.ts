@@ -1,30 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
+import { countingDynamoClient } from '#test/helpers/counting-dynamo.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
 
 /** How often the worker reads the registry (moto over HTTP): once per ebpCode and cache period. */
 
 const card = makeThrowawayCertificate();
 let aws: LocalAws;
-let client: DynamoDBClient;
-const requests: string[] = [];
+const { client, requests } = countingDynamoClient();
 
 before(async () => {
   aws = await startLocalAws();
-  client = new DynamoDBClient({});
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      requests.push(String(context.commandName));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
 });
 after(async () => {
-  client?.destroy();
+  client.destroy();
   await aws?.stop();
 });
 

@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
+import { countingDynamoClient } from '#test/helpers/counting-dynamo.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 
 /** How the worker reads payments (moto over HTTP): a batch's lookups in one request. */
 
 let aws: LocalAws;
-let client: DynamoDBClient;
-const requests: string[] = [];
+const { client, requests } = countingDynamoClient();
 
 before(async () => {
   aws = await startLocalAws();
-  client = new DynamoDBClient({});
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      requests.push(String(context.commandName));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
 });
 after(async () => {
-  client?.destroy();
+  client.destroy();
   await aws?.stop();
 });
 
