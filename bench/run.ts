@@ -59,6 +59,8 @@ interface Latency {
   max: number;
 }
 interface E2e {
+  /** sessions: a grab is in flight until customs has its upload; burst: only until its acknowledgement */
+  mode?: 'sessions' | 'burst';
   grabs: number;
   concurrency: number;
   pollers: number;
@@ -68,6 +70,8 @@ interface E2e {
   grabsPerSecond: number;
   latency: Latency;
   processCpuMsPerGrab: number;
+  /** moto's own CPU per grab: the emulator's cost, not ours */
+  motoCpuMsPerGrab?: number;
   signCpuMs: number;
   selfCheckCpuMs: number;
   workerBilledMsPerGrab: number;
@@ -130,6 +134,7 @@ function buildReport() {
     Math.min(...sm2.filter((r) => r.label.startsWith(label)).map((r) => r.perSecond));
   const e2e0 = stack.e2e?.[0];
   const e2e200 = stack.e2e?.[1];
+  const burst = stack.e2e?.find((e) => e.mode === 'burst');
   const ka = stack.worker?.['keep-alive'];
   const functionsPerGrab = (perGrab: Record<string, number> | undefined) =>
     Object.entries(perGrab ?? {}).filter(([op]) => !EVENT_SOURCE_OPERATIONS.has(op));
@@ -142,8 +147,8 @@ function buildReport() {
   const signCheck = ka ? ka.signCpuMs + ka.selfCheckCpuMs : Number.NaN;
   const emulatorBound = (e: E2e | undefined) => {
     if (!e) return '';
-    const cores = (e.processCpuMsPerGrab * e.grabsPerSecond) / 1000;
-    return `${e.grabsPerSecond.toFixed(1)} grabs/s with our process using ${cores.toFixed(2)} of ${machine.cpus} cores: moto serves every DynamoDB and SQS request one by one, so the backlog of ${e.grabs} grabs takes ${e.seconds.toFixed(0)} s to drain`;
+    const cores = (x: number | undefined) => (((x ?? Number.NaN) * e.grabsPerSecond) / 1000).toFixed(2);
+    return `${e.grabsPerSecond.toFixed(1)} grabs/s, moto using ${cores(e.motoCpuMsPerGrab)} cores (it serves requests one at a time) and our process ${cores(e.processCpuMsPerGrab)} of ${machine.cpus}`;
   };
   const targets: Target[] = [
     {
@@ -172,10 +177,12 @@ function buildReport() {
       met: stack.ack !== undefined && stack.ack.ack.p99 <= 1.5 * stack.ack.bare.p99,
     },
     {
-      target: `grab → accepted p99 < 2 s (${e2e0?.grabs ?? '?'} grabs at concurrency 50, latency 0)`,
-      measured: e2e0 ? `${(e2e0.latency.p99 / 1000).toFixed(1)} s` : 'not measured',
+      target: `grab → accepted p99 < 2 s (${e2e0?.grabs ?? '?'} grabs, 50 in flight, latency 0)`,
+      measured: e2e0
+        ? `${(e2e0.latency.p99 / 1000).toFixed(1)} s with 50 open sessions${burst ? `; ${(burst.latency.p99 / 1000).toFixed(1)} s if all ${burst.grabs} arrive at once` : ''}`
+        : 'not measured',
       met: e2e0 !== undefined && e2e0.latency.p99 < 2000,
-      note: `limit: the local emulator — ${emulatorBound(e2e0)}`,
+      note: `in flight = customs has sent the grab and not yet received its upload. ${emulatorBound(e2e0)}.${burst ? ` At once, the backlog drains at moto's pace (${burst.grabsPerSecond.toFixed(1)} grabs/s) and waiting in the queue is the latency.` : ''}`,
     },
     {
       target: 'each bundle < 300 KB minified',
@@ -326,23 +333,28 @@ function render(r: Report): string {
   if (e2e.length) {
     parts.push(
       table(
-        `End to end on the local stack: customs sends ${e2e[0]?.grabs} grabs 50 at a time; 5 worker pollers, batches of 10`,
+        `End to end on the local stack: customs sends ${e2e[0]?.grabs} grabs, 50 in flight; 5 worker pollers, batches of up to 10. ` +
+          'Open sessions: customs sends the next grab when one of its 50 has its upload. At once: the next as soon as one is acknowledged.',
         [
+          'in flight',
           'customs latency',
           'grabs/s',
           'grab→accepted p50',
           'p99',
           'whole process CPU/grab',
+          'moto CPU/grab',
           'sign',
           'self-check',
           'worker billed/grab',
         ],
         e2e.map((e) => [
+          e.mode === 'burst' ? 'at once' : '50 open sessions',
           `${e.customsLatencyMs} ms`,
           e.grabsPerSecond.toFixed(1),
           `${(e.latency.p50 / 1000).toFixed(1)} s`,
           `${(e.latency.p99 / 1000).toFixed(1)} s`,
           `${e.processCpuMsPerGrab.toFixed(1)} ms`,
+          e.motoCpuMsPerGrab === undefined ? '–' : `${e.motoCpuMsPerGrab.toFixed(1)} ms`,
           `${e.signCpuMs.toFixed(2)} ms`,
           `${e.selfCheckCpuMs.toFixed(2)} ms`,
           `${e.workerBilledMsPerGrab.toFixed(0)} ms`,

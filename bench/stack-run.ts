@@ -38,7 +38,7 @@ import { SqsPoller } from '#local/sqs-poller.ts';
 import { AwsRequestCounter } from './lib/aws-requests.ts';
 import { dynamoItemBytes } from './lib/cost.ts';
 import { PhaseMeter } from './lib/phase-meter.ts';
-import { cpuMsSince, latencyOf } from './lib/stats.ts';
+import { cpuMsSince, latencyOf, processCpuMs } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -221,11 +221,22 @@ try {
     };
   }
 
-  // 2. End to end: customs sends N grabs, 50 at a time; the worker (5 pollers) uploads them.
+  // 2. End to end: customs sends N grabs, at most 50 in flight; the worker (5 pollers) uploads them.
+  //    `sessions`: a grab is in flight until customs has its upload (customs' own view: an open
+  //    session), so customs sends the next grab only when one of its 50 sessions has its data.
+  //    `burst`: a grab is in flight only until its HTTP acknowledgement, so all N queue up at once and
+  //    the emulator's drain rate, not the pipeline, sets the latency.
   const e2eN = Number(args.e2e);
   const countN = Number(args.count);
-  const endToEnd = async (n: number, latencyMs: number, opts: { concurrency: number; count: boolean }) => {
-    say(`end to end: ${n} grabs at concurrency ${opts.concurrency}, customs latency ${latencyMs} ms`);
+  type Mode = 'sessions' | 'burst';
+  const endToEnd = async (
+    n: number,
+    latencyMs: number,
+    opts: { concurrency: number; count: boolean; mode: Mode },
+  ) => {
+    say(
+      `end to end (${opts.mode}): ${n} grabs, ${opts.concurrency} in flight, customs latency ${latencyMs} ms`,
+    );
     customs.setFaults({ latencyMs });
     const worker = timedWorker(measured);
     const pollers = poller(worker.handler, 5);
@@ -248,7 +259,12 @@ try {
     worker.invocations.length = 0;
     const before = meter.snapshot();
     const c0 = process.cpuUsage();
-    const grabs = await inParallel(n, opts.concurrency, (i) => grab(i));
+    const moto0 = processCpuMs(stack.moto.pid);
+    const grabs = await inParallel(n, opts.concurrency, async (i) => {
+      const g = await grab(i);
+      if (opts.mode === 'sessions') await customs.waitForAccepted([g.sessionID], 120_000);
+      return g;
+    });
     const ids = grabs.map((g) => g.sessionID);
     let statuses: readonly SessionStatus[];
     try {
@@ -258,6 +274,7 @@ try {
       statuses = e.sessions;
     }
     const cpuMs = cpuMsSince(c0);
+    const motoCpuMs = processCpuMs(stack.moto.pid) - moto0;
     // Customs has its answer before the worker records it: count until the queue is empty.
     await drain();
     await pollers.stop();
@@ -270,6 +287,7 @@ try {
     const records = worker.invocations.reduce((a, x) => a + x.records, 0);
     return {
       sessionIDs: ids,
+      mode: opts.mode,
       grabs: n,
       concurrency: opts.concurrency,
       pollers: 5,
@@ -279,6 +297,7 @@ try {
       grabsPerSecond: accepted.length / ((last - first) / 1000),
       latency: latencyOf(accepted.map((s) => s.latencyMs ?? Number.NaN)),
       processCpuMsPerGrab: cpuMs / n,
+      motoCpuMsPerGrab: motoCpuMs / n,
       signCpuMs: PhaseMeter.perCall(after, before, 'sign').cpuMs,
       selfCheckCpuMs: PhaseMeter.perCall(after, before, 'self-check').cpuMs,
       buildCpuMs: PhaseMeter.perCall(after, before, 'build').cpuMs,
@@ -290,9 +309,12 @@ try {
     };
   };
   if (e2eN > 0) {
-    const { sessionIDs, ...first } = await endToEnd(e2eN, 0, { concurrency: 50, count: true });
-    const { sessionIDs: _, ...second } = await endToEnd(e2eN, 200, { concurrency: 50, count: false });
-    results.e2e = [first, second];
+    const run = async (latencyMs: number, mode: Mode, count: boolean) =>
+      endToEnd(e2eN, latencyMs, { concurrency: 50, count, mode });
+    const { sessionIDs, ...first } = await run(0, 'sessions', true);
+    const { sessionIDs: _, ...second } = await run(200, 'sessions', false);
+    const { sessionIDs: __, ...burst } = await run(0, 'burst', false);
+    results.e2e = [first, second, burst];
     results.sizes = await itemSizes(sessionIDs.slice(0, 40));
   }
   if (countN > 0) {
@@ -306,7 +328,7 @@ try {
       }) as typeof process.stdout.write;
     }
     try {
-      results.count = await endToEnd(countN, 0, { concurrency: 10, count: true });
+      results.count = await endToEnd(countN, 0, { concurrency: 10, count: true, mode: 'burst' });
     } finally {
       process.stdout.write = write;
     }
@@ -317,7 +339,7 @@ try {
   /** Mean sizes of the session at each write, the payment item read, and the upload (for the cost estimate). */
   async function itemSizes(sessionIDs: readonly string[]) {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    const sums = { queued: 0, prepared: 0, uploaded: 0, paymentItem: 0, uploadBytes: 0 };
+    const sums = { queued: 0, prepared: 0, uploaded: 0, paymentItem: 0, uploadBytes: 0, payload: 0 };
     let n = 0;
     for (const sessionID of sessionIDs) {
       const { Item: item } = await doc.send(
@@ -341,6 +363,7 @@ try {
         attempts: 0,
       });
       sums.paymentItem += payment ? dynamoItemBytes(payment) : 0;
+      sums.payload += dynamoItemBytes({ payExInfoStr: item.payExInfoStr });
       sums.uploadBytes += new URLSearchParams({ payExInfoStr: String(item.payExInfoStr) }).toString().length;
       n++;
     }

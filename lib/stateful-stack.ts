@@ -1,9 +1,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { sessionIndexAttributes } from '#core/session-index.ts';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
 import { AlarmTopic } from './constructs/alarm-topic.ts';
 import { CallbackPartnerSecret } from './constructs/callback-partner-secret.ts';
@@ -77,11 +78,15 @@ export class StatefulStack extends Stack {
       indexName: 'byOrder',
       partitionKey: { name: 'orderNo', type: AttributeType.STRING },
       sortKey: { name: 'receivedAt', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: sessionIndexAttributes(['sessionID', 'orderNo', 'receivedAt']),
     });
     this.sessionsTable.addGlobalSecondaryIndex({
       indexName: 'byState',
       partitionKey: { name: 'state', type: AttributeType.STRING },
       sortKey: { name: 'updatedAt', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: sessionIndexAttributes(['sessionID', 'state', 'updatedAt']),
     });
     this.paymentsTable = houseTable(this, 'Payments', {
       key,

@@ -5,6 +5,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sessionIndexAttributes } from '#core/session-index.ts';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
 
 /**
@@ -61,7 +62,10 @@ export async function createLocalResources(opts: {
             { AttributeName: 'orderNo', KeyType: 'HASH' },
             { AttributeName: 'receivedAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: sessionIndexAttributes(['sessionID', 'orderNo', 'receivedAt']),
+          },
         },
         {
           IndexName: 'byState',
@@ -69,7 +73,10 @@ export async function createLocalResources(opts: {
             { AttributeName: 'state', KeyType: 'HASH' },
             { AttributeName: 'updatedAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: sessionIndexAttributes(['sessionID', 'state', 'updatedAt']),
+          },
         },
       ],
     }),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** Measuring helpers shared by `npm run bench` and `npm run bench:signer`. */
@@ -86,3 +87,17 @@ export const round = (x: number, digits = 0): number => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 };
+
+/** CPU time (user + system) another process has used so far, ms, from /proc (Linux); NaN elsewhere. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux Node runs on (sysconf is not reachable from Node). */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
@@ -89,5 +89,25 @@ describe('clearance after the demo grabs', () => {
     assert.equal(json.clearance.state, 'released');
     assert.equal(json.clearance.timeline.length, 4);
     assert.doesNotMatch(bySession.stdout, /6217850100007893900/);
+
+    // The byOrder index copies no stored upload (that would double what every write costs): asked by
+    // order, status still shows what was uploaded, its bank account masked, read from the session.
+    const byOrder = await status(orderNos[0] ?? '', true);
+    const shown = (JSON.parse(byOrder.stdout) as OrderStatus).sessions.find(
+      (s) => s.sessionID === grab.sessionID,
+    );
+    assert.match(shown?.payExInfoStr ?? '', /"recpAccount"/);
+    assert.doesNotMatch(byOrder.stdout, /6217850100007893900/);
+    const indexed = await ddb.send(
+      new QueryCommand({
+        TableName: stack.resources.sessionsTable,
+        IndexName: 'byOrder',
+        KeyConditionExpression: 'orderNo = :o',
+        ExpressionAttributeValues: { ':o': { S: orderNos[0] ?? '' } },
+      }),
+    );
+    assert.equal(indexed.Items?.length, 1);
+    assert.equal(indexed.Items?.[0]?.state?.S, 'uploaded');
+    assert.equal(indexed.Items?.[0]?.payExInfoStr, undefined);
   });
 });

@@ -48,7 +48,14 @@ export interface OrderStatus {
 
 /** Everything we know of an order: grab sessions, payment, clearance timeline and state. Undefined: nothing. */
 export async function orderStatus(orderNo: string, deps: OrderStatusDeps): Promise<OrderStatus | undefined> {
-  return build(orderNo, await deps.sessions.listByOrder(orderNo), deps);
+  return build(orderNo, await withUploads(await deps.sessions.listByOrder(orderNo), deps), deps);
+}
+
+/** The byOrder index copies no stored upload (session-index.ts): a session that prepared one is read whole. */
+function withUploads(listed: readonly Session[], deps: OrderStatusDeps): Promise<Session[]> {
+  return Promise.all(
+    listed.map(async (s) => (s.preparedAt === undefined ? s : ((await deps.sessions.get(s.sessionID)) ?? s))),
+  );
 }
 
 /** The same, asked by a sessionID (that session only) or else by an orderNo. */
