@@ -6,15 +6,18 @@ import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-sto
 import { logger, metrics } from '#adapters/observability.ts';
 import { systemClock } from '#core/ports.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
-import { signingDeps } from './composition-signing.ts';
+import type { SigningDeps } from './composition-signing-common.ts';
 import { uploadWorkerConfig } from './config.ts';
 
-/** The worker's composition root: config -> adapters, once per container, at cold start (grab-request's is composition-grab.ts). */
-
-export async function uploadWorkerDeps(env = process.env): Promise<UploadDeps> {
+/**
+ * The worker's composition root: config -> adapters, once per container, at cold start, with the
+ * signer `signing` makes. Each deployed worker passes its one signer kind's (upload-worker/handler-*.ts),
+ * so its bundle holds no other kind's SDK clients; composition.ts passes all of them.
+ */
+export async function uploadWorkerDepsWith(signing: SigningDeps, env = process.env): Promise<UploadDeps> {
   const config = uploadWorkerConfig(env);
   const ddb = dynamoClient();
-  const { signer, certificates } = await signingDeps(config.signer);
+  const { signer, certificates } = await signing(config.signer);
   return {
     sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE),
     payments: new DynamoPaymentStore(ddb, config.PAYMENTS_TABLE),

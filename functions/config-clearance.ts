@@ -13,17 +13,15 @@ const positiveInt = (fallback: number) =>
     String(fallback),
   );
 
-/** Where the partners' HMAC secrets are: exactly one of the three. */
+/** Where the partners' HMAC secrets are: exactly one of the two. */
 const PartnerSecretsEnv = v.union(
   [
     /** JSON `{"partnerId": "secret"}` in the environment: the local stack and tests. */
     v.object({ CALLBACK_PARTNER_SECRETS: nonEmpty('CALLBACK_PARTNER_SECRETS') }),
-    /** A Secrets Manager secret (name or ARN) holding that JSON. */
+    /** A Secrets Manager secret (name or ARN) holding that JSON: the one the stack makes. */
     v.object({ CALLBACK_PARTNER_SECRETS_SECRET_ID: nonEmpty('CALLBACK_PARTNER_SECRETS_SECRET_ID') }),
-    /** An SSM SecureString parameter holding that JSON. */
-    v.object({ CALLBACK_PARTNER_SECRETS_PARAMETER: nonEmpty('CALLBACK_PARTNER_SECRETS_PARAMETER') }),
   ],
-  'set one of CALLBACK_PARTNER_SECRETS_SECRET_ID, CALLBACK_PARTNER_SECRETS_PARAMETER or CALLBACK_PARTNER_SECRETS',
+  'set CALLBACK_PARTNER_SECRETS_SECRET_ID (or CALLBACK_PARTNER_SECRETS locally)',
 );
 
 const ClearanceCallbackEnv = v.object({
@@ -65,11 +63,12 @@ export type ClearanceCallbackConfig = v.InferOutput<typeof ClearanceCallbackEnv>
 export type OrderStatusConfig = v.InferOutput<typeof OrderStatusEnv>;
 
 export function clearanceCallbackConfig(env = process.env): ClearanceCallbackConfig {
-  const sources = [
-    'CALLBACK_PARTNER_SECRETS_SECRET_ID',
-    'CALLBACK_PARTNER_SECRETS_PARAMETER',
-    'CALLBACK_PARTNER_SECRETS',
-  ].filter((k) => env[k]);
+  if (env.CALLBACK_PARTNER_SECRETS_PARAMETER) {
+    throw new ConfigError(
+      'CALLBACK_PARTNER_SECRETS_PARAMETER is no longer read: keep the partner secrets in the Secrets Manager secret the stack makes (CALLBACK_PARTNER_SECRETS_SECRET_ID)',
+    );
+  }
+  const sources = ['CALLBACK_PARTNER_SECRETS_SECRET_ID', 'CALLBACK_PARTNER_SECRETS'].filter((k) => env[k]);
   if (sources.length > 1) {
     throw new ConfigError(`configuration is ambiguous: set only one of ${sources.join(', ')}`);
   }

@@ -9,7 +9,7 @@ import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
 import { PipelineDashboard } from './constructs/pipeline-dashboard.ts';
 import { PlainHttpFront } from './constructs/plain-http-front.ts';
 import { bindWorkerSigner, type SignerResources } from './constructs/worker-signer.ts';
-import type { StageConfig } from './stage-config.ts';
+import type { SignerSettings, StageConfig } from './stage-config.ts';
 
 /**
  * The worker's time budget. Lambda stops it after WORKER_TIMEOUT; within that, the in-process customs
@@ -21,6 +21,25 @@ const CUSTOMS_TIMEOUT_MS = 4_000;
 const UPLOAD_TRIES = 2;
 const MAX_BACKOFF_MS = 2_000;
 const UPLOAD_LEASE = WORKER_TIMEOUT.plus(Duration.seconds(5));
+
+/**
+ * The worker's entry for the stage's signer: each bundles that signer's code and SDK clients only
+ * (KMS, or Secrets Manager, or SSM), not every kind's. Local runs use upload-worker/handler.ts, which
+ * picks the signer by SIGNER_KIND at cold start.
+ */
+export function workerEntry(signer: SignerSettings): string {
+  const dir = 'functions/upload-worker';
+  switch (signer.kind) {
+    case 'soft':
+      return `${dir}/handler-soft.ts`;
+    case 'kms':
+      return `${dir}/handler-kms.ts`;
+    case 'hsm-proxy':
+      return signer.token.source === 'parameter'
+        ? `${dir}/handler-hsm-proxy-parameter.ts`
+        : `${dir}/handler-hsm-proxy-secret.ts`;
+  }
+}
 
 /** What the functions use from the stateful stack (or from anywhere else that provides the same). */
 export interface PipelineResources {
@@ -76,7 +95,7 @@ export class StatelessStack extends Stack {
       .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
 
     this.uploadWorker = new HouseFunction(this, 'UploadWorker', {
-      entry: 'functions/upload-worker/handler.ts',
+      entry: workerEntry(config.signer),
       description: 'ceb-grab: build, sign and upload the payment data of each grab to customs',
       timeout: WORKER_TIMEOUT,
       memorySize: 512,

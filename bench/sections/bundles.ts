@@ -4,25 +4,24 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
+import { HOUSE_BUNDLING } from '../../lib/constructs/house-bundling.ts';
 import { quantile } from '../lib/stats.ts';
 
 /**
- * Cold start: each function bundled exactly as HouseFunction has CDK bundle it (minified ESM for
- * Node 22, `module` before `main`, the require shim, an external source map, the AWS SDK inside),
- * then imported in fresh Node processes with the environment it reads at init and the deployed
- * NODE_OPTIONS. When a `cdk synth` left bundles in cdk.out, their sizes are shown beside ours.
- * A second bundle of each with `@aws-sdk/*` left to the Lambda runtime shows what that would trade.
+ * Cold start: each function bundled exactly as HouseFunction has CDK bundle it (HOUSE_BUNDLING:
+ * minified ESM for Node 22, `module` before `main`, the require shim, an external source map, the AWS
+ * SDK inside but for the parts it loads only on paths never taken in Lambda), then imported in fresh
+ * Node processes with the environment it reads at init and the deployed NODE_OPTIONS. The worker is
+ * built once per signer entry the stack can pick. When a `cdk synth` left bundles in cdk.out, their
+ * sizes are shown beside ours. A second bundle of each with `@aws-sdk/*` left to the Lambda runtime
+ * shows what that would trade.
  */
-
-// lib/constructs/house-function.ts: REQUIRE_BANNER and the bundling options.
-const REQUIRE_BANNER =
-  "import { createRequire as __houseCreateRequire } from 'node:module'; const require = __houseCreateRequire(import.meta.url);";
 
 interface FunctionSpec {
   readonly name: string;
   readonly entry: string;
-  /** the CDK logical id prefix, to find its asset in cdk.out */
-  readonly logicalId: string;
+  /** the CDK logical id prefix, to find its asset in cdk.out (the test stage's worker signs with a soft key) */
+  readonly logicalId?: string;
   readonly memoryMb: number;
   readonly env: Record<string, string>;
 }
@@ -66,6 +65,7 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
     CERTIFICATES_TABLE: 'certificates',
     CUSTOMS_UPLOAD_URL: 'https://customs.invalid/ceb2grab/grab/realTimeDataUpload',
   };
+  const proxy = { ...worker, SIGNER_KIND: 'hsm-proxy', HSM_PROXY_URL: 'https://signer.invalid:8443' };
   const specs: FunctionSpec[] = [
     {
       name: 'grab-request',
@@ -76,7 +76,7 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
     },
     {
       name: 'upload-worker (soft key)',
-      entry: 'functions/upload-worker/handler.ts',
+      entry: 'functions/upload-worker/handler-soft.ts',
       logicalId: 'UploadWorker',
       memoryMb: 512,
       env: {
@@ -88,10 +88,21 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
     },
     {
       name: 'upload-worker (kms)',
-      entry: 'functions/upload-worker/handler.ts',
-      logicalId: 'UploadWorker',
+      entry: 'functions/upload-worker/handler-kms.ts',
       memoryMb: 512,
       env: { ...worker, SIGNER_KIND: 'kms' },
+    },
+    {
+      name: 'upload-worker (hsm-proxy, token in Secrets Manager)',
+      entry: 'functions/upload-worker/handler-hsm-proxy-secret.ts',
+      memoryMb: 512,
+      env: { ...proxy, HSM_PROXY_TOKEN_SECRET_ID: 'ceb-grab/hsm-proxy-token' },
+    },
+    {
+      name: 'upload-worker (hsm-proxy, token in SSM)',
+      entry: 'functions/upload-worker/handler-hsm-proxy-parameter.ts',
+      memoryMb: 512,
+      env: { ...proxy, HSM_PROXY_TOKEN_PARAMETER: '/ceb-grab/hsm-proxy-token' },
     },
     {
       name: 'clearance-callback',
@@ -119,14 +130,19 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
   >();
   const figures: BundleFigures[] = [];
   for (const spec of specs) {
-    const house = built.get(spec.entry) ?? (await bundle(spec.entry, join(outDir, slug(spec.entry)), []));
+    const house =
+      built.get(spec.entry) ??
+      (await bundle(spec.entry, join(outDir, slug(spec.entry)), HOUSE_BUNDLING.external));
     const external =
       built.get(`${spec.entry} ext`) ??
-      (await bundle(spec.entry, join(outDir, `${slug(spec.entry)}-sdk-external`), ['@aws-sdk/*']));
+      (await bundle(spec.entry, join(outDir, `${slug(spec.entry)}-sdk-external`), [
+        ...HOUSE_BUNDLING.external,
+        '@aws-sdk/*',
+      ]));
     built.set(spec.entry, house);
     built.set(`${spec.entry} ext`, external);
     const env = { ...common, ...spec.env };
-    const synthesized = cdkOut.get(spec.logicalId);
+    const synthesized = spec.logicalId ? cdkOut.get(spec.logicalId) : undefined;
     const fresh = synthesized && synthesized.mtimeMs >= newestSource;
     figures.push({
       name: spec.name,
@@ -141,24 +157,24 @@ export async function bundlesSection(outDir: string, runs = 5): Promise<BundleFi
   return figures;
 }
 
-const slug = (entry: string) => entry.split('/')[1] ?? entry;
+/** functions/upload-worker/handler-kms.ts -> upload-worker-kms */
+const slug = (entry: string) =>
+  entry
+    .replace(/^functions\//, '')
+    .replace(/\/handler-?/, '-')
+    .replace(/-?\.ts$/, '');
 
-async function bundle(entry: string, dir: string, external: string[]) {
+async function bundle(entry: string, dir: string, external: readonly string[]) {
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, 'index.mjs');
   const result = await build({
     entryPoints: [resolve(entry)],
     bundle: true,
     outfile,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    banner: { js: REQUIRE_BANNER },
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    external,
+    ...HOUSE_BUNDLING,
+    mainFields: [...HOUSE_BUNDLING.mainFields],
+    banner: { js: HOUSE_BUNDLING.banner },
+    external: [...external],
     metafile: true,
     logLevel: 'warning',
   });

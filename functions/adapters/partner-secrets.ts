@@ -1,5 +1,4 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import * as v from 'valibot';
 import type { PartnerSecrets } from '#core/clearance/ports.ts';
 import { ConfigError } from '#core/errors.ts';
@@ -7,7 +6,8 @@ import type { PartnerSecretsConfig } from '#functions/config-clearance.ts';
 
 /**
  * Each callback partner's HMAC secret, from one JSON object `{"<partnerId>": "<secret>", ...}` held in
- * a Secrets Manager secret or an SSM SecureString (deployed), or in the environment (local stack).
+ * the Secrets Manager secret the stack makes (deployed), or in the environment (local stack). One
+ * store only: an SSM client would add about 80 KB to the function's bundle.
  * Cached for a few minutes, so a new partner or a rotated secret is live within that time.
  * Secrets are never logged, and never named in an error.
  */
@@ -50,7 +50,7 @@ export class StaticPartnerSecrets implements PartnerSecrets {
   }
 }
 
-/** The secrets in a store (Secrets Manager, SSM), through Powertools' cache. */
+/** The secrets in Secrets Manager, through Powertools' cache. */
 class FetchedPartnerSecrets implements PartnerSecrets {
   constructor(
     private readonly fetch: () => Promise<unknown>,
@@ -63,16 +63,9 @@ class FetchedPartnerSecrets implements PartnerSecrets {
 
 export function partnerSecrets(config: PartnerSecretsConfig): PartnerSecrets {
   if ('CALLBACK_PARTNER_SECRETS' in config) return new StaticPartnerSecrets(config.CALLBACK_PARTNER_SECRETS);
-  if ('CALLBACK_PARTNER_SECRETS_SECRET_ID' in config) {
-    const id = config.CALLBACK_PARTNER_SECRETS_SECRET_ID;
-    return new FetchedPartnerSecrets(
-      () => getSecret(id, { maxAge: PARTNER_SECRETS_MAX_AGE_S }),
-      `secret ${id}`,
-    );
-  }
-  const name = config.CALLBACK_PARTNER_SECRETS_PARAMETER;
+  const id = config.CALLBACK_PARTNER_SECRETS_SECRET_ID;
   return new FetchedPartnerSecrets(
-    () => getParameter(name, { decrypt: true, maxAge: PARTNER_SECRETS_MAX_AGE_S }),
-    `parameter ${name}`,
+    () => getSecret(id, { maxAge: PARTNER_SECRETS_MAX_AGE_S }),
+    `secret ${id}`,
   );
 }

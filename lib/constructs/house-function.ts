@@ -23,12 +23,9 @@ import {
   TABLE_ACCESS,
   type TableAccess,
 } from './grants.ts';
+import { HOUSE_BUNDLING } from './house-bundling.ts';
 
 export type { BindableSecret, BindableTable, TableAccess } from './grants.ts';
-
-/** ESM bundles still meet CommonJS dependencies that call `require`; give them one. */
-const REQUIRE_BANNER =
-  "import { createRequire as __houseCreateRequire } from 'node:module'; const require = __houseCreateRequire(import.meta.url);";
 
 export interface HouseFunctionProps {
   /** The Lambda entry, relative to the repository root, e.g. `functions/grab-request/handler.ts`. */
@@ -89,17 +86,18 @@ export class HouseFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: 'CebGrab',
         ...props.environment,
       },
+      // HOUSE_BUNDLING, which the bench builds with too (bench/sections/bundles.ts).
       bundling: {
         forceDockerBundling: false,
+        target: HOUSE_BUNDLING.target,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
+        mainFields: [...HOUSE_BUNDLING.mainFields],
+        banner: HOUSE_BUNDLING.banner,
+        minify: HOUSE_BUNDLING.minify,
+        sourceMap: HOUSE_BUNDLING.sourcemap,
         sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Bundle the AWS SDK too: the versions in package-lock.json are the ones tested.
-        externalModules: [],
+        sourcesContent: HOUSE_BUNDLING.sourcesContent,
+        externalModules: [...HOUSE_BUNDLING.external],
         logLevel: LogLevel.WARNING,
       },
       ...props.overrides,

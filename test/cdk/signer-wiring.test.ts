@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import type { SignerSettings } from '../../lib/stage-config.ts';
+import { workerEntry } from '../../lib/stateless-stack.ts';
 import { grantsOf, logicalId } from './iam.ts';
 import { type Synthesized, synthesize } from './synth.ts';
 
@@ -114,5 +116,25 @@ describe('hsm-proxy signer', () => {
       `kms:Decrypt "${TOKEN_KEY}"`,
       'ssm:GetParameter the-parameter',
     ]);
+  });
+});
+
+describe('worker entry', () => {
+  it('one per signer (and the proxy token’s store), so a bundle holds only that signer’s SDK clients', () => {
+    const entries = {
+      soft: workerEntry({ kind: 'soft' }),
+      kms: workerEntry({ kind: 'kms', createSm2Key: false, keyArns: [] }),
+      'stack-secret': workerEntry(proxy({ source: 'stack-secret' })),
+      secret: workerEntry(proxy({ source: 'secret', secretArn: TOKEN_SECRET })),
+      parameter: workerEntry(proxy({ source: 'parameter', parameterName: '/t' })),
+    };
+    assert.deepEqual(entries, {
+      soft: 'functions/upload-worker/handler-soft.ts',
+      kms: 'functions/upload-worker/handler-kms.ts',
+      'stack-secret': 'functions/upload-worker/handler-hsm-proxy-secret.ts',
+      secret: 'functions/upload-worker/handler-hsm-proxy-secret.ts',
+      parameter: 'functions/upload-worker/handler-hsm-proxy-parameter.ts',
+    });
+    for (const entry of Object.values(entries)) assert.ok(existsSync(entry), entry);
   });
 });

@@ -9,6 +9,7 @@ import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
 import { grabApiPolicy } from '../../lib/constructs/grab-api-policy.ts';
+import { LAZY_SDK_MODULES } from '../../lib/constructs/house-bundling.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
 import { STAGES } from '../../lib/stage-config.ts';
 import { StatelessStack } from '../../lib/stateless-stack.ts';
@@ -398,7 +399,36 @@ describe('house function', () => {
       assert.ok(existsSync(join(dir, 'index.mjs.map')), 'source map');
       assert.ok(code.length / code.split('\n').length > 1000, 'minified (long lines, no indentation)');
     });
+
+    it(`${fn.node.id}: the AWS SDK inside, but for what it loads only on demand (never imported at init)`, () => {
+      const asset = fn.node.findChild('Code') as Asset;
+      const code = readFileSync(join(synth.outdir, asset.assetPath, 'index.mjs'), 'utf8');
+      // import"x", import{a as b}from"x", import*as c from"x" (esbuild writes them at the top)
+      const staticImports = [...code.matchAll(/\bimport\s*(?:[\w$*{][^;"()]*?\bfrom\s*)?"([^"]+)"/g)].map(
+        (m) => m[1],
+      );
+      assert.deepEqual(
+        staticImports.filter((s) => !s?.startsWith('node:')),
+        [],
+        'a static import of a package would load the runtime’s copy at init',
+      );
+      const dynamicImports = new Set([...code.matchAll(/\bimport\("([^"]+)"\)/g)].map((m) => m[1] ?? ''));
+      const lazy = new Set<string>(LAZY_SDK_MODULES);
+      assert.deepEqual(
+        [...dynamicImports].filter((s) => !lazy.has(s) && !/^(node:)?[a-z_]+$/.test(s)),
+        [],
+        'only the lazily loaded SDK modules are left out',
+      );
+    });
   }
+
+  it('the worker bundles its own signer’s SDK client only (the test stage signs with a soft key)', () => {
+    const asset = uploadWorker.node.findChild('Code') as Asset;
+    const code = readFileSync(join(synth.outdir, asset.assetPath, 'index.mjs'), 'utf8');
+    assert.ok(code.includes('secretsmanager'), 'the soft key comes from Secrets Manager');
+    assert.ok(!code.includes('TrentService'), 'no KMS client');
+    assert.ok(!code.includes('AmazonSSM'), 'no SSM client');
+  });
 
   it('the grab-request bundle loads in Node and exports a handler function', async () => {
     const asset = grabRequest.node.findChild('Code') as Asset;

@@ -1,4 +1,4 @@
-import { decodeHTML } from 'entities';
+import { decodeXML } from 'entities';
 import fc from 'fast-check';
 import type { HttpBody } from '#core/protocol/grab-request.ts';
 import { GrabReplyCode } from '#core/protocol/reply-codes.ts';
@@ -288,7 +288,7 @@ function entries(f: {
 
 /** Whether a text reads as JSON as sent, or once its `&quot;`s are decoded (as the parser tries). */
 function parses(text: string): boolean {
-  for (const candidate of [text, decodeHTML(text)]) {
+  for (const candidate of [text, decodeXML(text)]) {
     try {
       JSON.parse(candidate.trim());
       return true;

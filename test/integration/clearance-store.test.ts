@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { partnerSecrets } from '#adapters/partner-secrets.ts';
 import type { RecordedEvent } from '#core/clearance/event.ts';
@@ -81,20 +80,12 @@ describe('the clearance table', () => {
 });
 
 describe('partner secrets from the stores a deployed stack uses', () => {
-  it('reads them from a Secrets Manager secret and from an SSM SecureString', async () => {
+  it('reads them from a Secrets Manager secret', async () => {
     const sm = new SecretsManagerClient({});
-    const ssm = new SSMClient({});
     const value = JSON.stringify({ 'broker-1': 'secret-from-the-store-0123' });
     await sm.send(new CreateSecretCommand({ Name: 'ceb-grab/callback-partners', SecretString: value }));
-    await ssm.send(
-      new PutParameterCommand({ Name: '/ceb-grab/callback-partners', Value: value, Type: 'SecureString' }),
-    );
     const fromSecret = partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/callback-partners' });
-    const fromParameter = partnerSecrets({
-      CALLBACK_PARTNER_SECRETS_PARAMETER: '/ceb-grab/callback-partners',
-    });
     assert.equal(await fromSecret.secretFor('broker-1'), 'secret-from-the-store-0123');
-    assert.equal(await fromParameter.secretFor('broker-1'), 'secret-from-the-store-0123');
     assert.equal(await fromSecret.secretFor('broker-2'), undefined);
 
     await sm.send(
@@ -105,6 +96,5 @@ describe('partner secrets from the stores a deployed stack uses', () => {
       (e) => e instanceof ConfigError && !e.message.includes('hunter2'),
     );
     sm.destroy();
-    ssm.destroy();
   });
 });

@@ -10,7 +10,7 @@ export interface HsmProxyTokenConfig {
   readonly HSM_PROXY_TOKEN_PARAMETER?: string | undefined;
 }
 
-/** The Powertools fetchers, injectable so tests need no AWS. */
+/** The Powertools fetchers (hsm-proxy-token-secrets-manager.ts, hsm-proxy-token-ssm.ts), injectable so tests need no AWS. */
 export interface TokenFetchers {
   getSecret(name: string, options: { maxAge: number }): Promise<unknown>;
   getParameter(name: string, options: { decrypt: true; maxAge: number }): Promise<unknown>;
@@ -19,24 +19,18 @@ export interface TokenFetchers {
 /** Seconds a fetched token is kept before it is read again (a rotated token is picked up by then). */
 export const TOKEN_MAX_AGE_SECONDS = 300;
 
-const powertools: TokenFetchers = {
-  // Imported on use, so a function that reads its token from one store does not load the other's SDK.
-  getSecret: async (name, options) =>
-    (await import('@aws-lambda-powertools/parameters/secrets')).getSecret(name, options),
-  getParameter: async (name, options) =>
-    (await import('@aws-lambda-powertools/parameters/ssm')).getParameter(name, options),
-};
-
 /**
- * The token provider HsmProxySigner calls on every attempt. Secrets Manager and SSM values are
- * cached by Powertools for `maxAgeSeconds`. The token never appears in a log or an error.
+ * The token provider HsmProxySigner calls on every attempt, reading the token from the store the
+ * config names with `fetchers`. A deployed worker is given only its stage's store (each store's SDK
+ * client would weigh in its bundle); hsm-proxy-token.ts gives both. Secrets Manager and SSM values
+ * are cached by Powertools for `maxAgeSeconds`. The token never appears in a log or an error.
  */
-export function hsmProxyToken(
+export function readHsmProxyToken(
   config: HsmProxyTokenConfig,
-  options: { maxAgeSeconds?: number; fetchers?: TokenFetchers } = {},
+  options: { maxAgeSeconds?: number; fetchers: Partial<TokenFetchers> },
 ): () => Promise<string> {
   const maxAge = options.maxAgeSeconds ?? TOKEN_MAX_AGE_SECONDS;
-  const fetchers = options.fetchers ?? powertools;
+  const { fetchers } = options;
   const set = (['HSM_PROXY_TOKEN', 'HSM_PROXY_TOKEN_SECRET_ID', 'HSM_PROXY_TOKEN_PARAMETER'] as const).filter(
     (k) => config[k],
   );
@@ -54,12 +48,21 @@ export function hsmProxyToken(
   } = config;
   if (plain) return async () => plain;
   if (secretId) {
-    return () => fetchToken(`secret ${secretId}`, () => fetchers.getSecret(secretId, { maxAge }), true);
+    const { getSecret } = fetchers;
+    if (!getSecret) throw notBuiltFor('HSM_PROXY_TOKEN_SECRET_ID', 'Secrets Manager');
+    return () => fetchToken(`secret ${secretId}`, () => getSecret(secretId, { maxAge }), true);
   }
   const name = parameter ?? '';
-  return () =>
-    fetchToken(`parameter ${name}`, () => fetchers.getParameter(name, { decrypt: true, maxAge }), false);
+  const { getParameter } = fetchers;
+  if (!getParameter) throw notBuiltFor('HSM_PROXY_TOKEN_PARAMETER', 'SSM');
+  return () => fetchToken(`parameter ${name}`, () => getParameter(name, { decrypt: true, maxAge }), false);
 }
+
+const notBuiltFor = (variable: string, store: string) =>
+  new ConfigError(
+    `${variable} is set but this worker was built without the ${store} client: the stack builds the ` +
+      'worker for the token source in the stage config, so change the token source there',
+  );
 
 async function fetchToken(
   where: string,

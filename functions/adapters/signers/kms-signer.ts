@@ -8,8 +8,7 @@ import {
   KMSServiceException,
   SignCommand,
 } from '@aws-sdk/client-kms';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { DER } from '@noble/curves/abstract/weierstrass';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import { derToRawSignature } from '#core/crypto/der-signature.ts';
 import { sm2Digest } from '#core/crypto/sm2-digest.ts';
@@ -123,11 +122,17 @@ export class KmsSigner implements Signer {
   }
 }
 
-/** The uncompressed point (hex 04||x||y) of a DER SubjectPublicKeyInfo. */
+/**
+ * The public key bits of a DER SubjectPublicKeyInfo `SEQUENCE { algorithm SEQUENCE, subjectPublicKey
+ * BIT STRING }` (for SM2 the uncompressed point, hex 04||x||y), read with @noble/curves' DER reader.
+ */
 function sm2PointOf(spkiDer: Uint8Array): string | undefined {
   try {
-    const spki = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
-    return Buffer.from(spki.subjectPublicKey).toString('hex');
+    const { decode } = DER._tlv;
+    const spki = decode(0x30, spkiDer);
+    const bits = decode(0x03, decode(0x30, spki.v).l);
+    if (spki.l.length > 0 || bits.l.length > 0 || bits.v[0] !== 0) return undefined;
+    return Buffer.from(bits.v.subarray(1)).toString('hex');
   } catch {
     return undefined;
   }
