@@ -1,14 +1,15 @@
 import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
-import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
-import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
+import { dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { partnerSecrets } from '#adapters/partner-secrets.ts';
 import { systemClock } from '#core/ports.ts';
-import type { OrderStatusDeps } from '#core/use-cases/order-status.ts';
 import type { RecordClearanceDeps } from '#core/use-cases/record-clearance.ts';
-import { clearanceCallbackConfig, orderStatusConfig } from './config-clearance.ts';
+import { clearanceCallbackConfig } from './config-clearance.ts';
 
-/** The composition root of the clearance functions: config -> adapters, once per container. */
-
+/**
+ * The composition root of clearance-callback: config -> adapters, once per container. Its own module
+ * (order-status has composition-order-status.ts), so the callback's bundle holds no payment or
+ * session store.
+ */
 export function clearanceCallbackDeps(env = process.env): RecordClearanceDeps {
   const config = clearanceCallbackConfig(env);
   return {
@@ -19,15 +20,5 @@ export function clearanceCallbackDeps(env = process.env): RecordClearanceDeps {
       maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES,
       signatureWindowMs: config.CALLBACK_SIGNATURE_WINDOW_MS,
     },
-  };
-}
-
-export function orderStatusDeps(env = process.env): OrderStatusDeps {
-  const config = orderStatusConfig(env);
-  const ddb = dynamoClient();
-  return {
-    sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE),
-    payments: new DynamoPaymentStore(ddb, config.PAYMENTS_TABLE),
-    clearance: new DynamoClearanceStore(ddb, config.CLEARANCE_TABLE),
   };
 }

@@ -18,7 +18,7 @@ export function registerStatus(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       try {
         useTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'CLEARANCE_TABLE']);
-        const { orderStatusDeps } = await import('#functions/composition-clearance.ts');
+        const { orderStatusDeps } = await import('#functions/composition-order-status.ts');
         const { statusBySessionOrOrder } = await import('#core/use-cases/order-status.ts');
         const status = await statusBySessionOrOrder(id, orderStatusDeps());
         if (!status) {

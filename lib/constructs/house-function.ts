@@ -98,6 +98,7 @@ export class HouseFunction extends NodejsFunction {
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: HOUSE_BUNDLING.sourcesContent,
         externalModules: [...HOUSE_BUNDLING.external],
+        esbuildArgs: { '--legal-comments': HOUSE_BUNDLING.legalComments },
         logLevel: LogLevel.WARNING,
       },
       ...props.overrides,

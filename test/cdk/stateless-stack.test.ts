@@ -398,6 +398,8 @@ describe('house function', () => {
       );
       assert.ok(existsSync(join(dir, 'index.mjs.map')), 'source map');
       assert.ok(code.length / code.split('\n').length > 1000, 'minified (long lines, no indentation)');
+      assert.ok(existsSync(join(dir, 'index.mjs.LEGAL.txt')), 'the dependencies’ license notices beside it');
+      assert.ok(!code.includes('/*!'), 'no license comment left in the code');
     });
 
     it(`${fn.node.id}: the AWS SDK inside, but for what it loads only on demand (never imported at init)`, () => {

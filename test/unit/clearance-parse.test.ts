@@ -182,6 +182,23 @@ describe('reading a clearance callback', () => {
     assert.match(rejected(() => parse(bomb, 'application/xml')).message, /DOCTYPE/);
   });
 
+  it('reads CDATA and character references as text, and leaves an unknown entity as written', () => {
+    const body = (info: string) =>
+      `<CEB312Message><OrderReturn><guid>G</guid><orderNo>SO-1</orderNo><returnStatus>2</returnStatus><returnTime>20261122100000000</returnTime><returnInfo>${info}</returnInfo></OrderReturn></CEB312Message>`;
+    assert.equal(parse(body('<![CDATA[a<b]]> &#x653E;&#34;'))[0]?.info, 'a<b 放"');
+    assert.equal(parse(body('x &nbsp; y'))[0]?.info, 'x &nbsp; y');
+  });
+
+  it('answers PARAM_INVALID, not a failure of ours, for XML nested past any receipt or odd element names', () => {
+    const deep = rejected(() => parse('<a>'.repeat(20_000), 'application/xml'));
+    assert.equal(deep.code, 'PARAM_INVALID');
+    const proto =
+      '<CEB312Message><OrderReturn><__proto__><orderNo>X</orderNo></__proto__><guid>G</guid><orderNo>SO-1</orderNo><returnStatus>2</returnStatus><returnTime>20261122100000000</returnTime></OrderReturn></CEB312Message>';
+    const [e] = parse(proto);
+    assert.equal(e?.orderNo, 'SO-1');
+    assert.equal(({} as Record<string, unknown>).orderNo, undefined);
+  });
+
   it("reads customs' and the notice's times as China time (UTC+8), strictly", () => {
     assert.equal(parseReturnTime('20261122140000123'), Date.parse('2026-11-22T06:00:00.123Z'));
     assert.equal(parseReturnTime('20261122140000'), Date.parse('2026-11-22T06:00:00Z'));

@@ -1,4 +1,4 @@
-import { XMLBuilder } from 'fast-xml-parser';
+import { escapeUTF8 } from 'entities/escape';
 
 /**
  * What the callback answers, in the clearance party's style (tmall.hk.clearance.info.send):
@@ -42,8 +42,6 @@ export function replyFormatOf(contentType: string | undefined, body: string): Re
   return body.trimStart().startsWith('<') ? 'xml' : 'json';
 }
 
-const xml = new XMLBuilder({ format: false, suppressEmptyNode: false });
-
 export function renderReply(
   reply: CallbackReply,
   format: ReplyFormat,
@@ -51,8 +49,12 @@ export function renderReply(
   if (format === 'json') {
     return { contentType: 'application/json; charset=utf-8', body: JSON.stringify(reply) };
   }
+  // One fixed element per field: only msg_info is free text, escaped (& < > " ') as an XML builder would.
+  const fields = Object.entries(reply)
+    .map(([name, value]) => `<${name}>${escapeUTF8(String(value))}</${name}>`)
+    .join('');
   return {
     contentType: 'application/xml; charset=utf-8',
-    body: `<?xml version="1.0" encoding="UTF-8"?>${xml.build({ clearance_callback_response: reply })}`,
+    body: `<?xml version="1.0" encoding="UTF-8"?><clearance_callback_response>${fields}</clearance_callback_response>`,
   };
 }
