@@ -195,16 +195,13 @@ function buildReport() {
         .filter(unique)
         .join(', '),
       met: bundles.every((b) => b.bytes < 300 * 1024),
-      note: `the AWS SDK is bundled on purpose: left to the runtime, bundles shrink to ${bundles
-        .map((b) => kb(b.sdkExternal.bytes))
-        .filter(unique)
-        .join(', ')} but init gets slower (table)`,
+      note: bundleNote(bundles),
     },
     {
       target: 'module init < 150 ms',
       measured: bundles.map((b) => `${b.name} ${b.init.wallMsMin.toFixed(0)} ms`).join(', '),
       met: bundles.every((b) => b.init.wallMsMin < 150),
-      note: 'fastest of the runs, wall clock; the soft key builds its curve tables at init',
+      note: 'fastest of the runs, wall clock; a soft-key worker builds the SM2 base-point table (window 6) at init, not on its first signature',
     },
     {
       target: '≤ 6 AWS requests per grab (happy path)',
@@ -250,6 +247,22 @@ function buildReport() {
 }
 
 type Report = ReturnType<typeof buildReport>;
+
+/** What the bundles over the limit are made of: the AWS SDK stays bundled (a faster init than the runtime's copy). */
+function bundleNote(bundles: readonly BundleFigures[]): string {
+  const over = bundles.filter((b) => b.bytes >= 300 * 1024);
+  const first = over[0];
+  const sdkExternal = `left to the runtime, the AWS SDK would shrink them to ${bundles
+    .map((b) => kb(b.sdkExternal.bytes))
+    .filter(unique)
+    .join(', ')} but init gets slower (table)`;
+  if (!first) return `the AWS SDK is bundled on purpose; ${sdkExternal}`;
+  const parts = first.topPackages
+    .slice(0, 6)
+    .map((p) => `${p.name} ${kb(p.bytes)}`)
+    .join(', ');
+  return `over: ${over.map((b) => b.name).join(', ')}. ${first.name} holds ${parts}: the SDK, DynamoDB, SM2 and Powertools alone come near 300 KB. The AWS SDK is bundled on purpose; ${sdkExternal}`;
+}
 
 function unique<T>(x: T, i: number, all: readonly T[]): boolean {
   return all.indexOf(x) === i;
