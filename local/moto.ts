@@ -75,6 +75,9 @@ export async function startMoto(opts: { port?: number; quiet?: boolean } = {}): 
     }
     await sleep(100);
   }
+  // Up: moto logs a line per request from here on; drain it unread rather than keep a tail of it.
+  child.stderr?.removeAllListeners('data');
+  child.stderr?.resume();
   const pid = child.pid ?? 0;
   return {
     endpoint,
