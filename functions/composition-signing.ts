@@ -1,5 +1,4 @@
-import { secretsManagerTokenStore } from '#adapters/signers/hsm-proxy-token-secrets-manager.ts';
-import { ssmTokenStore } from '#adapters/signers/hsm-proxy-token-ssm.ts';
+import { allTokenStores } from '#adapters/signers/hsm-proxy-token.ts';
 import type { SigningDeps } from './composition-signing-common.ts';
 import { hsmProxySigningDeps } from './composition-signing-hsm-proxy.ts';
 import { kmsSigningDeps } from './composition-signing-kms.ts';
@@ -15,7 +14,7 @@ export const signingDeps: SigningDeps = (config) => {
     case 'soft':
       return softSigningDeps(config);
     case 'hsm-proxy':
-      return hsmProxySigningDeps({ ...secretsManagerTokenStore, ...ssmTokenStore })(config);
+      return hsmProxySigningDeps(allTokenStores)(config);
     case 'kms':
       return kmsSigningDeps(config);
   }

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { writeStackFile } from '#local/stack-file.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
+import { runCli } from '#test/helpers/cli.ts';
 import { type LocalAws, REGION, startLocalAws } from '#test/helpers/local-aws.ts';
 import { VECTORS_DIR, vectorsFile } from '#test/helpers/vectors.ts';
 
 /** `ceb-grab certs` (and `verify --ebp-code`) as an operator runs them: child processes against moto. */
 
-const CLI = fileURLToPath(new URL('../../bin/ceb-grab.js', import.meta.url));
 const DAY = 86_400_000;
 
 let aws: LocalAws;
@@ -30,29 +28,9 @@ beforeEach(async () => {
   await aws.fresh(); // sets CERTIFICATES_TABLE (and the endpoint) in the env the CLI inherits
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: opts.cwd ?? dir,
-        env: { ...(opts.env ?? process.env), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** `ceb-grab certs …` run in the test's directory. */
+const cli = (args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) =>
+  runCli(args, opts.env, undefined, { cwd: opts.cwd ?? dir });
 
 function pem(name: string, text: string): string {
   const path = join(dir, name);

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
@@ -12,6 +10,7 @@ import { loadPayments } from '#core/use-cases/load-payments.ts';
 import type { OrderStatus } from '#core/use-cases/order-status.ts';
 import { clearanceTable, localPartnerSecretsEnv, sendDemoClearance } from '#local/demo-clearance.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
+import { runCli } from '#test/helpers/cli.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 
 /**
@@ -19,8 +18,6 @@ import { makePayment } from '#test/helpers/payments.ts';
  * then the demo broker's signed callbacks arrive (one out of order, one repeated), and
  * `ceb-grab status` shows each order's grab and clearance as a user would see them.
  */
-const CLI = fileURLToPath(new URL('../../bin/ceb-grab.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 let stack: LocalStack;
 let ddb: DynamoDBClient;
@@ -36,17 +33,7 @@ after(async () => {
   await stack?.stop();
 });
 
-function status(id: string, json = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', TSX, CLI, 'status', id, ...(json ? ['--json'] : [])],
-      { env: process.env, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+const status = (id: string, json = false) => runCli(['status', id, ...(json ? ['--json'] : [])]);
 
 describe('clearance after the demo grabs', () => {
   it('takes grabbed orders to released, and ceb-grab status shows grab and clearance', async () => {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
@@ -12,13 +10,12 @@ import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import type { Payment } from '#core/protocol/payment.ts';
 import type { LocalResources } from '#local/resources.ts';
 import { writeStackFile } from '#local/stack-file.ts';
+import { runCli } from '#test/helpers/cli.ts';
 import { type LocalAws, REGION, startLocalAws } from '#test/helpers/local-aws.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 
 /** `ceb-grab load` as a user runs it: a child process, against a real moto_server. */
 
-const CLI = fileURLToPath(new URL('../../bin/ceb-grab.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const STACK_ENV = ['PAYMENTS_TABLE', 'SESSIONS_TABLE', 'GRAB_QUEUE_URL', 'GRAB_DLQ_URL', 'AWS_ENDPOINT_URL'];
 
 let aws: LocalAws;
@@ -39,29 +36,8 @@ after(async () => {
   await aws?.stop();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function load(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', TSX, CLI, 'load', ...args],
-      {
-        cwd: opts.cwd ?? process.cwd(),
-        env: { ...(opts.env ?? process.env), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const load = (args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) =>
+  runCli(['load', ...args], opts.env, undefined, opts.cwd ? { cwd: opts.cwd } : {});
 
 const withoutStackEnv = (): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !STACK_ENV.includes(k)));

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli } from '#test/helpers/cli.ts';
 import { VECTORS_DIR, vectorsFile, vectorText } from '#test/helpers/vectors.ts';
 
 /** `ceb-grab verify` as a person runs it, on the real E-Port card vectors. */
 
-const CLI = fileURLToPath(new URL('../../bin/ceb-grab.js', import.meta.url));
 const file = vectorsFile();
 const CERT = join(VECTORS_DIR, file.certificate);
 const vector = (name: string) => {
@@ -26,26 +24,7 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function verify(args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, 'verify', ...args],
-      { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(stdin ?? '');
-  });
-}
+const verify = (args: string[], stdin?: string) => runCli(['verify', ...args], process.env, stdin);
 
 const saved = (name: string, text: string) => {
   const path = join(dir, name);

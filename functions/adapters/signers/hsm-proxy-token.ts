@@ -8,6 +8,9 @@ export {
   type TokenFetchers,
 } from './hsm-proxy-token-reader.ts';
 
+/** Both token stores: local runs and the all-signers worker (upload-worker/handler.ts). */
+export const allTokenStores: TokenFetchers = { ...secretsManagerTokenStore, ...ssmTokenStore };
+
 /** The signing proxy's token from whichever store the config names (local runs, the all-signers worker). */
 export const hsmProxyToken = (
   config: HsmProxyTokenConfig,
@@ -15,5 +18,5 @@ export const hsmProxyToken = (
 ): (() => Promise<string>) =>
   readHsmProxyToken(config, {
     ...options,
-    fetchers: options.fetchers ?? { ...secretsManagerTokenStore, ...ssmTokenStore },
+    fetchers: options.fetchers ?? allTokenStores,
   });
