@@ -8,9 +8,9 @@ import { SoftSigner } from '#adapters/signers/soft-signer.ts';
 import { parseCertificate } from '#core/crypto/certificate.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import type { SigningKey } from '#core/ports.ts';
-import { quietProxyLog } from '#local/signer-proxy/log.ts';
-import { startSignerProxy } from '#local/signer-proxy/server.ts';
-import { softBackend } from '#local/signer-proxy/soft-backend.ts';
+import { quietProxyLog } from '#signer-proxy/log.ts';
+import { startSignerProxy } from '#signer-proxy/server.ts';
+import { softBackend } from '#signer-proxy/soft-backend.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { perSecond, type Rate } from './lib/stats.ts';
 

@@ -31,7 +31,7 @@ import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
-import { type SessionStatus, SimulatorWaitTimeoutError } from '#local/customs-simulator/customs-state.ts';
+import { type SessionStatus, SimulatorWaitTimeoutError } from '#doubles/customs-simulator/customs-state.ts';
 import { loadSamplePayments } from '#local/demo-data.ts';
 import { startLocalStack } from '#local/local-stack.ts';
 import { SqsPoller } from '#local/sqs-poller.ts';

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { SessionStore } from '#core/ports.ts';
 import type { Payment } from '#core/protocol/payment.ts';
 import { isTerminal, type Session } from '#core/session.ts';
-import type { CustomsSimulator } from './customs-simulator/server.ts';
+import type { CustomsSimulator } from '#doubles/customs-simulator/server.ts';
 
 export interface DemoResult {
   readonly sessions: readonly Session[];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '#core/errors.ts';
 import type { SignerKind } from '#core/ports.ts';
-import { startKmsDouble } from './kms-double/index.ts';
+import { startKmsDouble } from '#doubles/kms-double/index.ts';
 import { makeThrowawayCertificate } from './throwaway-certificate.ts';
 
 /**

@@ -15,8 +15,8 @@ import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-sto
 import { SignerUnavailableError } from '#core/errors.ts';
 import { isTerminal } from '#core/session.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
-import type { Faults } from '#local/customs-simulator/faults.ts';
-import type { CustomsSimulator } from '#local/customs-simulator/server.ts';
+import type { Faults } from '#doubles/customs-simulator/faults.ts';
+import type { CustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { loadSamplePayments } from '#local/demo-data.ts';
 import { startLocalStack } from '#local/local-stack.ts';
 

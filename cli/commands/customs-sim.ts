@@ -45,8 +45,8 @@ export function registerCustomsSim(program: Command): void {
 
 async function serve(opts: CustomsSimOptions): Promise<void> {
   // Loaded on use, so other commands do not pay for the simulator's imports.
-  const { startCustomsSimulator } = await import('#local/customs-simulator/index.ts');
-  const { readPaymentsFile } = await import('#local/customs-simulator/payments-file.ts');
+  const { startCustomsSimulator } = await import('#doubles/customs-simulator/index.ts');
+  const { readPaymentsFile } = await import('#doubles/customs-simulator/payments-file.ts');
   const certs = opts.cert.map((c) => ({
     ...c,
     pem: readText(c.path, `the certificate for ebpCode ${c.ebpCode}`),

@@ -36,7 +36,7 @@ export function registerKmsDouble(program: Command): void {
 }
 
 async function serve(opts: KmsDoubleOptions): Promise<void> {
-  const { startKmsDouble } = await import('#local/kms-double/index.ts');
+  const { startKmsDouble } = await import('#doubles/kms-double/index.ts');
   const { makeThrowawayCertificate } = await import('#local/throwaway-certificate.ts');
   let privateKeyPem: string;
   let certPath: string | undefined;

@@ -44,7 +44,7 @@ export function registerSigner(program: Command): void {
 async function serve(opts: SignerOptions): Promise<void> {
   const token = secret(opts.tokenFile, '--token-file', 'SIGNER_TOKEN', 'token');
   // Loaded on use, so other commands do not pay for the proxy's imports.
-  const { startSignerProxy } = await import('#local/signer-proxy/server.ts');
+  const { startSignerProxy } = await import('#signer-proxy/server.ts');
   const backend = await makeBackend(opts);
   const proxy = await startSignerProxy({ backend, token, host: opts.host, port: opts.port }).catch(
     async (e: unknown) => {
@@ -90,8 +90,8 @@ async function makeBackend(opts: SignerOptions) {
   if (opts.card) {
     if (!/^wss?:\/\//.test(opts.card)) throw new Error(`--card ${opts.card} is not a ws:// URL`);
     const pin = secret(opts.pinFile, '--pin-file', 'CARD_PIN', 'card PIN');
-    const { cardBackend } = await import('#local/signer-proxy/card-backend.ts');
-    const { defaultProxyLog } = await import('#local/signer-proxy/log.ts');
+    const { cardBackend } = await import('#signer-proxy/card-backend.ts');
+    const { defaultProxyLog } = await import('#signer-proxy/log.ts');
     return cardBackend({
       url: opts.card,
       pin,
@@ -102,7 +102,7 @@ async function makeBackend(opts: SignerOptions) {
   }
   if (!opts.key || !opts.cert)
     throw new Error('give a key: --key key.pem --cert cert.pem, or --card ws://...');
-  const { softBackend } = await import('#local/signer-proxy/soft-backend.ts');
+  const { softBackend } = await import('#signer-proxy/soft-backend.ts');
   return softBackend({
     privateKeyPem: readText(opts.key, 'the private key'),
     certificatePem: readText(opts.cert, 'the certificate'),

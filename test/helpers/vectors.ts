@@ -2,16 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The real E-Port card vectors in ../shared/reference/vectors (next to the repo, as on CI). */
-export const VECTORS_DIR = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'shared',
-  'reference',
-  'vectors',
-);
+/** The real E-Port card vectors, kept in the repo (see test/fixtures/vectors/README.md for their source). */
+export const VECTORS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'vectors');
 
 interface VectorsFile {
   certificate: string;

@@ -9,10 +9,10 @@ import {
 } from '#adapters/signers/hsm-proxy-signer.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
-import { type CardServiceDouble, startCardServiceDouble } from '#local/card-service-double/server.ts';
-import { cardBackend } from '#local/signer-proxy/card-backend.ts';
-import { quietProxyLog } from '#local/signer-proxy/log.ts';
-import { type SignerProxy, startSignerProxy } from '#local/signer-proxy/server.ts';
+import { type CardServiceDouble, startCardServiceDouble } from '#doubles/card-service-double/server.ts';
+import { cardBackend } from '#signer-proxy/card-backend.ts';
+import { quietProxyLog } from '#signer-proxy/log.ts';
+import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
 import { keyFor, SIGN_SOURCE, TOKEN } from './signer-proxy-fixtures.ts';
 
 const PIN = '88888888';

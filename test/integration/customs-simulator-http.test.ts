@@ -6,7 +6,7 @@ import {
   type CustomsSimulator,
   makeSignedUpload,
   startCustomsSimulator,
-} from '#local/customs-simulator/index.ts';
+} from '#doubles/customs-simulator/index.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 import { vectorsFile, vectorText } from '#test/helpers/vectors.ts';

@@ -12,7 +12,7 @@ import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
 import type { Payment } from '#core/protocol/payment.ts';
 import { isTerminal, type Session } from '#core/session.ts';
 import { loadPayments } from '#core/use-cases/load-payments.ts';
-import type { CustomsSimulator } from '#local/customs-simulator/server.ts';
+import type { CustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { postForm } from '#test/helpers/http.ts';
 import { makePayment } from '#test/helpers/payments.ts';

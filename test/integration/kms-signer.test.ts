@@ -7,11 +7,11 @@ import { sm2Verify } from '#core/crypto/sm2.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { ConfigError, SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
 import type { SigningKey } from '#core/ports.ts';
-import { type KmsDouble, startKmsDouble } from '#local/kms-double/index.ts';
+import { type KmsDouble, startKmsDouble } from '#doubles/kms-double/index.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 
 /**
- * KmsSigner over the wire, against the KMS test double (local/kms-double): moto has neither SM2 keys
+ * KmsSigner over the wire, against the KMS test double (doubles/kms-double): moto has neither SM2 keys
  * nor DIGEST signing, so the double speaks the KMS JSON protocol and signs SM2 in software. What it
  * returns is checked with our verifier (sm-crypto-v2, which verifies the real card vectors).
  */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { quietProxyLog } from '#local/signer-proxy/log.ts';
-import { type SignerProxy, startSignerProxy } from '#local/signer-proxy/server.ts';
-import { softBackend } from '#local/signer-proxy/soft-backend.ts';
+import { quietProxyLog } from '#signer-proxy/log.ts';
+import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
+import { softBackend } from '#signer-proxy/soft-backend.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { runLocalDemo } from '#test/helpers/demo-run.ts';
 

@@ -5,9 +5,9 @@ import type { HsmProxyProtocol } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { HsmProxySigner, type SignerLog } from '#adapters/signers/hsm-proxy-signer.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
-import { quietProxyLog } from '#local/signer-proxy/log.ts';
-import { type SignerProxy, startSignerProxy } from '#local/signer-proxy/server.ts';
-import { softBackend } from '#local/signer-proxy/soft-backend.ts';
+import { quietProxyLog } from '#signer-proxy/log.ts';
+import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
+import { softBackend } from '#signer-proxy/soft-backend.ts';
 import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { freePort, keyFor, SIGN_SOURCE, slowBackend, TOKEN } from './signer-proxy-fixtures.ts';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Payment } from '#core/protocol/payment.ts';
-import { checkUpload, decideUploadRequest } from '#local/customs-simulator/check-upload.ts';
-import { CustomsState } from '#local/customs-simulator/customs-state.ts';
-import { UploadReplyCode } from '#local/customs-simulator/reply-codes.ts';
-import { makeSignedUpload } from '#local/customs-simulator/signed-upload.ts';
+import { checkUpload, decideUploadRequest } from '#doubles/customs-simulator/check-upload.ts';
+import { CustomsState } from '#doubles/customs-simulator/customs-state.ts';
+import { UploadReplyCode } from '#doubles/customs-simulator/reply-codes.ts';
+import { makeSignedUpload } from '#doubles/customs-simulator/signed-upload.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 import { vectorsFile, vectorText } from '#test/helpers/vectors.ts';

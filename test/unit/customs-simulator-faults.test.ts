@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planFault } from '#local/customs-simulator/faults.ts';
+import { planFault } from '#doubles/customs-simulator/faults.ts';
 
 /** A seeded generator, so a faulted run can be replayed. */
 function seeded(seed: number): () => number {

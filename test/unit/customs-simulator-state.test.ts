@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseGrabRequest } from '#core/protocol/grab-request.ts';
-import { checkUpload } from '#local/customs-simulator/check-upload.ts';
-import { CustomsState, SimulatorWaitTimeoutError } from '#local/customs-simulator/customs-state.ts';
-import { planFault } from '#local/customs-simulator/faults.ts';
-import { readPaymentsFile } from '#local/customs-simulator/payments-file.ts';
-import { buildOpenReq } from '#local/customs-simulator/send-grab.ts';
-import { newSessionID } from '#local/customs-simulator/session-id.ts';
-import { makeSignedUpload } from '#local/customs-simulator/signed-upload.ts';
+import { checkUpload } from '#doubles/customs-simulator/check-upload.ts';
+import { CustomsState, SimulatorWaitTimeoutError } from '#doubles/customs-simulator/customs-state.ts';
+import { planFault } from '#doubles/customs-simulator/faults.ts';
+import { readPaymentsFile } from '#doubles/customs-simulator/payments-file.ts';
+import { buildOpenReq } from '#doubles/customs-simulator/send-grab.ts';
+import { newSessionID } from '#doubles/customs-simulator/session-id.ts';
+import { makeSignedUpload } from '#doubles/customs-simulator/signed-upload.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 

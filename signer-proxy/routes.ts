@@ -10,7 +10,7 @@ import {
   SignRequestSchema,
 } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { checkValidity } from '#core/crypto/certificate-validity.ts';
-import { BodyTooLargeError, readBody, sendJson } from '#local/customs-simulator/http-io.ts';
+import { BodyTooLargeError, readBody, sendJson } from '#doubles/customs-simulator/http-io.ts';
 import { asProxyError, SignerProxyError } from './backend.ts';
 import { type ProxyContext, type Signed, signQueued, validCertificate } from './signing.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Run the card service double by hand, in place of a real card:
- *   CARD_PIN=88888888 node --import tsx local/card-service-double/main.ts --port 61232
+ *   CARD_PIN=88888888 node --import tsx doubles/card-service-double/main.ts --port 61232
  * then `ceb-grab signer --card ws://127.0.0.1:61232` (same CARD_PIN) in another terminal.
  */
 import { writeFileSync } from 'node:fs';

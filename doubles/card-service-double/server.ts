@@ -14,7 +14,7 @@ import {
   type CardReply,
   type CardRequest,
   CardRequestSchema,
-} from '#local/signer-proxy/card-protocol.ts';
+} from '#signer-proxy/card-protocol.ts';
 import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
 
 export interface CardServiceDoubleOptions {
