@@ -8,10 +8,10 @@ import { SoftSigner } from '#adapters/signers/soft-signer.ts';
 import { parseCertificate } from '#core/crypto/certificate.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import type { SigningKey } from '#core/ports.ts';
+import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { quietProxyLog } from '#signer-proxy/log.ts';
 import { startSignerProxy } from '#signer-proxy/server.ts';
 import { softBackend } from '#signer-proxy/soft-backend.ts';
-import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { perSecond, type Rate } from './lib/stats.ts';
 
 // A sign source of a two-order payment: about 1.5 KB, typical of real uploads.

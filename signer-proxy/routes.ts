@@ -10,8 +10,8 @@ import {
   SignRequestSchema,
 } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { checkValidity } from '#core/crypto/certificate-validity.ts';
-import { BodyTooLargeError, readBody, sendJson } from '#doubles/customs-simulator/http-io.ts';
 import { asProxyError, SignerProxyError } from './backend.ts';
+import { BodyTooLargeError, readBody, sendJson } from './http-io.ts';
 import { type ProxyContext, type Signed, signQueued, validCertificate } from './signing.ts';
 
 /** A sign source is at most a few hundred KB (99 orders of C..3000 links); base64 adds a third. */

@@ -8,6 +8,7 @@ import { parseCertificate, type SignAlgorithm } from '#core/crypto/certificate.t
 import { parsePrivateKey } from '#core/crypto/private-key.ts';
 import { rsaSha1Sign } from '#core/crypto/rsa.ts';
 import { sm2Sign } from '#core/crypto/sm2.ts';
+import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import {
   CARD_METHODS,
   CARD_STATUS_OK,
@@ -15,7 +16,6 @@ import {
   type CardRequest,
   CardRequestSchema,
 } from '#signer-proxy/card-protocol.ts';
-import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
 
 export interface CardServiceDoubleOptions {
   /** the PIN the card accepts */

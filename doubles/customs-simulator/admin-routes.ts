@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
 import { ValidationError } from '#core/errors.ts';
-import { BodyTooLargeError, readBody, sendJson } from './http-io.ts';
+import { BodyTooLargeError, readBody, sendJson } from '#signer-proxy/http-io.ts';
 import type { CustomsSimulator } from './server.ts';
 
 /**

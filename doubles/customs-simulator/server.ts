@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CertificateInfo } from '#core/crypto/certificate.ts';
+import { sendJson } from '#signer-proxy/http-io.ts';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes.ts';
 import { CustomsState, type SessionStatus, type UploadRecord } from './customs-state.ts';
 import { type Faults, NO_FAULTS } from './faults.ts';
-import { sendJson } from './http-io.ts';
 import { buildOpenReq, type GrabOptions, type GrabResult, postGrab } from './send-grab.ts';
 import { handleUpload, UPLOAD_PATH } from './upload-route.ts';
 

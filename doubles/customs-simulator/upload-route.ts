@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BodyTooLargeError, readBody, sendJson } from '#signer-proxy/http-io.ts';
 import { decideUploadRequest } from './check-upload.ts';
 import type { CustomsState } from './customs-state.ts';
 import { type Faults, HANG_MS, planFault } from './faults.ts';
-import { BodyTooLargeError, readBody, sendJson } from './http-io.ts';
 
 export const UPLOAD_PATH = '/ceb2grab/grab/realTimeDataUpload';
 

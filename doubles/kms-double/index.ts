@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, readBody } from '#doubles/customs-simulator/http-io.ts';
+import { BodyTooLargeError, readBody } from '#signer-proxy/http-io.ts';
 import { type CreateKeyOptions, type DoubleKey, makeKey } from './keys.ts';
 import { type Body, describeKey, getPublicKey, KmsDoubleError, sign } from './operations.ts';
 

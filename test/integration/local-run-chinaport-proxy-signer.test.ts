@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { quietProxyLog } from '#signer-proxy/log.ts';
 import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
 import { softBackend } from '#signer-proxy/soft-backend.ts';
-import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { runLocalDemo } from '#test/helpers/demo-run.ts';
 
 /** `ceb-grab signer` in front of an RSA key (an old card), spoken to over chinaport-data-signature's protocol. */

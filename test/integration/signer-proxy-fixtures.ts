@@ -3,8 +3,8 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseCertificate } from '#core/crypto/certificate.ts';
 import type { SigningKey } from '#core/ports.ts';
-import type { SigningBackend } from '#signer-proxy/backend.ts';
 import type { ThrowawayCertificate } from '#local/throwaway-certificate.ts';
+import type { SigningBackend } from '#signer-proxy/backend.ts';
 
 /** A sign source with CJK and slashes, as real ones have: the bytes must survive both protocols. */
 export const SIGN_SOURCE =

@@ -5,10 +5,10 @@ import type { HsmProxyProtocol } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { HsmProxySigner, type SignerLog } from '#adapters/signers/hsm-proxy-signer.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { quietProxyLog } from '#signer-proxy/log.ts';
 import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
 import { softBackend } from '#signer-proxy/soft-backend.ts';
-import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { freePort, keyFor, SIGN_SOURCE, slowBackend, TOKEN } from './signer-proxy-fixtures.ts';
 
 const PROTOCOLS: HsmProxyProtocol[] = ['ceb-grab', 'chinaport-data-signature'];

@@ -15,10 +15,10 @@ import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { SignerRejectedError } from '#core/errors.ts';
 import type { SigningKey } from '#core/ports.ts';
 import { type CardServiceDouble, startCardServiceDouble } from '#doubles/card-service-double/server.ts';
+import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { cardBackend } from '#signer-proxy/card-backend.ts';
 import { defaultProxyLog } from '#signer-proxy/log.ts';
 import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
-import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { type Capture, captureOutput, leaks, privateKeyForms } from '#test/helpers/log-capture.ts';
 
 /**
