@@ -74,6 +74,15 @@ describe('moto provisioning on a machine without moto', () => {
     assert.deepEqual(readdirSync(join(m.venvDir, '..')), [`moto-${MOTO_VERSION}`], 'no lock file is left');
   });
 
+  it('keeps a stale lock from a dead run from blocking the install', async () => {
+    const { m, ensure } = machine();
+    mkdirSync(join(m.venvDir, '..'), { recursive: true });
+    writeFileSync(`${m.venvDir}.lock`, '999999999'); // no such process
+    assert.equal(await ensure(), join(m.venvDir, 'bin', 'moto_server'));
+    assert.equal(m.pipCalls().length, 1);
+    assert.equal(existsSync(`${m.venvDir}.lock`), false);
+  });
+
   it('without a Python 3.9+ says to install one or set MOTO_SERVER, and creates nothing', async () => {
     for (const python3 of [undefined, '3.8.18']) {
       const { m, ensure } = machine(python3 ? { python3 } : {});
@@ -190,11 +199,4 @@ describe('ceb-grab local on a machine without moto', () => {
       assert.deepEqual(m.calls(), []);
     });
   }
-
-  it('keeps a stale lock from a dead run from blocking the install', async () => {
-    const { m, ensure } = machine();
-    mkdirSync(join(m.venvDir, '..'), { recursive: true });
-    writeFileSync(`${m.venvDir}.lock`, '999999999');
-    assert.equal(await ensure(), join(m.venvDir, 'bin', 'moto_server'));
-  });
 });
