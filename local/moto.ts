@@ -2,12 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { installedCandidates, messages, motoSettings, PINNED_MAJOR } from './moto-plan.ts';
+import { motoVersionOf, provisionedMotoServer, provisionMoto } from './moto-provision.ts';
 
 /**
  * moto_server: the local AWS emulator (DynamoDB, SQS, KMS, Secrets Manager on one port), started on
- * loopback and stopped by PID. It ships with the machine's pyenv Python and may not be on PATH.
+ * loopback and stopped by PID. It is found (MOTO_SERVER, PATH, pyenv versions) or, on a machine without
+ * one, installed once into the user's cache (local/moto-provision.ts).
  */
 export interface Moto {
   readonly endpoint: string;
@@ -16,23 +19,44 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export function findMotoServer(env: NodeJS.ProcessEnv = process.env): string {
-  const candidates: string[] = [];
-  if (env.MOTO_SERVER) candidates.push(env.MOTO_SERVER);
-  for (const dir of (env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'moto_server'));
-  const pyenv = join(env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
-  if (existsSync(pyenv)) {
-    for (const v of readdirSync(pyenv).sort().reverse())
-      candidates.push(join(pyenv, v, 'bin', 'moto_server'));
+export interface MotoEnvOptions {
+  /** where PATH, HOME, XDG_CACHE_HOME, MOTO_SERVER and CEB_GRAB_NO_PROVISION come from */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+const toStderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The moto_server to run: MOTO_SERVER when set; else the first one installed on PATH or under pyenv
+ * whose moto has the pinned major version; else the one provisioned under the user's cache, which is
+ * installed now unless provisioning is off.
+ */
+export async function ensureMotoServer(opts: MotoEnvOptions = {}): Promise<string> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? toStderr;
+  const settings = motoSettings(env, env.HOME || homedir());
+  if (settings.explicit) {
+    if (!existsSync(settings.explicit)) throw new Error(messages.explicitMissing(settings.explicit));
+    const report = await motoVersionOf(settings.explicit, env);
+    if (report.kind === 'version' && report.version.major !== PINNED_MAJOR)
+      throw new Error(messages.explicitOtherMajor(settings.explicit, report.version.text));
+    return settings.explicit;
   }
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) {
-    throw new Error(
-      'moto_server not found: it is the local AWS emulator this project runs on. Looked on PATH and under ' +
-        `${pyenv}/*/bin. Install it with \`pip install 'moto[server]'\` or point MOTO_SERVER at it.`,
-    );
+  const versionsDir = join(settings.pyenvRoot, 'versions');
+  const pyenvVersions = existsSync(versionsDir) ? readdirSync(versionsDir) : [];
+  for (const candidate of installedCandidates(settings, pyenvVersions)) {
+    if (!existsSync(candidate)) continue;
+    const report = await motoVersionOf(candidate, env);
+    if (report.kind === 'unknown') return candidate;
+    if (report.kind === 'broken') continue;
+    if (report.version.major === PINNED_MAJOR) return candidate;
+    log(`ignoring ${messages.otherMajor(candidate, report.version.text)}`);
   }
-  return found;
+  const provisioned = await provisionedMotoServer(settings.venvDir, env);
+  if (provisioned) return provisioned;
+  if (!settings.provision) throw new Error(messages.notFound(settings));
+  return provisionMoto(settings.venvDir, { env, log });
 }
 
 export async function freePort(): Promise<number> {
@@ -48,12 +72,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startMoto(opts: { port?: number; quiet?: boolean } = {}): Promise<Moto> {
-  const bin = findMotoServer();
+export async function startMoto(
+  opts: MotoEnvOptions & { port?: number; quiet?: boolean } = {},
+): Promise<Moto> {
+  const env = opts.env ?? process.env;
+  const bin = await ensureMotoServer(opts);
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', opts.quiet === false ? 'inherit' : 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+    env: { ...env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
@@ -62,7 +89,8 @@ export async function startMoto(opts: { port?: number; quiet?: boolean } = {}): 
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`moto_server exited with ${child.exitCode ?? child.signalCode}: ${stderr}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/`);
       if (res.ok || res.status < 500) break;
@@ -86,11 +114,13 @@ export async function startMoto(opts: { port?: number; quiet?: boolean } = {}): 
       await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      // A process ended by a signal keeps exitCode null: signalCode says it is gone.
+      const running = () => child.exitCode === null && child.signalCode === null;
+      if (!running()) return;
       const exited = new Promise((r) => child.once('exit', r));
       process.kill(pid, 'SIGTERM');
       await Promise.race([exited, sleep(3000)]);
-      if (child.exitCode === null) process.kill(pid, 'SIGKILL');
+      if (running()) process.kill(pid, 'SIGKILL');
     },
   };
 }

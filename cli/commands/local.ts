@@ -8,6 +8,7 @@ interface LocalOptions {
   port: number;
   customsUrl?: string;
   verbose?: boolean;
+  provision: boolean;
 }
 
 /** `ceb-grab local` (= `npm start`): the whole product on loopback, with a demo of 20 grabs. */
@@ -25,6 +26,10 @@ export function registerLocal(program: Command): void {
       'upload to this customs endpoint instead of the simulator (implies --no-demo)',
     )
     .option('--verbose', 'show the functions’ logs and metrics')
+    .option(
+      '--no-provision',
+      'never install moto into the user cache when none is found (also CEB_GRAB_NO_PROVISION=1)',
+    )
     .action(async (opts: LocalOptions) => {
       try {
         process.exitCode = await runLocal(opts);
@@ -37,6 +42,8 @@ export function registerLocal(program: Command): void {
 async function runLocal(opts: LocalOptions): Promise<number> {
   const port = opts.port;
   const demo = opts.demo && !opts.customsUrl;
+  // The flag is the environment switch moto's resolver reads (local/moto-plan.ts), so children inherit it too.
+  if (!opts.provision) process.env.CEB_GRAB_NO_PROVISION = '1';
   const { startLocalStack } = await import('#local/local-stack.ts');
   const out = process.stdout;
   out.write('starting the local stack (moto, API, worker, customs simulator)...\n');
