@@ -20,7 +20,7 @@ const anySigning: SigningDeps = (config, ddb) => {
 /**
  * The worker's deps with whichever signer SIGNER_KIND names: the local stack, bench, soak,
  * `ceb-grab invoke` and upload-worker/handler.ts. A deployed worker is built from its signer kind's
- * entry instead (upload-worker/handler-<kind>.ts), so it bundles every kind's SDK clients only here.
+ * entry instead (upload-worker/handler-<kind>.ts): only this chooser bundles every kind's SDK clients.
  */
 export const uploadWorkerDeps = (env = process.env): Promise<UploadDeps> =>
   uploadWorkerDepsWith(anySigning, env);
