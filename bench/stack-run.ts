@@ -17,16 +17,11 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  GetQueueAttributesCommand,
-  PurgeQueueCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
+import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
@@ -84,7 +79,7 @@ try {
     );
   }
   const orderNo = (i: number) => loaded.orderNos[i % loaded.orderNos.length] ?? '';
-  const sqs = new SQSClient({});
+  const sqs = sqsClient();
   const queueUrl = stack.resources.grabQueueUrl;
   const queueArn =
     (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
@@ -161,10 +156,10 @@ try {
   const ackN = Number(args.ack);
   if (ackN > 0) {
     say(`ack latency: ${ackN} grabs through the API, interleaved with ${ackN} bare PutItem + SendMessage`);
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    const doc = DynamoDBDocumentClient.from(dynamoClient(), {
       marshallOptions: { removeUndefinedValues: true },
     });
-    const bareSqs = new SQSClient({});
+    const bareSqs = sqsClient();
     const ack: number[] = [];
     const bare: number[] = [];
     // One at a time: the emulator serializes requests, so concurrency would only queue both alike.
@@ -338,7 +333,7 @@ try {
 
   /** Mean sizes of the session at each write, the payment item read, and the upload (for the cost estimate). */
   async function itemSizes(sessionIDs: readonly string[]) {
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const doc = DynamoDBDocumentClient.from(dynamoClient());
     const sums = { queued: 0, prepared: 0, uploaded: 0, paymentItem: 0, uploadBytes: 0, payload: 0 };
     let n = 0;
     for (const sessionID of sessionIDs) {
@@ -393,7 +388,7 @@ try {
         ['single', proxyUrl, 1],
       ] as const) {
         say(`worker CPU (${variant}): ${workerN} grabs, one batch of ${batchSize} at a time`);
-        const ddb = new DynamoDBClient({ endpoint });
+        const ddb = dynamoClient({ endpoint });
         const deps: UploadDeps = {
           ...measured,
           sessions: new DynamoSessionStore(ddb, stack.resources.sessionsTable),

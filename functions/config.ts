@@ -136,3 +136,26 @@ function readSigner(env: NodeJS.ProcessEnv): v.InferOutput<typeof SignerEnv> {
   }
   return signer;
 }
+
+// ---- Operator tools (ceb-grab's commands, the local stack's loader, bench, soak) ----------------
+
+const OPERATOR_SETTINGS = [
+  'SESSIONS_TABLE',
+  'PAYMENTS_TABLE',
+  'CERTIFICATES_TABLE',
+  'CLEARANCE_TABLE',
+  'GRAB_QUEUE_URL',
+  'GRAB_DLQ_URL',
+] as const;
+export type OperatorSetting = (typeof OPERATOR_SETTINGS)[number];
+
+/** The tables and queues an operator command works on, each one set, else a ConfigError naming those missing. */
+export const operatorConfig = <K extends OperatorSetting>(
+  names: readonly K[],
+  env = process.env,
+): Record<K, string> =>
+  read(v.object(Object.fromEntries(names.map((n) => [n, nonEmpty(n)]))), env) as Record<K, string>;
+
+/** Whether the environment names every one of these: a deployed stack's, rather than the local stack. */
+export const namesOperatorSettings = (names: readonly OperatorSetting[], env = process.env): boolean =>
+  names.every((n) => Boolean(env[n]));

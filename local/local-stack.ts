@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { sqsClient } from '#adapters/aws-clients.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from '#doubles/customs-simulator/server.ts';
@@ -13,7 +12,7 @@ import { createLocalResources, type LocalResources } from './resources.ts';
 import { localRoutes } from './routes.ts';
 import { SAMPLE_EBP_CODE } from './sample-payments.ts';
 import { SqsPoller } from './sqs-poller.ts';
-import { type LocalStackInfo, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
+import { type LocalStackInfo, localAws, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
 
 export const LOCAL_REGION = 'cn-north-1';
 
@@ -108,9 +107,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     // Imported only now: a handler reads its configuration once, when its module loads.
     const { createUploadWorker } = await import('#functions/upload-worker/worker.ts');
-    const { uploadWorkerDeps } = await import('#functions/composition.ts');
+    const { uploadWorkerDeps } = await import('#functions/composition/upload-worker-any-signer.ts');
+    const { operatorRoot } = await import('#functions/composition/operator.ts');
     // Which key signs for which ebpCode: our registry, and customs' own registration of the certificate.
-    const registry = new DynamoCertificateRegistry(new DynamoDBClient({}), resources.certificatesTable);
+    const registry = operatorRoot().certificates();
     const registerEbpCode = async (ebpCode: string, o: { withCustoms?: boolean } = {}) => {
       await registry.put({
         ebpCode,
@@ -130,7 +130,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const api = await startApiServer(await localRoutes(), opts.port ?? 3000);
     cleanups.push(() => closeServer(api.server));
 
-    const sqs = new SQSClient({ endpoint: moto.endpoint, region: LOCAL_REGION });
+    const sqs = sqsClient(localAws({ endpoint: moto.endpoint, region: LOCAL_REGION }));
     const arn = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: resources.grabQueueUrl, AttributeNames: ['QueueArn'] }),
     );

@@ -1,12 +1,9 @@
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { sessionIndexAttributes } from '#core/session-index.ts';
 import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { localAws } from './stack-file.ts';
 
 /**
  * The stateful resources of the stack, made in the local emulator with the same keys and indexes
@@ -33,9 +30,8 @@ export async function createLocalResources(opts: {
   maxReceives?: number;
 }): Promise<LocalResources> {
   const prefix = opts.prefix ?? 'ceb-grab-local';
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const ddb = new DynamoDBClient({ endpoint: opts.endpoint, region: opts.region, credentials });
-  const sqs = new SQSClient({ endpoint: opts.endpoint, region: opts.region, credentials });
+  const ddb = dynamoClient(localAws(opts));
+  const sqs = sqsClient(localAws(opts));
   const sessionsTable = `${prefix}-sessions`;
   const paymentsTable = `${prefix}-payments`;
   const certificatesTable = `${prefix}-certificates`;

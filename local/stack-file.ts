@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { AwsClientOptions } from '#adapters/aws-clients.ts';
 import type { LocalResources } from './resources.ts';
 
 /**
@@ -43,6 +44,9 @@ export function readStackFile(path = stackFilePath()): LocalStackInfo | undefine
   return info;
 }
 
+/** moto accepts any credentials; these only keep the SDK from looking for real ones. */
+const LOCAL_CREDENTIAL = 'local';
+
 /** The environment the functions read, pointing at the local stack. */
 export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<string, string> {
   return {
@@ -55,8 +59,8 @@ export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<s
       : {}),
     AWS_ENDPOINT_URL: info.endpoint,
     AWS_REGION: info.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIAL,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIAL,
     SESSIONS_TABLE: info.sessionsTable,
     PAYMENTS_TABLE: info.paymentsTable,
     CERTIFICATES_TABLE: info.certificatesTable,
@@ -67,3 +71,10 @@ export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<s
     CUSTOMS_UPLOAD_URL: info.customsUrl,
   };
 }
+
+/** Where the AWS clients of a tool in another terminal point: the local stack's emulator. */
+export const localAws = (info: Pick<LocalStackInfo, 'endpoint' | 'region'>): AwsClientOptions => ({
+  endpoint: info.endpoint,
+  region: info.region,
+  credentials: { accessKeyId: LOCAL_CREDENTIAL, secretAccessKey: LOCAL_CREDENTIAL },
+});

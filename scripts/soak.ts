@@ -7,16 +7,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import pLimit from 'p-limit';
-import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
+import { sqsClient } from '#adapters/aws-clients.ts';
 import { SignerUnavailableError } from '#core/errors.ts';
 import { isTerminal } from '#core/session.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import type { CustomsSimulator } from '#doubles/customs-simulator/server.ts';
+import { operatorRoot } from '#functions/composition/operator.ts';
 import { loadSamplePayments } from '#local/demo-data.ts';
 import { startLocalStack } from '#local/local-stack.ts';
 
@@ -148,8 +149,8 @@ async function run(opts: RunOptions): Promise<RunFigures> {
         p.payTransactionId,
         p.orders.map((o) => o.orderNo),
       );
-    const sessions = new DynamoSessionStore(dynamoClient(), stack.resources.sessionsTable);
-    const sqs = new SQSClient({});
+    const sessions = operatorRoot().sessions();
+    const sqs = sqsClient();
 
     const bar = new cliProgress.SingleBar(
       { format: `${opts.name.padEnd(8)} [{bar}] {value}/{total} {stage} | {duration}s`, hideCursor: true },

@@ -5,7 +5,7 @@ import type {
   CertificateRecord,
   DynamoCertificateRegistry,
 } from '#adapters/dynamodb/certificate-registry.ts';
-import { fail, useTarget } from '#cli/target.ts';
+import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
 import { EXPIRY_WARNING_DAYS } from '#core/crypto/certificate-validity.ts';
 import { CertificateExpiredError, ValidationError } from '#core/errors.ts';
 import type { SignerKind } from '#core/ports.ts';
@@ -67,11 +67,7 @@ interface AddOptions {
 
 async function run(work: (registry: DynamoCertificateRegistry) => Promise<void>): Promise<void> {
   try {
-    useTarget(['CERTIFICATES_TABLE']);
-    // Loaded on use, so other commands do not pay for the SDK.
-    const { DynamoCertificateRegistry } = await import('#adapters/dynamodb/certificate-registry.ts');
-    const { dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
-    await work(new DynamoCertificateRegistry(dynamoClient(), process.env.CERTIFICATES_TABLE ?? ''));
+    await work((await operatorFor(resolveTarget(['CERTIFICATES_TABLE']))).certificates());
   } catch (e) {
     // A refused certificate is the user's to fix (1); anything else is usage, I/O or AWS (2).
     const refused = e instanceof ValidationError || e instanceof CertificateExpiredError;

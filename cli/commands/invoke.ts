@@ -1,42 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { fail, useTarget } from '#cli/target.ts';
-import { lambdaContext } from '#local/lambda-context.ts';
-
-/** The Lambda entries `invoke` can run, by function name. */
-const FUNCTIONS: Record<
-  string,
-  () => Promise<{ handler: (event: never, context: never) => Promise<unknown> }>
-> = {
-  'grab-request': () => import('#functions/grab-request/handler.ts'),
-  'upload-worker': () => import('#functions/upload-worker/handler.ts'),
-  'clearance-callback': () => import('#functions/clearance-callback/handler.ts'),
-  'order-status': () => import('#functions/order-status/handler.ts'),
-};
+import { fail, resolveTarget } from '#cli/target.ts';
+import { INVOKABLE, invokeFunction } from '#local/invoke-function.ts';
 
 /** `ceb-grab invoke <function> <event.json>`: one handler, one event, against the running local stack. */
 export function registerInvoke(program: Command): void {
   program
     .command('invoke')
-    .description(
-      `run one Lambda handler on one event file against the local stack (${Object.keys(FUNCTIONS).join(', ')})`,
-    )
+    .description(`run one Lambda handler on one event file against the local stack (${INVOKABLE.join(', ')})`)
     .argument('<function>', 'the function name')
     .argument('<event>', 'an event JSON file, e.g. events/grab-request/form-openreq.json')
     .action(async (name: string, eventFile: string) => {
       try {
-        const load = FUNCTIONS[name];
-        if (!load) throw new Error(`unknown function ${name}: one of ${Object.keys(FUNCTIONS).join(', ')}`);
-        const event = JSON.parse(await readFile(eventFile, 'utf8')) as never;
-        useTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'GRAB_QUEUE_URL']);
-        process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-        if (name === 'upload-worker' && !process.env.SOFT_SIGNER_KEY && !process.env.SOFT_SIGNER_SECRET_ID) {
-          throw new Error(
-            'the worker signs: set SOFT_SIGNER_KEY and SOFT_SIGNER_CERT (PEM files) to invoke it',
-          );
+        if (!INVOKABLE.includes(name)) {
+          throw new Error(`unknown function ${name}: one of ${INVOKABLE.join(', ')}`);
         }
-        const { handler } = await load();
-        const result = await handler(event, lambdaContext(name) as never);
+        const event: unknown = JSON.parse(await readFile(eventFile, 'utf8'));
+        const target = resolveTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'GRAB_QUEUE_URL']);
+        const result = await invokeFunction(name, event, target.env ?? {});
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } catch (e) {
         fail((e as Error).message, 1);

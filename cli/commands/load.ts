@@ -2,8 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { fail, useTarget } from '#cli/target.ts';
-import { systemClock } from '#core/ports.ts';
+import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
 import {
   checkPayments,
   LoadInterruptedError,
@@ -63,28 +62,13 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
   let close = () => {};
   if (!options.dryRun) {
     try {
-      const target = useTarget(['PAYMENTS_TABLE']);
-      const config = paymentsConfig();
-      // Clients are made only now: the local stack's endpoint is in the environment from here on.
-      const { DynamoPaymentStore } = await import('#adapters/dynamodb/payment-store.ts');
-      const { DynamoSessionStore, dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
-      const { SqsGrabQueue, sqsClient } = await import('#adapters/sqs/grab-queue.ts');
-      const ddb = dynamoClient();
-      const sqs = sqsClient();
-      deps = {
-        payments: new DynamoPaymentStore(ddb, config.PAYMENTS_TABLE),
-        sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE),
-        queue: new SqsGrabQueue(sqs, config.GRAB_QUEUE_URL),
-        clock: systemClock,
-      };
-      close = () => {
-        ddb.destroy();
-        sqs.destroy();
-      };
-      where =
-        target === 'local'
-          ? `the local stack (${process.env.AWS_ENDPOINT_URL})`
-          : `table ${config.PAYMENTS_TABLE}`;
+      const target = resolveTarget(['PAYMENTS_TABLE']);
+      const operator = await operatorFor(target);
+      deps = operator.load();
+      close = () => operator.close();
+      where = target.endpoint
+        ? `the local stack (${target.endpoint})`
+        : `table ${paymentsConfig(target.env).PAYMENTS_TABLE}`;
     } catch (error) {
       fail((error as Error).message);
       return 2;

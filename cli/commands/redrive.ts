@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fail, useTarget } from '#cli/target.ts';
+import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
 import { redriveDeadLetters } from '#core/use-cases/redrive-dead-letters.ts';
 
 /** `ceb-grab redrive`: move the grab DLQ's messages back to the grab queue and say what moved. */
@@ -9,14 +9,8 @@ export function registerRedrive(program: Command): void {
     .description('move grab messages from the dead-letter queue back to the grab queue (safe to run twice)')
     .action(async () => {
       try {
-        useTarget(['GRAB_QUEUE_URL', 'GRAB_DLQ_URL']);
-        const { SqsGrabQueue, sqsClient } = await import('#adapters/sqs/grab-queue.ts');
-        const { SqsDeadLetterQueue } = await import('#adapters/sqs/dead-letter-queue.ts');
-        const sqs = sqsClient();
-        const report = await redriveDeadLetters({
-          dlq: new SqsDeadLetterQueue(sqs, process.env.GRAB_DLQ_URL ?? ''),
-          queue: new SqsGrabQueue(sqs, process.env.GRAB_QUEUE_URL ?? ''),
-        });
+        const operator = await operatorFor(resolveTarget(['GRAB_QUEUE_URL', 'GRAB_DLQ_URL']));
+        const report = await redriveDeadLetters(operator.redrive());
         for (const m of report.moved) process.stdout.write(`moved ${m.sessionID} (order ${m.orderNo})\n`);
         for (const k of report.kept) process.stdout.write(`kept ${k.messageId} in the DLQ: ${k.reason}\n`);
         process.stdout.write(

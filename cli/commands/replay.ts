@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { fail, useTarget } from '#cli/target.ts';
-import { systemClock } from '#core/ports.ts';
+import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
 import { REPLAYABLE, replaySessions } from '#core/use-cases/replay-sessions.ts';
 
 /** `ceb-grab replay <sessionID...>`: upload sessions again after their payment data was fixed. */
@@ -13,14 +12,8 @@ export function registerReplay(program: Command): void {
     .argument('<sessionIDs...>', 'the sessions to replay')
     .action(async (sessionIDs: string[]) => {
       try {
-        useTarget(['SESSIONS_TABLE', 'GRAB_QUEUE_URL']);
-        const { DynamoSessionStore, dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
-        const { SqsGrabQueue, sqsClient } = await import('#adapters/sqs/grab-queue.ts');
-        const results = await replaySessions(sessionIDs, {
-          sessions: new DynamoSessionStore(dynamoClient(), process.env.SESSIONS_TABLE ?? ''),
-          queue: new SqsGrabQueue(sqsClient(), process.env.GRAB_QUEUE_URL ?? ''),
-          clock: systemClock,
-        });
+        const operator = await operatorFor(resolveTarget(['SESSIONS_TABLE', 'GRAB_QUEUE_URL']));
+        const results = await replaySessions(sessionIDs, operator.replay());
         for (const r of results) {
           process.stdout.write(
             r.replayed ? `${r.sessionID}: queued again\n` : `${r.sessionID}: not replayed: ${r.reason}\n`,

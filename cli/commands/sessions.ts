@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { fail, useTarget } from '#cli/target.ts';
+import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
 import { parseDuration } from '#core/duration.ts';
 import { SESSION_STATES, type SessionState } from '#core/session.ts';
 
@@ -20,9 +20,7 @@ export function registerSessions(program: Command): void {
         const sinceMs = parseDuration(opts.since);
         if (sinceMs === undefined)
           throw new Error(`--since must be a duration like 90s, 15m, 1h or 2d, not ${opts.since}`);
-        useTarget(['SESSIONS_TABLE']);
-        const { DynamoSessionStore, dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
-        const store = new DynamoSessionStore(dynamoClient(), process.env.SESSIONS_TABLE ?? '');
+        const store = (await operatorFor(resolveTarget(['SESSIONS_TABLE']))).sessions();
         const found = (await store.listByState(opts.state as SessionState, Date.now() - sinceMs)).sort(
           (a, b) => b.updatedAt - a.updatedAt,
         );

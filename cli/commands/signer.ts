@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { parsePort, parsePositive, readText } from '#cli/options.ts';
 import { fail } from '#cli/target.ts';
 
@@ -11,6 +11,10 @@ interface SignerOptions {
   keyId: string;
   card?: string;
   pinFile?: string;
+  /** from SIGNER_TOKEN, through commander (never accepted on the command line) */
+  envToken?: string;
+  /** from CARD_PIN, likewise */
+  envPin?: string;
   cardTimeoutMs: number;
 }
 
@@ -32,8 +36,18 @@ export function registerSigner(program: Command): void {
     .option('--card <ws-url>', "the E-Port card's websocket service, e.g. ws://127.0.0.1:61232")
     .option('--pin-file <file>', "the card's PIN (else env CARD_PIN)")
     .option('--card-timeout-ms <n>', 'how long one card request may take', parsePositive, 10_000)
-    .action(async (opts: SignerOptions) => {
+    // Secrets from the environment, read by commander; hidden, and refused as arguments (ps shows those).
+    .addOption(new Option('--env-token <token>').env('SIGNER_TOKEN').hideHelp())
+    .addOption(new Option('--env-pin <pin>').env('CARD_PIN').hideHelp())
+    .action(async (opts: SignerOptions, command: Command) => {
       try {
+        for (const name of ['envToken', 'envPin']) {
+          if (command.getOptionValueSource(name) === 'cli') {
+            throw new Error(
+              'a secret is never given as an argument: use --token-file / --pin-file or the environment',
+            );
+          }
+        }
         await serve(opts);
       } catch (e) {
         fail((e as Error).message);
@@ -42,7 +56,7 @@ export function registerSigner(program: Command): void {
 }
 
 async function serve(opts: SignerOptions): Promise<void> {
-  const token = secret(opts.tokenFile, '--token-file', 'SIGNER_TOKEN', 'token');
+  const token = secret(opts.tokenFile, opts.envToken, '--token-file', 'SIGNER_TOKEN', 'token');
   // Loaded on use, so other commands do not pay for the proxy's imports.
   const { startSignerProxy } = await import('#signer-proxy/server.ts');
   const backend = await makeBackend(opts);
@@ -89,7 +103,7 @@ async function makeBackend(opts: SignerOptions) {
   if (opts.card && (opts.key || opts.cert)) throw new Error('give either --card or --key/--cert, not both');
   if (opts.card) {
     if (!/^wss?:\/\//.test(opts.card)) throw new Error(`--card ${opts.card} is not a ws:// URL`);
-    const pin = secret(opts.pinFile, '--pin-file', 'CARD_PIN', 'card PIN');
+    const pin = secret(opts.pinFile, opts.envPin, '--pin-file', 'CARD_PIN', 'card PIN');
     const { cardBackend } = await import('#signer-proxy/card-backend.ts');
     const { defaultProxyLog } = await import('#signer-proxy/log.ts');
     return cardBackend({
@@ -111,8 +125,14 @@ async function makeBackend(opts: SignerOptions) {
 }
 
 /** A secret from a file or an environment variable; its value is never printed. */
-function secret(file: string | undefined, flag: string, env: string, what: string): string {
-  const value = file === undefined ? process.env[env] : readText(file, `the ${what}`);
+function secret(
+  file: string | undefined,
+  fromEnv: string | undefined,
+  flag: string,
+  env: string,
+  what: string,
+): string {
+  const value = file === undefined ? fromEnv : readText(file, `the ${what}`);
   if (!value?.trim()) {
     throw new Error(
       `no ${what} (${flag} or ${env}${file === undefined ? '' : `: ${file} is empty`}): the signer does not start without one`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fail, useTarget } from '#cli/target.ts';
+import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
 import type { Session } from '#core/session.ts';
 import type { OrderStatus, TimelineView } from '#core/use-cases/order-status.ts';
 
@@ -17,10 +17,11 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON (what GET /orders/{orderNo}/status returns)')
     .action(async (id: string, opts: { json?: boolean }) => {
       try {
-        useTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'CLEARANCE_TABLE']);
-        const { orderStatusDeps } = await import('#functions/composition-order-status.ts');
+        const operator = await operatorFor(
+          resolveTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'CLEARANCE_TABLE']),
+        );
         const { statusBySessionOrOrder } = await import('#core/use-cases/order-status.ts');
-        const status = await statusBySessionOrOrder(id, orderStatusDeps());
+        const status = await statusBySessionOrOrder(id, operator.status());
         if (!status) {
           fail(`no session, no payment and no clearance event for ${id}`, 1);
           return;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readText } from '#cli/options.ts';
-import { fail, useTarget } from '#cli/target.ts';
+import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
 import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate.ts';
 import { explainVerification, type VerifyInput, type VerifyReport } from '#core/use-cases/verify-upload.ts';
 
@@ -80,10 +80,7 @@ async function certificateFor(opts: VerifyOptions): Promise<CertificateInfo> {
     throw new Error('give the certificate: --cert FILE.pem, or --ebp-code CODE to take it from the registry');
   }
   if (opts.cert !== undefined) return parseCertificate(readText(opts.cert, 'the certificate'));
-  useTarget(['CERTIFICATES_TABLE']);
-  const { DynamoCertificateRegistry } = await import('#adapters/dynamodb/certificate-registry.ts');
-  const { dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
-  const registry = new DynamoCertificateRegistry(dynamoClient(), process.env.CERTIFICATES_TABLE ?? '');
+  const registry = (await operatorFor(resolveTarget(['CERTIFICATES_TABLE']))).certificates();
   return (await registry.keyFor(opts.ebpCode ?? '')).certificate;
 }
 

@@ -14,7 +14,7 @@ import {
   replyFormatOf,
 } from '#core/clearance/reply.ts';
 import { type RecordClearanceResult, recordClearance } from '#core/use-cases/record-clearance.ts';
-import { clearanceCallbackDeps } from '#functions/composition-clearance.ts';
+import { clearanceCallbackDeps } from '#functions/composition/clearance-callback.ts';
 
 /** POST /clearance/callback: clearance notices and customs receipts from the partners, HMAC-signed. */
 const deps = clearanceCallbackDeps();

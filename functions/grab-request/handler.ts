@@ -8,7 +8,7 @@ import { MalformedGrabError } from '#core/errors.ts';
 import { parseGrabRequest } from '#core/protocol/grab-request.ts';
 import { GrabReplyCode, grabReply } from '#core/protocol/reply-codes.ts';
 import { acceptGrab } from '#core/use-cases/accept-grab.ts';
-import { grabRequestDeps } from '#functions/composition-grab.ts';
+import { grabRequestDeps } from '#functions/composition/grab-request.ts';
 
 /** POST /platDataOpen: customs' grab. Reply at once; the upload happens from the queue. */
 const deps = grabRequestDeps();

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '#adapters/observability.ts';
 import { orderStatus } from '#core/use-cases/order-status.ts';
-import { orderStatusDeps } from '#functions/composition-order-status.ts';
+import { orderStatusDeps } from '#functions/composition/order-status.ts';
 
 /**
  * GET /orders/{orderNo}/status (internal, IAM-authorized): the order's grab sessions, payment,

@@ -1,4 +1,4 @@
-import { uploadWorkerDeps } from '#functions/composition.ts';
+import { uploadWorkerDeps } from '#functions/composition/upload-worker-any-signer.ts';
 import { createUploadWorker } from './worker.ts';
 
 /** The upload worker's Lambda entry: deps from the environment, once per container. */

@@ -10,7 +10,7 @@ import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 export const METRIC_NAMESPACE = 'CebGrab';
 export const METRIC_SERVICE = 'ceb-grab';
 
-/** What the functions emit (functions/*\/handler.ts, functions/composition.ts). */
+/** What the functions emit (functions/*\/handler.ts, functions/composition/upload-worker.ts). */
 export const APP_METRICS = {
   grab: ['GrabQueued', 'GrabDuplicate', 'GrabMalformed', 'GrabNotAccepted'],
   upload: [

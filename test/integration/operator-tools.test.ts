@@ -6,7 +6,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoSessionStore, dynamoClient } from '#adapters/dynamodb/session-store.ts';
+import { dynamoClient } from '#adapters/aws-clients.ts';
+import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { runCli } from '#test/helpers/cli.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
 

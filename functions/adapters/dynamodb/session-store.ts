@@ -1,6 +1,6 @@
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
+  type DynamoDBClient,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
@@ -304,5 +304,3 @@ function oldItemOf(e: unknown): Session | undefined {
   if (!(e instanceof ConditionalCheckFailedException) || !e.Item) return undefined;
   return v.parse(SessionSchema, unmarshall(e.Item));
 }
-
-export const dynamoClient = (): DynamoDBClient => new DynamoDBClient({});

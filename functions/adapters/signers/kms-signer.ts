@@ -3,13 +3,14 @@ import {
   DescribeKeyCommand,
   GetPublicKeyCommand,
   KeyUnavailableException,
-  KMSClient,
+  type KMSClient,
   KMSInternalException,
   KMSServiceException,
   SignCommand,
 } from '@aws-sdk/client-kms';
 import { DER } from '@noble/curves/abstract/weierstrass';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import { kmsClient } from '#adapters/aws-clients.ts';
 import { derToRawSignature } from '#core/crypto/der-signature.ts';
 import { sm2Digest } from '#core/crypto/sm2-digest.ts';
 import { CebGrabError, ConfigError, SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
@@ -162,6 +163,3 @@ export function mapKmsError(e: unknown, what: string): CebGrabError {
   }
   return new SignerUnavailableError(`${what}: KMS could not be reached (${message})`, { cause: e });
 }
-
-/** The module-scope client: region and endpoint from the environment (AWS_ENDPOINT_URL_KMS locally). */
-export const kmsClient = (): KMSClient => new KMSClient({});

@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { GrabMessage, GrabQueue } from '#core/ports.ts';
 
 /** The grab queue: one small message per session; the worker reads what it needs from it. */
@@ -21,5 +21,3 @@ export class SqsGrabQueue implements GrabQueue {
     );
   }
 }
-
-export const sqsClient = (): SQSClient => new SQSClient({});
