@@ -3,7 +3,7 @@ import { dynamoClient } from '#adapters/dynamodb/session-store.ts';
 import { partnerSecrets } from '#adapters/partner-secrets.ts';
 import { systemClock } from '#core/ports.ts';
 import type { RecordClearanceDeps } from '#core/use-cases/record-clearance.ts';
-import { clearanceCallbackConfig } from './config-clearance.ts';
+import { clearanceCallbackConfig } from './config.ts';
 
 /**
  * The composition root of clearance-callback: config -> adapters, once per container. Its own module

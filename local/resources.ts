@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sessionIndexAttributes } from '#core/session-index.ts';
-import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { MAX_RECEIVES } from '#core/settings.ts';
 
 /**
  * The stateful resources of the stack, made in the local emulator with the same keys and indexes
@@ -40,7 +40,7 @@ export async function createLocalResources(opts: {
   const paymentsTable = `${prefix}-payments`;
   const certificatesTable = `${prefix}-certificates`;
   const clearanceTable = `${prefix}-clearance`;
-  const maxReceives = opts.maxReceives ?? DEFAULT_MAX_RECEIVES;
+  const maxReceives = opts.maxReceives ?? MAX_RECEIVES;
   const visibilityTimeoutSeconds = opts.visibilityTimeoutSeconds ?? 30;
 
   await ddb.send(
