@@ -12,6 +12,8 @@
  * it expired. With 30 s between deliveries, the 5 receives span the 2 minutes customs allows.
  */
 
+/** Customs expects the upload about this long after its grab (docs/protocol.md). */
+export const CUSTOMS_UPLOAD_WINDOW_MS = 120_000;
 /** One customs upload attempt (HTTP request to realTimeDataUpload). */
 export const CUSTOMS_TIMEOUT_MS = 4_000;
 /** In-process tries of one upload on transport errors / 5xx before the message goes back to the queue. */

@@ -12,6 +12,7 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { MetricName } from '#core/metric-names.ts';
+import { CUSTOMS_UPLOAD_WINDOW_MS } from '#core/settings.ts';
 import { OLDEST_GRAB_SECONDS } from './pipeline-alarms.ts';
 import { APP_METRICS, appMetric, METRIC, METRIC_NAMESPACE, SERVICE_NAME } from './pipeline-metrics.ts';
 
@@ -40,7 +41,7 @@ export class PipelineDashboard extends Construct {
       appMetric(METRIC.GrabToAcceptedMs, { statistic: p, period: minute, label: `grab to accepted ${p}` }),
     );
     const twoMinutes: HorizontalAnnotation = {
-      value: 120_000,
+      value: CUSTOMS_UPLOAD_WINDOW_MS,
       label: 'customs expects the upload by ~2 min',
     };
     const rejectionsByCode = new MathExpression({
