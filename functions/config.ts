@@ -1,18 +1,26 @@
 import * as v from 'valibot';
 import { ConfigError } from '#core/errors.ts';
+import {
+  CALLBACK_MAX_BODY_BYTES,
+  CALLBACK_SIGNATURE_WINDOW_MS,
+  CUSTOMS_TIMEOUT_MS,
+  HSM_PROXY_MAX_CONCURRENT,
+  HSM_PROXY_TIMEOUT_MS,
+  MAX_RECEIVES,
+  UPLOAD_LEASE_MS,
+  UPLOAD_TRIES,
+} from '#core/settings.ts';
 
 /**
  * Environment -> typed config, read once at cold start, failing fast with every problem named.
  * Each Lambda asks only for the part it uses, so a function is not configured with what it cannot touch.
+ * Every default is the deployed value, from core/settings.ts.
  */
-
-/** Receives before a grab message goes to the DLQ; the worker records `failed` on the last one. */
-export const DEFAULT_MAX_RECEIVES = 5;
 
 const nonEmpty = (name: string) => v.pipe(v.string(`${name} is not set`), v.minLength(1, `${name} is empty`));
 const positiveInt = (fallback: number) =>
   v.optional(
-    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number)),
+    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1)),
     String(fallback),
   );
 
@@ -50,9 +58,8 @@ const HsmProxySignerEnv = v.object({
   HSM_PROXY_TOKEN: v.optional(v.string()),
   HSM_PROXY_TOKEN_SECRET_ID: v.optional(v.string()),
   HSM_PROXY_TOKEN_PARAMETER: v.optional(v.string()),
-  HSM_PROXY_TIMEOUT_MS: positiveInt(5_000),
-  /** signatures in flight at once: a Ukey manages about 4 a second */
-  HSM_PROXY_MAX_CONCURRENT: positiveInt(4),
+  HSM_PROXY_TIMEOUT_MS: positiveInt(HSM_PROXY_TIMEOUT_MS),
+  HSM_PROXY_MAX_CONCURRENT: positiveInt(HSM_PROXY_MAX_CONCURRENT),
   CERTIFICATES_TABLE: nonEmpty('CERTIFICATES_TABLE'),
 });
 
@@ -72,15 +79,11 @@ const UploadWorkerEnv = v.object({
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
   PAYMENTS_TABLE: nonEmpty('PAYMENTS_TABLE'),
   CUSTOMS_UPLOAD_URL: v.pipe(nonEmpty('CUSTOMS_UPLOAD_URL'), v.url('CUSTOMS_UPLOAD_URL must be a URL')),
-  CUSTOMS_TIMEOUT_MS: positiveInt(10_000),
-  /** In-process tries of one upload on transport errors / 5xx before the message goes back to the queue. */
-  UPLOAD_TRIES: positiveInt(3),
-  MAX_RECEIVES: positiveInt(DEFAULT_MAX_RECEIVES),
-  /**
-   * How long a worker holds a session. Keep it below the queue's visibility timeout and above the
-   * worker's own timeout: a redelivery after a crash must find the lease expired, not busy.
-   */
-  UPLOAD_LEASE_MS: positiveInt(20_000),
+  CUSTOMS_TIMEOUT_MS: positiveInt(CUSTOMS_TIMEOUT_MS),
+  UPLOAD_TRIES: positiveInt(UPLOAD_TRIES),
+  MAX_RECEIVES: positiveInt(MAX_RECEIVES),
+  /** Below the queue's visibility timeout and above the worker's timeout (core/settings.ts says why). */
+  UPLOAD_LEASE_MS: positiveInt(UPLOAD_LEASE_MS),
   /** the certificate registry; a soft signer without it signs for every ebpCode with its one certificate */
   CERTIFICATES_TABLE: v.optional(v.string()),
 });
@@ -91,14 +94,52 @@ const PaymentsEnv = v.object({
   GRAB_QUEUE_URL: nonEmpty('GRAB_QUEUE_URL'),
 });
 
-function read<S extends v.GenericSchema>(schema: S, env: NodeJS.ProcessEnv): v.InferOutput<S> {
+/** Where the clearance partners' HMAC secrets are: exactly one of the two. */
+const PartnerSecretsEnv = v.union(
+  [
+    /** JSON `{"partnerId": "secret"}` in the environment: the local stack and tests. */
+    v.object({ CALLBACK_PARTNER_SECRETS: nonEmpty('CALLBACK_PARTNER_SECRETS') }),
+    /** A Secrets Manager secret (name or ARN) holding that JSON: the one the stack makes. */
+    v.object({ CALLBACK_PARTNER_SECRETS_SECRET_ID: nonEmpty('CALLBACK_PARTNER_SECRETS_SECRET_ID') }),
+  ],
+  'set CALLBACK_PARTNER_SECRETS_SECRET_ID (or CALLBACK_PARTNER_SECRETS locally)',
+);
+
+const ClearanceCallbackEnv = v.object({
+  CLEARANCE_TABLE: nonEmpty('CLEARANCE_TABLE'),
+  CALLBACK_MAX_BODY_BYTES: positiveInt(CALLBACK_MAX_BODY_BYTES),
+  CALLBACK_SIGNATURE_WINDOW_MS: positiveInt(CALLBACK_SIGNATURE_WINDOW_MS),
+});
+
+const OrderStatusEnv = v.object({
+  SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
+  PAYMENTS_TABLE: nonEmpty('PAYMENTS_TABLE'),
+  CLEARANCE_TABLE: nonEmpty('CLEARANCE_TABLE'),
+});
+
+function problemsOf(schema: v.GenericSchema, env: NodeJS.ProcessEnv): string[] {
   const result = v.safeParse(schema, env);
-  if (result.success) return result.output;
-  const problems = result.issues.map((i) => {
+  if (result.success) return [];
+  return result.issues.map((i) => {
     const key = i.path?.[0]?.key;
-    return typeof key === 'string' && !i.message.includes(key) ? `${key}: ${i.message}` : i.message;
+    if (typeof key !== 'string') return i.message;
+    // valibot reports a missing key in its own words; say it plainly.
+    if (i.input === undefined) return `${key} is not set`;
+    return i.message.includes(key) ? i.message : `${key}: ${i.message}`;
   });
-  throw new ConfigError(`configuration is incomplete: ${[...new Set(problems)].join('; ')}`);
+}
+
+/** Every problem of every schema in one error, or the first schema's output. */
+function read<S extends v.GenericSchema>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  ...more: readonly v.GenericSchema[]
+): v.InferOutput<S> {
+  const problems = [schema, ...more].flatMap((s) => problemsOf(s, env));
+  if (problems.length > 0) {
+    throw new ConfigError(`configuration is incomplete: ${[...new Set(problems)].join('; ')}`);
+  }
+  return v.parse(schema, env);
 }
 
 export type GrabRequestConfig = v.InferOutput<typeof GrabRequestEnv>;
@@ -109,6 +150,11 @@ export type UploadWorkerConfig = v.InferOutput<typeof UploadWorkerEnv> & {
   signer: SignerConfig;
 };
 export type PaymentsConfig = v.InferOutput<typeof PaymentsEnv>;
+export type PartnerSecretsConfig = v.InferOutput<typeof PartnerSecretsEnv>;
+export type ClearanceCallbackConfig = v.InferOutput<typeof ClearanceCallbackEnv> & {
+  partnerSecrets: PartnerSecretsConfig;
+};
+export type OrderStatusConfig = v.InferOutput<typeof OrderStatusEnv>;
 
 export const grabRequestConfig = (env = process.env): GrabRequestConfig => read(GrabRequestEnv, env);
 export const paymentsConfig = (env = process.env): PaymentsConfig => read(PaymentsEnv, env);
@@ -116,6 +162,16 @@ export const uploadWorkerConfig = (env = process.env): UploadWorkerConfig => ({
   ...read(UploadWorkerEnv, env),
   signer: readSigner(env),
 });
+export const orderStatusConfig = (env = process.env): OrderStatusConfig => read(OrderStatusEnv, env);
+
+export function clearanceCallbackConfig(env = process.env): ClearanceCallbackConfig {
+  const sources = ['CALLBACK_PARTNER_SECRETS_SECRET_ID', 'CALLBACK_PARTNER_SECRETS'].filter((k) => env[k]);
+  if (sources.length > 1) {
+    throw new ConfigError(`configuration is ambiguous: set only one of ${sources.join(', ')}`);
+  }
+  const callback = read(ClearanceCallbackEnv, env, PartnerSecretsEnv);
+  return { ...callback, partnerSecrets: v.parse(PartnerSecretsEnv, env) };
+}
 
 function readSigner(env: NodeJS.ProcessEnv): v.InferOutput<typeof SignerEnv> {
   const kind = env.SIGNER_KIND ?? 'soft';

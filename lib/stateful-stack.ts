@@ -5,7 +5,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { sessionIndexAttributes } from '#core/session-index.ts';
-import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { GRAB_VISIBILITY_TIMEOUT_MS, MAX_RECEIVES } from '#core/settings.ts';
 import { AlarmTopic } from './constructs/alarm-topic.ts';
 import { CallbackPartnerSecret } from './constructs/callback-partner-secret.ts';
 import { GrabQueue } from './constructs/grab-queue.ts';
@@ -43,9 +43,9 @@ export class StatefulStack extends Stack {
   readonly grabQueue: Queue;
   readonly grabDeadLetterQueue: Queue;
   /** Receives before a grab goes to the DLQ; the worker must be told the same number (MAX_RECEIVES). */
-  readonly maxReceiveCount: number = DEFAULT_MAX_RECEIVES;
+  readonly maxReceiveCount: number = MAX_RECEIVES;
   /** Consumers' function timeout must not exceed this. */
-  readonly grabVisibilityTimeout = Duration.seconds(30);
+  readonly grabVisibilityTimeout = Duration.millis(GRAB_VISIBILITY_TIMEOUT_MS);
   readonly signerMaterial: SignerMaterial;
   /** The partners' HMAC secrets for clearance callbacks. */
   readonly callbackPartners: CallbackPartnerSecret;

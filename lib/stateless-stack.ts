@@ -3,6 +3,13 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import {
+  CUSTOMS_TIMEOUT_MS,
+  UPLOAD_LEASE_MS,
+  UPLOAD_RETRY_MAX_MS,
+  UPLOAD_TRIES,
+  WORKER_TIMEOUT_MS,
+} from '#core/settings.ts';
 import { GrabApi } from './constructs/grab-api.ts';
 import { type BindableSecret, type BindableTable, HouseFunction } from './constructs/house-function.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
@@ -11,16 +18,9 @@ import { PlainHttpFront } from './constructs/plain-http-front.ts';
 import { bindWorkerSigner, type SignerResources } from './constructs/worker-signer.ts';
 import type { SignerSettings, StageConfig } from './stage-config.ts';
 
-/**
- * The worker's time budget. Lambda stops it after WORKER_TIMEOUT; within that, the in-process customs
- * tries (each bounded by CUSTOMS_TIMEOUT_MS, up to 2 s backoff between them) must finish, and the
- * upload lease must outlive the invocation yet expire before SQS shows the message again.
- */
-const WORKER_TIMEOUT = Duration.seconds(15);
-const CUSTOMS_TIMEOUT_MS = 4_000;
-const UPLOAD_TRIES = 2;
-const MAX_BACKOFF_MS = 2_000;
-const UPLOAD_LEASE = WORKER_TIMEOUT.plus(Duration.seconds(5));
+/** The worker's time budget, from core/settings.ts (which says why): the deployed values are the defaults. */
+const WORKER_TIMEOUT = Duration.millis(WORKER_TIMEOUT_MS);
+const UPLOAD_LEASE = Duration.millis(UPLOAD_LEASE_MS);
 
 /**
  * The worker's entry for the stage's signer: each bundles that signer's code and SDK clients only
@@ -191,7 +191,7 @@ export class StatelessStack extends Stack {
 /** Fail synthesis, not a deploy or a night of lost uploads, when the timings contradict each other. */
 function checkWorkerBudget(visibility: Duration): void {
   const problems: string[] = [];
-  const tries = UPLOAD_TRIES * CUSTOMS_TIMEOUT_MS + (UPLOAD_TRIES - 1) * MAX_BACKOFF_MS;
+  const tries = UPLOAD_TRIES * CUSTOMS_TIMEOUT_MS + (UPLOAD_TRIES - 1) * UPLOAD_RETRY_MAX_MS;
   if (tries >= WORKER_TIMEOUT.toMilliseconds()) {
     problems.push(`${UPLOAD_TRIES} customs tries can take ${tries} ms, not less than the worker timeout`);
   }

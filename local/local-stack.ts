@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '#adapters/aws-clients.ts';
+import { SERVICE_NAME } from '#core/metric-names.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from '#doubles/customs-simulator/server.ts';
@@ -98,7 +99,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...localPartnerSecretsEnv(env),
       // The lease ends before the message reappears, so a redelivery after a crash can take over.
       UPLOAD_LEASE_MS: env.UPLOAD_LEASE_MS ?? String(Math.max(1, visibilityTimeoutSeconds - 2) * 1000),
-      POWERTOOLS_SERVICE_NAME: 'ceb-grab',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
       POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
       POWERTOOLS_METRICS_NAMESPACE: 'CebGrabLocal',

@@ -2,7 +2,7 @@ import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } fro
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { sessionIndexAttributes } from '#core/session-index.ts';
-import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { MAX_RECEIVES } from '#core/settings.ts';
 import { localAws } from './stack-file.ts';
 
 /**
@@ -36,7 +36,7 @@ export async function createLocalResources(opts: {
   const paymentsTable = `${prefix}-payments`;
   const certificatesTable = `${prefix}-certificates`;
   const clearanceTable = `${prefix}-clearance`;
-  const maxReceives = opts.maxReceives ?? DEFAULT_MAX_RECEIVES;
+  const maxReceives = opts.maxReceives ?? MAX_RECEIVES;
   const visibilityTimeoutSeconds = opts.visibilityTimeoutSeconds ?? 30;
 
   await ddb.send(

@@ -2,7 +2,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
 import type { PartnerSecrets } from '#core/clearance/ports.ts';
 import { ConfigError } from '#core/errors.ts';
-import type { PartnerSecretsConfig } from '#functions/config-clearance.ts';
+import type { PartnerSecretsConfig } from '#functions/config.ts';
 
 /**
  * Each callback partner's HMAC secret, from one JSON object `{"<partnerId>": "<secret>", ...}` held in

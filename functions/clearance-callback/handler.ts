@@ -13,6 +13,7 @@ import {
   renderReply,
   replyFormatOf,
 } from '#core/clearance/reply.ts';
+import { METRIC, type MetricName } from '#core/metric-names.ts';
 import { type RecordClearanceResult, recordClearance } from '#core/use-cases/record-clearance.ts';
 import { clearanceCallbackDeps } from '#functions/composition/clearance-callback.ts';
 
@@ -20,10 +21,10 @@ import { clearanceCallbackDeps } from '#functions/composition/clearance-callback
 const deps = clearanceCallbackDeps();
 
 /** Metric per order that reached one of these states with a callback. */
-const STATE_METRICS: Partial<Record<string, string>> = {
-  released: 'OrdersReleased',
-  rejected: 'OrdersRejected',
-  held: 'OrdersHeld',
+const STATE_METRICS: Partial<Record<string, MetricName>> = {
+  released: METRIC.OrdersReleased,
+  rejected: METRIC.OrdersRejected,
+  held: METRIC.OrdersHeld,
 };
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
@@ -42,16 +43,16 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       return reply('SUCCESS', describe(result), format);
     } catch (e) {
       if (e instanceof CallbackUnauthorizedError) {
-        metrics.addMetric('ClearanceCallbackRefused', MetricUnit.Count, 1);
+        metrics.addMetric(METRIC.ClearanceCallbackRefused, MetricUnit.Count, 1);
         logger.warn('clearance callback refused', { reason: e.reason, partner: e.partner });
         return reply(e.code, e.message, format);
       }
       if (e instanceof CallbackRejectedError) {
-        metrics.addMetric('ClearanceCallbackInvalid', MetricUnit.Count, 1);
+        metrics.addMetric(METRIC.ClearanceCallbackInvalid, MetricUnit.Count, 1);
         logger.warn('clearance callback invalid', { code: e.code, reason: e.message });
         return reply(e.code, e.message, format);
       }
-      metrics.addMetric('ClearanceCallbackFailed', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.ClearanceCallbackFailed, MetricUnit.Count, 1);
       logger.error('clearance callback not recorded', { error: e as Error });
       return reply('SYSTEM_ERROR', 'temporarily unable to record the callback; please send it again', format);
     }
@@ -59,8 +60,8 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
 
 function count(result: RecordClearanceResult): void {
   const appended = result.events.filter((e) => e.outcome === 'appended').length;
-  metrics.addMetric('ClearanceEventRecorded', MetricUnit.Count, appended);
-  metrics.addMetric('ClearanceEventDuplicate', MetricUnit.Count, result.events.length - appended);
+  metrics.addMetric(METRIC.ClearanceEventRecorded, MetricUnit.Count, appended);
+  metrics.addMetric(METRIC.ClearanceEventDuplicate, MetricUnit.Count, result.events.length - appended);
   for (const change of result.changes) {
     const name = STATE_METRICS[change.to];
     if (name) metrics.addMetric(name, MetricUnit.Count, 1);

@@ -3,7 +3,7 @@ import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { partnerSecrets } from '#adapters/partner-secrets.ts';
 import { systemClock } from '#core/ports.ts';
 import type { RecordClearanceDeps } from '#core/use-cases/record-clearance.ts';
-import { clearanceCallbackConfig } from '#functions/config-clearance.ts';
+import { clearanceCallbackConfig } from '#functions/config.ts';
 
 /**
  * clearance-callback's composition root: config -> adapters, once per container. Its bundle holds

@@ -3,7 +3,7 @@ import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import type { OrderStatusDeps } from '#core/use-cases/order-status.ts';
-import { orderStatusConfig } from '#functions/config-clearance.ts';
+import { orderStatusConfig } from '#functions/config.ts';
 
 /**
  * order-status's composition root: config -> adapters, once per container. `ceb-grab status` asks it

@@ -8,6 +8,7 @@ import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { logger, metrics } from '#adapters/observability.ts';
 import { ConfigError } from '#core/errors.ts';
+import { METRIC } from '#core/metric-names.ts';
 import { type CertificateRegistry, type Signer, systemClock } from '#core/ports.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import { type SignerConfig, uploadWorkerConfig } from '#functions/config.ts';
@@ -65,14 +66,14 @@ export async function uploadWorkerDepsWith(signing: SigningDeps, env = process.e
         notAfter: key.certificate.notAfter.toISOString(),
         daysLeft,
       });
-      metrics.addMetric('CertificateDaysLeft', MetricUnit.Count, daysLeft);
+      metrics.addMetric(METRIC.CertificateDaysLeft, MetricUnit.Count, daysLeft);
     },
     onSelfCheckFailed: (key, reason) => {
       logger.error('our own signature failed the self-check; nothing was sent', {
         ebpCode: key.ebpCode,
         reason,
       });
-      metrics.addMetric('SignatureSelfCheckFailed', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.SignatureSelfCheckFailed, MetricUnit.Count, 1);
     },
     settings: {
       maxReceives: config.MAX_RECEIVES,

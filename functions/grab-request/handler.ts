@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger, metrics } from '#adapters/observability.ts';
 import { MalformedGrabError } from '#core/errors.ts';
+import { METRIC } from '#core/metric-names.ts';
 import { parseGrabRequest } from '#core/protocol/grab-request.ts';
 import { GrabReplyCode, grabReply } from '#core/protocol/reply-codes.ts';
 import { acceptGrab } from '#core/use-cases/accept-grab.ts';
@@ -25,19 +26,23 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       grab = parseGrabRequest({ contentType, body: event.body, isBase64Encoded: event.isBase64Encoded });
     } catch (e) {
       if (!(e instanceof MalformedGrabError)) throw e;
-      metrics.addMetric('GrabMalformed', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.GrabMalformed, MetricUnit.Count, 1);
       logger.warn('malformed grab refused', { code: e.code, reason: e.message });
       return reply(e.code, e.message);
     }
     logger.appendKeys({ sessionID: grab.sessionID, orderNo: grab.orderNo });
     try {
       const result = await acceptGrab(grab, deps);
-      metrics.addMetric(result.status === 'duplicate' ? 'GrabDuplicate' : 'GrabQueued', MetricUnit.Count, 1);
+      metrics.addMetric(
+        result.status === 'duplicate' ? METRIC.GrabDuplicate : METRIC.GrabQueued,
+        MetricUnit.Count,
+        1,
+      );
       logger.info('grab accepted', { ...result });
       return reply(GrabReplyCode.ok, '');
     } catch (e) {
       // Our side failed (storage, queue): tell customs to send the grab again rather than lose it.
-      metrics.addMetric('GrabNotAccepted', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.GrabNotAccepted, MetricUnit.Count, 1);
       logger.error('grab not accepted', { error: e as Error });
       return reply(
         GrabReplyCode.notAccepted,

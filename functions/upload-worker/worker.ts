@@ -7,15 +7,16 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger, metrics } from '#adapters/observability.ts';
 import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
 import { parseGrabMessage } from '#core/grab-message.ts';
+import { METRIC } from '#core/metric-names.ts';
 import { type UploadDeps, uploadSession } from '#core/use-cases/upload-session.ts';
 
 const OUTCOME_METRIC = {
-  uploaded: 'UploadAccepted',
-  rejected: 'UploadRejected',
-  failed: 'UploadFailed',
-  'no-data': 'GrabNoPaymentData',
-  retrying: 'UploadRetrying',
-  'already-done': 'GrabRedelivered',
+  uploaded: METRIC.UploadAccepted,
+  rejected: METRIC.UploadRejected,
+  failed: METRIC.UploadFailed,
+  'no-data': METRIC.GrabNoPaymentData,
+  retrying: METRIC.UploadRetrying,
+  'already-done': METRIC.GrabRedelivered,
 } as const;
 
 async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void> {
@@ -27,18 +28,18 @@ async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void>
   try {
     const result = await uploadSession(message, receiveCount, deps);
     metrics.addMetric(
-      OUTCOME_METRIC[result.outcome as keyof typeof OUTCOME_METRIC] ?? 'UploadOther',
+      OUTCOME_METRIC[result.outcome as keyof typeof OUTCOME_METRIC] ?? METRIC.UploadOther,
       MetricUnit.Count,
       1,
     );
     if (result.latencyMs !== undefined)
-      metrics.addMetric('GrabToAcceptedMs', MetricUnit.Milliseconds, result.latencyMs);
+      metrics.addMetric(METRIC.GrabToAcceptedMs, MetricUnit.Milliseconds, result.latencyMs);
     if (result.outcome === 'rejected' && result.customsCode) {
       // By customs' code, so 20004 (certificate not registered) can have its own alarm.
       metrics
         .singleMetric()
         .addDimension('customsCode', result.customsCode)
-        .addMetric('UploadRejectedByCode', MetricUnit.Count, 1);
+        .addMetric(METRIC.UploadRejectedByCode, MetricUnit.Count, 1);
     }
     countSignerTrouble(result.cause);
     const level = result.outcome === 'uploaded' || result.outcome === 'already-done' ? 'info' : 'warn';
@@ -50,7 +51,7 @@ async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void>
       receiveCount,
     });
   } catch (e) {
-    metrics.addMetric('UploadRetrying', MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.UploadRetrying, MetricUnit.Count, 1);
     countSignerTrouble(e instanceof Error ? e.cause : undefined);
     logger.warn('grab will be retried', { ...grab, reason: (e as Error).message, receiveCount });
     throw e;
@@ -59,7 +60,7 @@ async function processRecord(record: SQSRecord, deps: UploadDeps): Promise<void>
 
 function countSignerTrouble(cause: unknown): void {
   if (cause instanceof SignerUnavailableError || cause instanceof SignerRejectedError) {
-    metrics.addMetric('SignerError', MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.SignerError, MetricUnit.Count, 1);
   }
 }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type Duration, Stack } from 'aws-cdk-lib';
 import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
   LogLevel,
   NodejsFunction,
@@ -14,6 +14,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE, SERVICE_NAME } from '#core/metric-names.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 import type { WorkerNetwork } from '../stage-config.ts';
 import {
@@ -36,7 +37,7 @@ export interface HouseFunctionProps {
   readonly memorySize?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default 'ceb-grab' (POWERTOOLS_SERVICE_NAME; also the `service` dimension of every metric) */
+  /** @default SERVICE_NAME (POWERTOOLS_SERVICE_NAME; also the `service` dimension of every metric) */
   readonly serviceName?: string;
   /** Plain settings; resources are added with the bind helpers, which also grant access. */
   readonly environment?: Readonly<Record<string, string>>;
@@ -46,7 +47,8 @@ export interface HouseFunctionProps {
 
 /**
  * The house Lambda function: Node.js on ARM64, bundled with the project's own esbuild (never Docker)
- * into minified ESM with source maps, X-Ray tracing on, and its own log group with a retention.
+ * into minified ESM with source maps, and its own log group with a retention. No X-Ray tracing: the
+ * Powertools Tracer would pull aws-xray-sdk-core into bundles already over their size target (README).
  * Its role starts empty apart from writing to that log group (no AWSLambdaBasicExecutionRole, which
  * allows any log group); tables, queues, secrets and keys are attached with the `bind*` helpers, which
  * grant exactly the stated actions on exactly that resource and set the environment variable the
@@ -77,13 +79,12 @@ export class HouseFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
-      tracing: Tracing.ACTIVE,
       logGroup,
       role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'ceb-grab',
-        POWERTOOLS_METRICS_NAMESPACE: 'CebGrab',
+        POWERTOOLS_SERVICE_NAME: props.serviceName ?? SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         ...props.environment,
       },
       // HOUSE_BUNDLING, which the bench builds with too (bench/sections/bundles.ts).
@@ -105,17 +106,6 @@ export class HouseFunction extends NodejsFunction {
     });
     this.functionLogs = logGroup;
     this.executionRole = role;
-    NagSuppressions.addResourceSuppressions(
-      role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
-    );
     NagSuppressions.addResourceSuppressions(this, [
       {
         id: 'AwsSolutions-L1',

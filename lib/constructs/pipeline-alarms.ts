@@ -5,7 +5,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { appMetric } from './pipeline-metrics.ts';
+import { appMetric, METRIC } from './pipeline-metrics.ts';
 
 /** Customs expects the upload about two minutes after the grab; page while there is still time. */
 export const OLDEST_GRAB_SECONDS = 90;
@@ -64,21 +64,21 @@ export class PipelineAlarms extends Construct {
         description: `The oldest grab not yet uploaded is older than ${OLDEST_GRAB_SECONDS} s; customs expects the upload within about 2 minutes. Check the worker (errors, throttles) and customs' endpoint.`,
       },
       CertificateNotRegistered: {
-        metric: appMetric('UploadRejectedByCode', { dimensions: { customsCode: '20004' } }),
+        metric: appMetric(METRIC.UploadRejectedByCode, { dimensions: { customsCode: '20004' } }),
         threshold: 1,
         comparison: AT_LEAST,
         description:
           'Customs answered 20004: the ebpCode/certNo pair is not registered with 通关服务系统. Register the certificate (or fix the registry entry) before more grabs fail.',
       },
       SignatureSelfCheckFailed: {
-        metric: appMetric('SignatureSelfCheckFailed'),
+        metric: appMetric(METRIC.SignatureSelfCheckFailed),
         threshold: 1,
         comparison: AT_LEAST,
         description:
           'Our own signature did not verify against the certificate, so nothing was sent: the key and the certificate in the registry do not belong together.',
       },
       SignerErrors: {
-        metric: appMetric('SignerError'),
+        metric: appMetric(METRIC.SignerError),
         threshold: SIGNER_ERRORS,
         comparison: AT_LEAST,
         description:
@@ -95,14 +95,17 @@ export class PipelineAlarms extends Construct {
           'API Gateway answered 5xx: customs or partners got an error instead of a reply. Check the functions’ errors and throttles.',
       },
       CallbacksRefused: {
-        metric: appMetric('ClearanceCallbackRefused'),
+        metric: appMetric(METRIC.ClearanceCallbackRefused),
         threshold: REFUSED_CALLBACKS,
         comparison: AT_LEAST,
         description:
           'Many clearance callbacks were refused (bad or missing signature, unknown partner, replay): a partner’s secret changed, or someone is probing the callback URL.',
       },
       CertificateExpiring: {
-        metric: appMetric('CertificateDaysLeft', { statistic: Stats.MINIMUM, period: Duration.hours(1) }),
+        metric: appMetric(METRIC.CertificateDaysLeft, {
+          statistic: Stats.MINIMUM,
+          period: Duration.hours(1),
+        }),
         threshold: CERTIFICATE_DAYS_LEFT,
         comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
         description: `A signing certificate expires within ${CERTIFICATE_DAYS_LEFT} days: renew it with China E-Port and register the new one with customs.`,

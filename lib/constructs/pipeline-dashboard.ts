@@ -11,8 +11,10 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { MetricName } from '#core/metric-names.ts';
+import { CUSTOMS_UPLOAD_WINDOW_MS } from '#core/settings.ts';
 import { OLDEST_GRAB_SECONDS } from './pipeline-alarms.ts';
-import { APP_METRICS, appMetric, METRIC_NAMESPACE, METRIC_SERVICE } from './pipeline-metrics.ts';
+import { APP_METRICS, appMetric, METRIC, METRIC_NAMESPACE, SERVICE_NAME } from './pipeline-metrics.ts';
 
 export interface PipelineDashboardProps {
   readonly grabQueue: IQueue;
@@ -22,7 +24,7 @@ export interface PipelineDashboardProps {
 }
 
 const minute = Duration.minutes(1);
-const counts = (names: readonly string[]) => names.map((n) => appMetric(n, { period: minute, label: n }));
+const counts = (names: readonly MetricName[]) => names.map((n) => appMetric(n, { period: minute, label: n }));
 
 /**
  * One page for the stage: grabs in, uploads out, grab-to-accepted latency percentiles against customs'
@@ -36,15 +38,15 @@ export class PipelineDashboard extends Construct {
     super(scope, id);
     const wide = { width: 12, height: 6 } as const;
     const latency = ['p50', 'p90', 'p99'].map((p) =>
-      appMetric('GrabToAcceptedMs', { statistic: p, period: minute, label: `grab to accepted ${p}` }),
+      appMetric(METRIC.GrabToAcceptedMs, { statistic: p, period: minute, label: `grab to accepted ${p}` }),
     );
     const twoMinutes: HorizontalAnnotation = {
-      value: 120_000,
+      value: CUSTOMS_UPLOAD_WINDOW_MS,
       label: 'customs expects the upload by ~2 min',
     };
     const rejectionsByCode = new MathExpression({
       // Every customsCode value the worker has emitted, one line each.
-      expression: `SEARCH('{${METRIC_NAMESPACE},customsCode,service} MetricName="UploadRejectedByCode" service="${METRIC_SERVICE}"', 'Sum', 300)`,
+      expression: `SEARCH('{${METRIC_NAMESPACE},customsCode,service} MetricName="${METRIC.UploadRejectedByCode}" service="${SERVICE_NAME}"', 'Sum', 300)`,
       label: 'rejected by customs code',
       usingMetrics: {},
       period: Duration.minutes(5),
@@ -102,7 +104,7 @@ export class PipelineDashboard extends Construct {
         title: 'Signing',
         left: counts(APP_METRICS.signing),
         right: [
-          appMetric('CertificateDaysLeft', {
+          appMetric(METRIC.CertificateDaysLeft, {
             statistic: Stats.MINIMUM,
             period: Duration.hours(1),
             label: 'certificate days left',

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import { METRIC, METRIC_NAMESPACE, type MetricName, SERVICE_NAME } from '#core/metric-names.ts';
 
 /**
  * The functions' own metrics, as Powertools writes them (EMF): namespace POWERTOOLS_METRICS_NAMESPACE and
@@ -7,30 +8,29 @@ import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
  * A metric only matches in CloudWatch with exactly these dimensions, so alarms and the dashboard build
  * every metric here.
  */
-export const METRIC_NAMESPACE = 'CebGrab';
-export const METRIC_SERVICE = 'ceb-grab';
+export { METRIC, METRIC_NAMESPACE, SERVICE_NAME } from '#core/metric-names.ts';
 
-/** What the functions emit (functions/*\/handler.ts, functions/composition/upload-worker.ts). */
+/** The functions' counts grouped as the dashboard shows them. */
 export const APP_METRICS = {
-  grab: ['GrabQueued', 'GrabDuplicate', 'GrabMalformed', 'GrabNotAccepted'],
+  grab: [METRIC.GrabQueued, METRIC.GrabDuplicate, METRIC.GrabMalformed, METRIC.GrabNotAccepted],
   upload: [
-    'UploadAccepted',
-    'UploadRejected',
-    'UploadFailed',
-    'UploadRetrying',
-    'GrabNoPaymentData',
-    'GrabRedelivered',
+    METRIC.UploadAccepted,
+    METRIC.UploadRejected,
+    METRIC.UploadFailed,
+    METRIC.UploadRetrying,
+    METRIC.GrabNoPaymentData,
+    METRIC.GrabRedelivered,
   ],
-  signing: ['SignerError', 'SignatureSelfCheckFailed'],
-  clearanceStates: ['OrdersReleased', 'OrdersRejected', 'OrdersHeld'],
+  signing: [METRIC.SignerError, METRIC.SignatureSelfCheckFailed],
+  clearanceStates: [METRIC.OrdersReleased, METRIC.OrdersRejected, METRIC.OrdersHeld],
   callbacks: [
-    'ClearanceEventRecorded',
-    'ClearanceEventDuplicate',
-    'ClearanceCallbackRefused',
-    'ClearanceCallbackInvalid',
-    'ClearanceCallbackFailed',
+    METRIC.ClearanceEventRecorded,
+    METRIC.ClearanceEventDuplicate,
+    METRIC.ClearanceCallbackRefused,
+    METRIC.ClearanceCallbackInvalid,
+    METRIC.ClearanceCallbackFailed,
   ],
-} as const;
+} as const satisfies Record<string, readonly MetricName[]>;
 
 export interface AppMetricOptions {
   readonly statistic?: string;
@@ -40,11 +40,11 @@ export interface AppMetricOptions {
   readonly label?: string;
 }
 
-export function appMetric(metricName: string, opts: AppMetricOptions = {}): Metric {
+export function appMetric(metricName: MetricName, opts: AppMetricOptions = {}): Metric {
   return new Metric({
     namespace: METRIC_NAMESPACE,
     metricName,
-    dimensionsMap: { service: METRIC_SERVICE, ...opts.dimensions },
+    dimensionsMap: { service: SERVICE_NAME, ...opts.dimensions },
     statistic: opts.statistic ?? Stats.SUM,
     period: opts.period ?? Duration.minutes(5),
     ...(opts.label ? { label: opts.label } : {}),

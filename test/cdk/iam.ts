@@ -33,11 +33,10 @@ export function statementsOf(template: Template, stack: Stack, fn: HouseFunction
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-const isHousekeeping = (s: Statement) =>
-  list(s.Action).every((a) => a.startsWith('xray:') || a.startsWith('logs:'));
+const isHousekeeping = (s: Statement) => list(s.Action).every((a) => a.startsWith('logs:'));
 
 /**
- * What the function may do beyond tracing and its own logs, as `action resource` pairs, sorted: one pair
+ * What the function may do beyond writing its own logs, as `action resource` pairs, sorted: one pair
  * per action and resource, so a test reads like the policy an auditor reads and fails on anything extra.
  */
 export function grantsOf(

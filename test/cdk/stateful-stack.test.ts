@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { SessionSchema } from '#core/session.ts';
-import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { MAX_RECEIVES } from '#core/settings.ts';
 import { logicalId } from './iam.ts';
 import { synthesize } from './synth.ts';
 
@@ -148,7 +148,7 @@ describe('stateful stack: grab queue', () => {
     const props = resource(grabQueueId).Properties;
     assert.deepEqual(props.RedrivePolicy, {
       deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
-      maxReceiveCount: DEFAULT_MAX_RECEIVES,
+      maxReceiveCount: MAX_RECEIVES,
     });
     assert.equal(props.VisibilityTimeout, 30);
   });

@@ -7,7 +7,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
-import { DEFAULT_MAX_RECEIVES } from '#functions/config.ts';
+import { MAX_RECEIVES } from '#core/settings.ts';
 import { grabApiPolicy } from '../../lib/constructs/grab-api-policy.ts';
 import { LAZY_SDK_MODULES } from '../../lib/constructs/house-bundling.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
@@ -209,8 +209,8 @@ describe('upload-worker consumes the grab queue', () => {
   });
 
   it('the worker is told the same receive count as the queue redrives after', () => {
-    assert.equal(data.maxReceiveCount, DEFAULT_MAX_RECEIVES);
-    assert.equal(envOf(uploadWorker).MAX_RECEIVES, String(DEFAULT_MAX_RECEIVES));
+    assert.equal(data.maxReceiveCount, MAX_RECEIVES);
+    assert.equal(envOf(uploadWorker).MAX_RECEIVES, String(MAX_RECEIVES));
   });
 
   it('synthesis fails when the worker could outlive the queue visibility timeout', () => {
@@ -348,17 +348,14 @@ describe('least privilege: exactly these actions on exactly these resources', ()
     ]);
   });
 
-  it('tracing on "*" and writing its own log group are all the rest; no managed policies', () => {
+  it('writing its own log group is all the rest (no X-Ray, nothing on "*"); no managed policies', () => {
     for (const fn of functions) {
       const rest = statementsOf(stateless, stage.stateless, fn).filter((s) =>
-        list(s.Action).every((a) => a.startsWith('xray:') || a.startsWith('logs:')),
+        list(s.Action).every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
       );
       assert.deepEqual(
         rest.map((s) => [list(s.Action).sort(), s.Resource]),
-        [
-          [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [id(fn.functionLogs), 'Arn'] }],
-          [['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], '*'],
-        ],
+        [[['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [id(fn.functionLogs), 'Arn'] }]],
         fn.node.path,
       );
       assert.equal(resources[id(fn.executionRole)]?.Properties.ManagedPolicyArns, undefined, fn.node.path);
@@ -368,11 +365,12 @@ describe('least privilege: exactly these actions on exactly these resources', ()
 
 describe('house function', () => {
   for (const fn of functions) {
-    it(`${fn.node.id}: Node 22 on ARM64, traced, source maps on, its own log group with a retention`, () => {
+    it(`${fn.node.id}: Node 22 on ARM64, untraced, source maps on, its own log group with a retention`, () => {
       const props = fnProps(fn);
       assert.equal(props.Runtime, 'nodejs22.x');
       assert.deepEqual(props.Architectures, ['arm64']);
-      assert.deepEqual(props.TracingConfig, { Mode: 'Active' });
+      // No X-Ray: the Tracer's SDK would grow bundles already over their target (README).
+      assert.equal(props.TracingConfig, undefined);
       assert.equal(props.Handler, 'index.handler');
       assert.equal(props.Environment.Variables.NODE_OPTIONS, '--enable-source-maps');
       assert.equal(props.Environment.Variables.POWERTOOLS_SERVICE_NAME, 'ceb-grab');

@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import { parseCertificate } from '#core/crypto/certificate.ts';
 import { ConfigError, SignerRejectedError, SignerUnavailableError, ValidationError } from '#core/errors.ts';
 import type { Signer, SigningKey, SignResult } from '#core/ports.ts';
+import { HSM_PROXY_MAX_CONCURRENT, HSM_PROXY_TIMEOUT_MS } from '#core/settings.ts';
 import { logger } from '../observability.ts';
 import { describeWithCebGrab, type ProxyCall, signWithCebGrab } from './hsm-proxy-ceb-grab.ts';
 import { describeWithChinaport, signWithChinaport } from './hsm-proxy-chinaport.ts';
@@ -15,7 +16,7 @@ export interface HsmProxySignerOptions {
   readonly protocol: HsmProxyProtocol;
   /** the proxy's token, asked for on every attempt (the provider caches it) */
   readonly token: () => Promise<string>;
-  /** per attempt; default 10 000 */
+  /** per attempt; default HSM_PROXY_TIMEOUT_MS */
   readonly timeoutMs?: number;
   /** requests in flight at once; default 4 (a Ukey signs about 4 a second: wait here, not there) */
   readonly maxConcurrent?: number;
@@ -32,7 +33,12 @@ export interface SignerLog {
   error(message: string, fields: Record<string, unknown>): void;
 }
 
-export const HSM_PROXY_DEFAULTS = { timeoutMs: 10_000, maxConcurrent: 4, tries: 3, retryMinMs: 200 } as const;
+export const HSM_PROXY_DEFAULTS = {
+  timeoutMs: HSM_PROXY_TIMEOUT_MS,
+  maxConcurrent: HSM_PROXY_MAX_CONCURRENT,
+  tries: 3,
+  retryMinMs: 200,
+} as const;
 
 /**
  * Signs through a signing proxy in front of a Ukey, an IC card or a crypto device, over either

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CALLBACK_SIGNATURE_WINDOW_MS } from '../settings.ts';
 import { CallbackUnauthorizedError } from './errors.ts';
 
 /**
@@ -9,7 +10,7 @@ import { CallbackUnauthorizedError } from './errors.ts';
  *                    the timestamp's digits, one "\n", then the body's bytes exactly as sent.
  * A signature is good for SIGNATURE_WINDOW_MS either side of our clock, and only once.
  */
-export const SIGNATURE_WINDOW_MS = 5 * 60_000;
+export const SIGNATURE_WINDOW_MS = CALLBACK_SIGNATURE_WINDOW_MS;
 
 export const PARTNER_HEADER = 'x-ceb-partner';
 const UNKNOWN_PARTNER_KEY = 'no partner has this key';

@@ -17,6 +17,7 @@ import { DUPLICATE_SESSION_MESSAGE } from '../protocol/reply-codes.ts';
 import { assemblePayExInfoStr, serializePayExchangeInfo } from '../protocol/serialize.ts';
 import { classifyUploadReply, type UploadVerdict } from '../protocol/upload-reply.ts';
 import type { Session, SessionOutcome, UploadPrepared } from '../session.ts';
+import { UPLOAD_RETRY_MAX_MS, UPLOAD_RETRY_MIN_MS } from '../settings.ts';
 
 /** The steps of one delivery, as `UploadDeps.measure` sees them. */
 export type UploadPhase =
@@ -297,8 +298,8 @@ async function uploadWithRetries(
     },
     {
       retries: Math.max(0, deps.settings.uploadTries - 1),
-      minTimeout: deps.settings.retryMinMs ?? 200,
-      maxTimeout: 2_000,
+      minTimeout: deps.settings.retryMinMs ?? UPLOAD_RETRY_MIN_MS,
+      maxTimeout: UPLOAD_RETRY_MAX_MS,
       randomize: true,
       shouldRetry: ({ error }) => error instanceof CustomsUnavailableError,
     },

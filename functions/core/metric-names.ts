@@ -1,0 +1,39 @@
+/**
+ * The functions' CloudWatch metrics (Powertools EMF), written once: the functions emit these names and
+ * lib/constructs builds alarms and the dashboard from them, so an alarm cannot watch a name nobody emits.
+ */
+
+/** POWERTOOLS_METRICS_NAMESPACE of every function. */
+export const METRIC_NAMESPACE = 'CebGrab';
+/** POWERTOOLS_SERVICE_NAME: the logs' `service` and every metric's `service` dimension. */
+export const SERVICE_NAME = 'ceb-grab';
+
+export const METRIC = {
+  GrabQueued: 'GrabQueued',
+  GrabDuplicate: 'GrabDuplicate',
+  GrabMalformed: 'GrabMalformed',
+  GrabNotAccepted: 'GrabNotAccepted',
+  UploadAccepted: 'UploadAccepted',
+  UploadRejected: 'UploadRejected',
+  /** with a `customsCode` dimension, so 20004 (certificate not registered) has its own alarm */
+  UploadRejectedByCode: 'UploadRejectedByCode',
+  UploadFailed: 'UploadFailed',
+  UploadRetrying: 'UploadRetrying',
+  UploadOther: 'UploadOther',
+  GrabNoPaymentData: 'GrabNoPaymentData',
+  GrabRedelivered: 'GrabRedelivered',
+  GrabToAcceptedMs: 'GrabToAcceptedMs',
+  SignerError: 'SignerError',
+  SignatureSelfCheckFailed: 'SignatureSelfCheckFailed',
+  CertificateDaysLeft: 'CertificateDaysLeft',
+  OrdersReleased: 'OrdersReleased',
+  OrdersRejected: 'OrdersRejected',
+  OrdersHeld: 'OrdersHeld',
+  ClearanceEventRecorded: 'ClearanceEventRecorded',
+  ClearanceEventDuplicate: 'ClearanceEventDuplicate',
+  ClearanceCallbackRefused: 'ClearanceCallbackRefused',
+  ClearanceCallbackInvalid: 'ClearanceCallbackInvalid',
+  ClearanceCallbackFailed: 'ClearanceCallbackFailed',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];

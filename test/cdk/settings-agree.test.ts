@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { uploadWorkerConfig } from '#functions/config.ts';
+import { REPO_ROOT } from '../../lib/repo-root.ts';
+import { logicalId } from './iam.ts';
+import { synthesize } from './synth.ts';
+
+/**
+ * The README's configuration tables, the functions' config defaults and the synthesized stage state the
+ * same timeouts, tries and lease: an operator reading any one of them learns what runs.
+ */
+const synth = synthesize({ bundle: false });
+after(() => synth.cleanup());
+const { stage, stateless, stateful } = synth;
+const worker = stage.stateless.uploadWorker;
+const workerProps = stateless.toJSON().Resources[logicalId(stage.stateless, worker)].Properties;
+const workerEnv: Record<string, unknown> = workerProps.Environment.Variables;
+const queueProps =
+  stateful.toJSON().Resources[logicalId(stage.stateful, stage.stateful.grabQueue)].Properties;
+
+/** Deployed as the worker's environment, so the template must carry them. */
+const DEPLOYED = ['CUSTOMS_TIMEOUT_MS', 'UPLOAD_TRIES', 'MAX_RECEIVES', 'UPLOAD_LEASE_MS'] as const;
+/** Left to the config default when deployed (the stage config has no say in them). */
+const DEFAULTED = ['HSM_PROXY_TIMEOUT_MS', 'HSM_PROXY_MAX_CONCURRENT'] as const;
+
+/** `NAME` (digits) in a README table row: the documented default, with the row to name on drift. */
+function readmeDefaults(): Map<string, { value: number; row: string }> {
+  const rows = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('|'));
+  const found = new Map<string, { value: number; row: string }>();
+  for (const row of rows) {
+    for (const m of row.matchAll(/`([A-Z][A-Z0-9_]+)` \((\d+)/g)) {
+      const [, name, digits] = m;
+      if (!name || !digits) continue;
+      assert.ok(
+        !found.has(name),
+        `README states a default for ${name} twice:\n${found.get(name)?.row}\n${row}`,
+      );
+      found.set(name, { value: Number(digits), row: row.trim() });
+    }
+  }
+  return found;
+}
+
+const configDefaults = uploadWorkerConfig({
+  SESSIONS_TABLE: 's',
+  PAYMENTS_TABLE: 'p',
+  CUSTOMS_UPLOAD_URL: 'https://customs.example/realTimeDataUpload',
+  SIGNER_KIND: 'hsm-proxy',
+  HSM_PROXY_URL: 'http://10.0.1.5:8400',
+  HSM_PROXY_TOKEN: 'local-only',
+  CERTIFICATES_TABLE: 'c',
+});
+const configDefault = (name: string): unknown =>
+  (configDefaults as unknown as Record<string, unknown>)[name] ??
+  (configDefaults.signer as unknown as Record<string, unknown>)[name];
+
+describe('README, config defaults and the synthesized stage agree', () => {
+  const readme = readmeDefaults();
+
+  for (const name of [...DEPLOYED, ...DEFAULTED]) {
+    it(`${name}`, () => {
+      const documented =
+        readme.get(name) ?? assert.fail(`the README's configuration table has no row for ${name}`);
+      assert.equal(
+        configDefault(name),
+        documented.value,
+        `functions/config.ts defaults ${name} to ${String(configDefault(name))}; the README row says:\n${documented.row}`,
+      );
+      const deployed = workerEnv[name];
+      if ((DEPLOYED as readonly string[]).includes(name)) {
+        assert.ok(deployed !== undefined, `the synthesized worker does not set ${name}`);
+      }
+      if (deployed !== undefined) {
+        assert.equal(
+          Number(deployed),
+          documented.value,
+          `the synthesized worker sets ${name}=${String(deployed)}; the README row says:\n${documented.row}`,
+        );
+      }
+    });
+  }
+
+  it("the queue redrives after the worker's MAX_RECEIVES", () => {
+    assert.equal(queueProps.RedrivePolicy.maxReceiveCount, Number(workerEnv.MAX_RECEIVES));
+  });
+
+  it('the lease outlives one delivery, and the visibility timeout outlives the lease', () => {
+    const workerTimeoutMs = Number(workerProps.Timeout) * 1000;
+    const leaseMs = Number(workerEnv.UPLOAD_LEASE_MS);
+    const visibilityMs = Number(queueProps.VisibilityTimeout) * 1000;
+    const tries = Number(workerEnv.UPLOAD_TRIES);
+    assert.ok(
+      tries * Number(workerEnv.CUSTOMS_TIMEOUT_MS) < workerTimeoutMs,
+      `${tries} customs tries do not fit the worker's ${workerTimeoutMs} ms`,
+    );
+    assert.ok(leaseMs > workerTimeoutMs, `lease ${leaseMs} ms <= worker timeout ${workerTimeoutMs} ms`);
+    assert.ok(visibilityMs > leaseMs, `visibility ${visibilityMs} ms <= lease ${leaseMs} ms`);
+  });
+});

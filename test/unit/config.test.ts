@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StaticPartnerSecrets } from '#adapters/partner-secrets.ts';
+import { ConfigError } from '#core/errors.ts';
+import * as settings from '#core/settings.ts';
+import {
+  clearanceCallbackConfig,
+  grabRequestConfig,
+  orderStatusConfig,
+  uploadWorkerConfig,
+} from '#functions/config.ts';
+
+const SECRET = 'a-long-enough-partner-secret';
+
+const WORKER_ENV = {
+  SESSIONS_TABLE: 's',
+  PAYMENTS_TABLE: 'p',
+  CUSTOMS_UPLOAD_URL: 'https://customs.example/realTimeDataUpload',
+  SIGNER_KIND: 'soft',
+  SOFT_SIGNER_KEY: 'key.pem',
+  SOFT_SIGNER_CERT: 'cert.pem',
+};
+
+describe('configuring the upload worker', () => {
+  it('defaults to the deployed timings and takes overrides', () => {
+    const c = uploadWorkerConfig(WORKER_ENV);
+    assert.equal(c.CUSTOMS_TIMEOUT_MS, 4_000);
+    assert.equal(c.UPLOAD_TRIES, 2);
+    assert.equal(c.UPLOAD_LEASE_MS, 20_000);
+    assert.equal(c.MAX_RECEIVES, 5);
+    assert.equal(c.CUSTOMS_TIMEOUT_MS, settings.CUSTOMS_TIMEOUT_MS);
+    const tuned = uploadWorkerConfig({ ...WORKER_ENV, CUSTOMS_TIMEOUT_MS: '2500', UPLOAD_TRIES: '1' });
+    assert.equal(tuned.CUSTOMS_TIMEOUT_MS, 2500);
+    assert.equal(tuned.UPLOAD_TRIES, 1);
+  });
+
+  it('the HSM proxy defaults to one request 5 s and 4 in flight', () => {
+    const c = uploadWorkerConfig({
+      ...WORKER_ENV,
+      SIGNER_KIND: 'hsm-proxy',
+      HSM_PROXY_URL: 'http://10.0.1.5:8400',
+      HSM_PROXY_TOKEN: 'local-token',
+      CERTIFICATES_TABLE: 'c',
+    });
+    assert.equal(c.signer.SIGNER_KIND, 'hsm-proxy');
+    if (c.signer.SIGNER_KIND !== 'hsm-proxy') return;
+    assert.equal(c.signer.HSM_PROXY_TIMEOUT_MS, 5_000);
+    assert.equal(c.signer.HSM_PROXY_MAX_CONCURRENT, 4);
+  });
+
+  it('refuses zero, negative or fractional counts and timeouts, naming the variable', () => {
+    for (const [name, value] of [
+      ['UPLOAD_TRIES', '0'],
+      ['CUSTOMS_TIMEOUT_MS', '-1'],
+      ['UPLOAD_LEASE_MS', '1.5'],
+      ['MAX_RECEIVES', 'five'],
+    ] as const) {
+      assert.throws(
+        () => uploadWorkerConfig({ ...WORKER_ENV, [name]: value }),
+        (e) => e instanceof ConfigError && e.message.includes(name),
+        `${name}=${value}`,
+      );
+    }
+  });
+
+  it('names every missing variable at once', () => {
+    assert.throws(
+      () => grabRequestConfig({}),
+      (e) => e instanceof ConfigError && /SESSIONS_TABLE/.test(e.message) && /GRAB_QUEUE_URL/.test(e.message),
+    );
+  });
+});
+
+describe('configuring the clearance functions', () => {
+  it('takes the partner secrets from Secrets Manager or the environment, with defaults', () => {
+    const c = clearanceCallbackConfig({
+      CLEARANCE_TABLE: 't',
+      CALLBACK_PARTNER_SECRETS_SECRET_ID: 'arn:secret',
+    });
+    assert.deepEqual(c.partnerSecrets, { CALLBACK_PARTNER_SECRETS_SECRET_ID: 'arn:secret' });
+    assert.equal(c.CALLBACK_MAX_BODY_BYTES, 65536);
+    assert.equal(c.CALLBACK_SIGNATURE_WINDOW_MS, 300_000);
+  });
+
+  it('fails at cold start naming what is missing or ambiguous', () => {
+    assert.throws(
+      () => clearanceCallbackConfig({}),
+      (e) =>
+        e instanceof ConfigError &&
+        /CLEARANCE_TABLE/.test(e.message) &&
+        /CALLBACK_PARTNER_SECRETS/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        clearanceCallbackConfig({
+          CLEARANCE_TABLE: 't',
+          CALLBACK_PARTNER_SECRETS: '{}',
+          CALLBACK_PARTNER_SECRETS_SECRET_ID: 'x',
+        }),
+      /ambiguous/,
+    );
+    assert.throws(
+      () => orderStatusConfig({ SESSIONS_TABLE: 's' }),
+      /PAYMENTS_TABLE.*CLEARANCE_TABLE|CLEARANCE_TABLE/,
+    );
+  });
+
+  it('refuses partner secrets that are not {"partner": "secret"} without ever echoing a secret', async () => {
+    const secrets = new StaticPartnerSecrets(JSON.stringify({ 'broker-1': SECRET }));
+    assert.equal(await secrets.secretFor('broker-1'), SECRET);
+    assert.equal(await secrets.secretFor('broker-2'), undefined);
+    for (const bad of [
+      'not json',
+      '{"broker-1": "short"}',
+      '{"bad id!": "a-long-enough-partner-secret"}',
+      '[1]',
+    ]) {
+      assert.throws(
+        () => new StaticPartnerSecrets(bad),
+        (e) => e instanceof ConfigError && !e.message.includes('short') && !e.message.includes(SECRET),
+      );
+    }
+  });
+});
