@@ -18,6 +18,10 @@ export type UploadPhase =
   | 'upload'
   | 'record-outcome';
 
+/** stand-ins of the shapes the worker uses (a guid is 36 upper-case characters) */
+const REPLAY_GUID = '9F1E2D3C-4B5A-4968-8776-655443322110';
+const REPLAY_SESSION_ID = 'bench-replay-0000-0000-0000-000000000000';
+
 interface PhaseTotals {
   syncCpuMs: number;
   spanCpuMs: number;
@@ -97,8 +101,8 @@ export class PhaseMeter {
   replayPureSteps(since: MeterSnapshot): void {
     for (const payment of this.paymentsRead.slice(since.payments)) {
       this.measure('build', () => {
-        const info = validatePayExchangeInfo(buildPayExchangeInfo(payment, 'bench-replay-guid'));
-        return serializePayExchangeInfo('bench-replay-session', info, Date.now());
+        const info = validatePayExchangeInfo(buildPayExchangeInfo(payment, REPLAY_GUID));
+        return serializePayExchangeInfo(REPLAY_SESSION_ID, info, Date.now());
       });
     }
     for (const { certificate, ...signature } of this.signed.slice(since.signed)) {
