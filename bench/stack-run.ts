@@ -32,7 +32,7 @@ import { startLocalStack } from '#local/local-stack.ts';
 import { SqsPoller } from '#local/sqs-poller.ts';
 import { AwsRequestCounter } from './lib/aws-requests.ts';
 import { dynamoItemBytes } from './lib/cost.ts';
-import { PhaseMeter } from './lib/phase-meter.ts';
+import { type MeterSnapshot, PhaseMeter } from './lib/phase-meter.ts';
 import { cpuMsSince, latencyOf, processCpuMs } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
@@ -114,14 +114,14 @@ try {
   };
 
   const meter = new PhaseMeter();
-  const measured: UploadDeps = { ...baseDeps, measure: meter.measure };
+  const measured: UploadDeps = meter.wrap(baseDeps);
 
   /** The worker's handler, timed per invocation (Lambda bills the invocation's duration). */
   const timedWorker = (deps: UploadDeps) => {
     const handler = createUploadWorker(deps);
     const invocations: { wallMs: number; cpuMs: number; records: number }[] = [];
     /** the phase meter as each invocation started (one batch in flight: what it did is the difference) */
-    const starts: ReturnType<PhaseMeter['snapshot']>[] = [];
+    const starts: MeterSnapshot[] = [];
     return {
       invocations,
       starts,
@@ -275,6 +275,7 @@ try {
     await pollers.stop();
     const requests = counter?.stop();
     if (requests) delete requests['SQS GetQueueAttributes']; // the bench's own
+    meter.replayPureSteps(before);
     const accepted = statuses.filter((s) => s.status === 'accepted');
     const first = Math.min(...statuses.map((s) => s.sentAt));
     const last = Math.max(...accepted.map((s) => s.acceptedAt ?? 0));
@@ -389,12 +390,12 @@ try {
       ] as const) {
         say(`worker CPU (${variant}): ${workerN} grabs, one batch of ${batchSize} at a time`);
         const ddb = dynamoClient({ endpoint });
-        const deps: UploadDeps = {
-          ...measured,
+        const deps = meter.wrap({
+          ...baseDeps,
           sessions: new DynamoSessionStore(ddb, stack.resources.sessionsTable),
           payments: new DynamoPaymentStore(ddb, stack.resources.paymentsTable),
           customs: new HttpCustomsClient(customsUrl, 10_000),
-        };
+        });
         const n = batchSize === 1 ? Math.min(workerN, 60) : workerN;
         await inParallel(n, 8, (i) => grab(i));
         const timed = timedWorker(deps);
@@ -407,6 +408,7 @@ try {
         }
         await one.stop();
         const before = timed.starts[warm] ?? meter.snapshot();
+        meter.replayPureSteps(before);
         const after = meter.snapshot();
         const steady = timed.invocations.slice(warm);
         const records = steady.reduce((a, x) => a + x.records, 0);

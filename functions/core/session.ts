@@ -5,7 +5,7 @@ import * as v from 'valibot';
  * (`uploading`), then it ends `uploaded` (customs said 10000), `rejected` (customs said 2000x),
  * `failed` (we could not produce a valid signed upload, or retries ran out) or `no-data` (we hold
  * no payment for the order; loading the payment later replays it). `retrying` waits for the queue
- * to deliver it again.
+ * to deliver it again. Which moves are allowed: session-lifecycle.ts.
  */
 export const SESSION_STATES = [
   'received',

@@ -20,12 +20,26 @@ import {
   type Session,
   type SessionOutcome,
   SessionSchema,
+  type SessionState,
   type UploadPrepared,
 } from '#core/session.ts';
+import {
+  CLAIMABLE_STATES,
+  CLEARED_ON_REQUEUE,
+  canMove,
+  INITIAL_STATE,
+  LEASED_STATE,
+  NOT_QUEUED_STATE,
+  PREPARED_ATTRIBUTES,
+  preparedAttributes,
+  REQUEUED_STATE,
+  sourcesOf,
+} from '#core/session-lifecycle.ts';
 
 /**
- * Sessions in DynamoDB, one item per sessionID. Every state change is a conditional write, so two
- * deliveries of the same grab can never both upload, and a late worker cannot overwrite a newer outcome.
+ * Sessions in DynamoDB, one item per sessionID. Every state change is a conditional write built from
+ * the lifecycle table (core/session-lifecycle.ts), so two deliveries of the same grab can never both
+ * upload, a late worker cannot overwrite a newer outcome, and no tool can make a move the table forbids.
  */
 export class DynamoSessionStore implements SessionStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -49,7 +63,7 @@ export class DynamoSessionStore implements SessionStore {
           TableName: this.tableName,
           Item: {
             ...grab,
-            state: 'queued',
+            state: INITIAL_STATE,
             queuedAt: grab.receivedAt,
             updatedAt: grab.receivedAt,
             attempts: 0,
@@ -72,41 +86,34 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async markNotQueued(sessionID: string, reason: string, at: number): Promise<void> {
+    const from = stateIn('from', sourcesOf(NOT_QUEUED_STATE));
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sessionID },
-        UpdateExpression: 'SET #state = :received, #error = :reason, updatedAt = :at REMOVE queuedAt',
-        ConditionExpression: '#state = :queued',
+        UpdateExpression: 'SET #state = :to, #error = :reason, updatedAt = :at REMOVE queuedAt',
+        ConditionExpression: from.condition,
         ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
-        ExpressionAttributeValues: {
-          ':received': 'received',
-          ':queued': 'queued',
-          ':reason': reason,
-          ':at': at,
-        },
+        ExpressionAttributeValues: { ':to': NOT_QUEUED_STATE, ':reason': reason, ':at': at, ...from.values },
       }),
     );
   }
 
-  async markQueued(sessionID: string, at: number, from: readonly Session['state'][]): Promise<boolean> {
-    const names = from.map((_, i) => `:from${i}`);
+  async markQueued(sessionID: string, at: number, from: readonly SessionState[]): Promise<boolean> {
+    // Only the asked-for states the table lets go back to the queue.
+    const allowed = from.filter((s) => canMove(s, REQUEUED_STATE));
+    if (allowed.length === 0) return false;
+    const source = stateIn('from', allowed);
+    const cleared = attributeNames(CLEARED_ON_REQUEUE);
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { sessionID },
-          // A replay rebuilds the payload from the payment data as it is now.
-          UpdateExpression:
-            'SET #state = :queued, queuedAt = :at, updatedAt = :at ' +
-            'REMOVE #error, leaseUntil, payExInfoStr, guid, certNo, preparedAt, orderNos, finishedAt',
-          ConditionExpression: `#state IN (${names.join(', ')})`,
-          ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
-          ExpressionAttributeValues: {
-            ':queued': 'queued',
-            ':at': at,
-            ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
-          },
+          UpdateExpression: `SET #state = :to, queuedAt = :at, updatedAt = :at REMOVE ${cleared.list}`,
+          ConditionExpression: source.condition,
+          ExpressionAttributeNames: { '#state': 'state', ...cleared.names },
+          ExpressionAttributeValues: { ':to': REQUEUED_STATE, ':at': at, ...source.values },
         }),
       );
       return true;
@@ -131,21 +138,12 @@ export class DynamoSessionStore implements SessionStore {
     leaseMs: number,
     p: UploadPrepared,
   ): Promise<{ claimed: boolean; session: Session }> {
+    const attrs = preparedAttributes(p);
     return this.takeLease(sessionID, now, leaseMs, {
       orderNo,
-      // if_not_exists: a payload an earlier attempt stored (all five together) is the one sent.
-      set:
-        'guid = if_not_exists(guid, :guid), certNo = if_not_exists(certNo, :certNo), ' +
-        'payExInfoStr = if_not_exists(payExInfoStr, :body), orderNos = if_not_exists(orderNos, :orderNos), ' +
-        'preparedAt = if_not_exists(preparedAt, :preparedAt)',
-      values: {
-        ':guid': p.guid,
-        ':certNo': p.certNo,
-        ':body': p.payExInfoStr,
-        ':orderNos': [...p.orderNos],
-        ':preparedAt': p.at,
-        ':orderNo': orderNo,
-      },
+      // if_not_exists: a payload an earlier attempt stored (all of it together) is the one sent.
+      set: PREPARED_ATTRIBUTES.map((a) => `${a} = if_not_exists(${a}, :${a})`).join(', '),
+      values: { ...prefixed(attrs), ':orderNo': orderNo },
     });
   }
 
@@ -156,20 +154,18 @@ export class DynamoSessionStore implements SessionStore {
     leaseMs: number,
     payload?: { orderNo: string; set: string; values: Record<string, unknown> },
   ): Promise<{ claimed: boolean; session: Session }> {
-    const claimable =
-      '#state IN (:queued, :retrying, :received) OR (#state = :uploading AND leaseUntil < :now)';
+    const claimable = stateIn('claimable', CLAIMABLE_STATES);
+    const condition = `${claimable.condition} OR (#state = :leased AND leaseUntil < :now)`;
     try {
       const out = await this.update(sessionID, {
         UpdateExpression:
-          'SET #state = :uploading, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :now, ' +
+          'SET #state = :leased, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :now, ' +
           `firstAttemptAt = if_not_exists(firstAttemptAt, :now)${payload ? `, ${payload.set}` : ''}`,
-        ConditionExpression: payload ? `orderNo = :orderNo AND (${claimable})` : claimable,
+        ConditionExpression: payload ? `orderNo = :orderNo AND (${condition})` : condition,
         ExpressionAttributeNames: { '#state': 'state' },
         values: {
-          ':uploading': 'uploading',
-          ':queued': 'queued',
-          ':retrying': 'retrying',
-          ':received': 'received',
+          ':leased': LEASED_STATE,
+          ...claimable.values,
           ':one': 1,
           ':now': now,
           ':lease': now + leaseMs,
@@ -183,7 +179,7 @@ export class DynamoSessionStore implements SessionStore {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       const session = oldItemOf(e) ?? (await this.get(sessionID));
       if (!session) throw new Error(`session ${sessionID} does not exist`);
-      if (isTerminal(session.state)) return { claimed: false, session };
+      if (!canMove(session.state, LEASED_STATE)) return { claimed: false, session };
       if (payload && session.orderNo !== payload.orderNo) {
         // Never store another order's payment in this session; the next delivery claims it plainly.
         throw new SessionBusyError(
@@ -196,22 +192,20 @@ export class DynamoSessionStore implements SessionStore {
 
   async recordPrepared(sessionID: string, attempt: number, p: UploadPrepared): Promise<void> {
     await this.update(sessionID, {
-      UpdateExpression:
-        'SET guid = :guid, certNo = :certNo, payExInfoStr = :body, orderNos = :orderNos, preparedAt = :at, updatedAt = :at',
+      UpdateExpression: `SET ${PREPARED_ATTRIBUTES.map((a) => `${a} = :${a}`).join(', ')}, updatedAt = :preparedAt`,
       ConditionExpression: 'attempts = :attempt',
-      values: {
-        ':guid': p.guid,
-        ':certNo': p.certNo,
-        ':body': p.payExInfoStr,
-        ':orderNos': [...p.orderNos],
-        ':at': p.at,
-        ':attempt': attempt,
-      },
+      values: { ...prefixed(preparedAttributes(p)), ':attempt': attempt },
     });
   }
 
   async recordOutcome(sessionID: string, attempt: number, o: SessionOutcome): Promise<void> {
-    const values: Record<string, unknown> = { ':state': o.state, ':at': o.at, ':attempt': attempt };
+    const from = stateIn('from', sourcesOf(o.state));
+    const values: Record<string, unknown> = {
+      ':state': o.state,
+      ':at': o.at,
+      ':attempt': attempt,
+      ...from.values,
+    };
     const sets = ['#state = :state', 'updatedAt = :at'];
     const removes = ['leaseUntil'];
     if (o.state === 'uploaded' || o.state === 'rejected') {
@@ -225,11 +219,11 @@ export class DynamoSessionStore implements SessionStore {
     } else {
       sets.push('#error = :error');
       values[':error'] = o.error;
-      if (o.state !== 'retrying') sets.push('finishedAt = :at');
+      if (isTerminal(o.state)) sets.push('finishedAt = :at');
     }
     await this.update(sessionID, {
       UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-      ConditionExpression: 'attempts = :attempt',
+      ConditionExpression: `attempts = :attempt AND (${from.condition})`,
       ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
       values,
     });
@@ -304,3 +298,22 @@ function oldItemOf(e: unknown): Session | undefined {
   if (!(e instanceof ConditionalCheckFailedException) || !e.Item) return undefined;
   return v.parse(SessionSchema, unmarshall(e.Item));
 }
+
+/** `#state IN (...)` over `states`, its values named `:<prefix>0`, `:<prefix>1`, ... */
+function stateIn(
+  prefix: string,
+  states: readonly SessionState[],
+): { condition: string; values: Record<string, SessionState> } {
+  const values = Object.fromEntries(states.map((s, i) => [`:${prefix}${i}`, s]));
+  return { condition: `#state IN (${Object.keys(values).join(', ')})`, values };
+}
+
+/** Attributes as `#name` placeholders (some, like `error`, are DynamoDB reserved words). */
+function attributeNames(attrs: readonly string[]): { list: string; names: Record<string, string> } {
+  const names = Object.fromEntries(attrs.map((a) => [`#${a}`, a]));
+  return { list: Object.keys(names).join(', '), names };
+}
+
+/** `{ guid: x }` -> `{ ':guid': x }` */
+const prefixed = (o: object): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).map(([k, x]) => [`:${k}`, x]));

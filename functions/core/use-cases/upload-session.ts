@@ -19,18 +19,6 @@ import { classifyUploadReply, type UploadVerdict } from '../protocol/upload-repl
 import type { Session, SessionOutcome, UploadPrepared } from '../session.ts';
 import { UPLOAD_RETRY_MAX_MS, UPLOAD_RETRY_MIN_MS } from '../settings.ts';
 
-/** The steps of one delivery, as `UploadDeps.measure` sees them. */
-export type UploadPhase =
-  | 'read-payment'
-  | 'build'
-  | 'certificate'
-  | 'sign'
-  | 'self-check'
-  | 'claim'
-  | 'record-prepared'
-  | 'upload'
-  | 'record-outcome';
-
 export interface UploadDeps {
   readonly sessions: SessionStore;
   readonly payments: PaymentStore;
@@ -43,11 +31,6 @@ export interface UploadDeps {
   readonly onCertificateExpiring?: (key: SigningKey, daysLeft: number) => void;
   /** told when our own signature failed the self-check (metric) */
   readonly onSelfCheckFailed?: (key: SigningKey, reason: string) => void;
-  /**
-   * Runs each step of a delivery (`work` returns a promise for the asynchronous ones). Only the
-   * benchmark (`npm run bench`) sets it, to time the steps; without it each step just runs.
-   */
-  readonly measure?: <T>(phase: UploadPhase, work: () => T) => T;
   readonly settings: {
     /** deliveries of one message before it would go to the DLQ; the last one records `failed` */
     readonly maxReceives: number;
@@ -90,146 +73,203 @@ export async function uploadSession(
   receiveCount: number,
   deps: UploadDeps,
 ): Promise<UploadResult> {
-  const { sessions, clock } = deps;
-  const measure = deps.measure ?? unmeasured;
-  // A first delivery finds the session without a payload (bar a duplicate message): build and sign it
-  // before claiming, and store it with the claim, one write instead of two. What an earlier attempt
-  // stored wins, so a retry still sends the bytes prepared the first time. Later deliveries claim first:
-  // the payload is usually stored already.
-  const early =
-    receiveCount <= 1 && sessions.claimWithPayload
-      ? await prepare(message.sessionID, message.orderNo, deps)
-      : undefined;
-  const { claimed, session } = await measure('claim', () =>
-    early?.kind === 'ready' && sessions.claimWithPayload
-      ? sessions.claimWithPayload(
-          message.sessionID,
-          message.orderNo,
-          clock.now(),
-          deps.settings.leaseMs,
-          early.prepared,
-        )
-      : sessions.claim(message.sessionID, clock.now(), deps.settings.leaseMs),
-  );
-  if (!claimed) {
-    return { outcome: 'already-done', session, detail: `already ${session.state}` };
-  }
-  const attempt = session.attempts;
-  const finish = async (
-    outcome: SessionOutcome,
-    detail: string,
-    extra: Partial<UploadResult> = {},
-  ): Promise<UploadResult> => {
-    await measure('record-outcome', () => sessions.recordOutcome(session.sessionID, attempt, outcome));
-    return {
-      outcome: outcome.state,
-      session: { sessionID: session.sessionID, state: outcome.state },
-      detail,
-      ...extra,
-    };
-  };
-
+  const early = await prepareBeforeClaim(message, receiveCount, deps);
+  const { claimed, session } = await claim(message, early, deps);
+  if (!claimed) return { outcome: 'already-done', session, detail: `already ${session.state}` };
   try {
-    let payExInfoStr = session.payExInfoStr;
-    // Prepared on an earlier attempt (not the payload this delivery just stored): it may have reached customs.
-    const sentBefore =
-      payExInfoStr !== undefined &&
-      !(early?.kind === 'ready' && early.prepared.payExInfoStr === payExInfoStr);
-    if (payExInfoStr === undefined) {
-      const prepared =
-        early && early.orderNo === session.orderNo
-          ? early
-          : await prepare(session.sessionID, session.orderNo, deps);
-      if (prepared.kind === 'failed') throw prepared.error;
-      if (prepared.kind === 'ready') {
-        await measure('record-prepared', () =>
-          sessions.recordPrepared(session.sessionID, attempt, prepared.prepared),
-        );
-        payExInfoStr = prepared.prepared.payExInfoStr;
-      }
-    }
-    if (payExInfoStr === undefined) {
-      const result = await finish(
-        {
-          state: 'no-data',
-          error: `no payment data for order ${session.orderNo}; loading it replays this session`,
-          at: clock.now(),
-        },
-        'no payment data',
-      );
-      // A load that stored the payment while we looked found no `no-data` session to replay yet:
-      // look once more, and if the payment is there now, let the queue deliver the grab again.
-      if (await measure('read-payment', () => deps.payments.findByOrder(session.orderNo))) {
-        throw new RetryLaterError(
-          `payment data for order ${session.orderNo} arrived while the grab was processed`,
-        );
-      }
-      return result;
-    }
-    const sent = payExInfoStr;
-    const { verdict, tries } = await measure('upload', () => uploadWithRetries(sent, deps));
-    const at = clock.now();
-    if (verdict.kind === 'accepted') {
-      const latencyMs = at - session.receivedAt;
-      return await finish(
-        { state: 'uploaded', customsCode: verdict.code, customsMessage: verdict.message, at, latencyMs },
-        verdict.message,
-        { latencyMs, customsCode: verdict.code },
-      );
-    }
-    if (verdict.kind === 'rejected' && (sentBefore || tries > 1)) {
-      if (verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
-        // An earlier try reached customs but its answer was lost: customs already holds this session,
-        // and only we upload our sessionIDs.
-        const latencyMs = at - session.receivedAt;
-        return await finish(
-          {
-            state: 'uploaded',
-            customsCode: verdict.code,
-            customsMessage: `accepted on an earlier attempt (customs now says: ${verdict.message})`,
-            at,
-            latencyMs,
-          },
-          'accepted on an earlier attempt',
-          { latencyMs, customsCode: verdict.code },
-        );
-      }
-      // An earlier try may have been accepted and this refusal be about the retry itself: ask again on
-      // the next delivery rather than record a rejection customs may not hold. The last one records it.
-      if (receiveCount < deps.settings.maxReceives) {
-        throw new UncertainRejectionError(
-          `customs refused a retry whose earlier try may have been accepted (${verdict.code}: ${verdict.message}); asking again`,
-        );
-      }
-    }
-    return await finish(
-      { state: 'rejected', customsCode: verdict.code, customsMessage: verdict.message, at },
-      `customs ${verdict.code}: ${verdict.message}`,
-      { customsCode: verdict.code },
-    );
+    const payload = await payloadToSend(session, early, deps);
+    if (!payload) return await recordNoData(session, deps);
+    const { verdict, tries } = await uploadWithRetries(payload.payExInfoStr, deps);
+    // A try before this one may have reached customs: its refusal may be about the retry itself.
+    return await recordVerdict(session, verdict, payload.sentBefore || tries > 1, receiveCount, deps);
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    const retryable = e instanceof CebGrabError ? e.retryable : true;
-    if (!retryable) return finish({ state: 'failed', error: reason, at: clock.now() }, reason, { cause: e });
-    if (receiveCount >= deps.settings.maxReceives) {
-      return finish(
-        { state: 'failed', error: `gave up after ${receiveCount} deliveries: ${reason}`, at: clock.now() },
-        reason,
-        { cause: e },
-      );
-    }
-    await measure('record-outcome', () =>
-      sessions.recordOutcome(session.sessionID, attempt, {
-        state: 'retrying',
-        error: reason,
-        at: clock.now(),
-      }),
-    );
-    throw new RetryLaterError(reason, { cause: e });
+    return await recordFailure(session, e, receiveCount, deps);
   }
 }
 
-const unmeasured = <T>(_phase: UploadPhase, work: () => T): T => work();
+/**
+ * Prepare: a first delivery finds the session without a payload (bar a duplicate message), so build
+ * and sign it before claiming and store it with the claim, one write instead of two. Later deliveries
+ * claim first: the payload is usually stored already.
+ */
+async function prepareBeforeClaim(
+  message: GrabMessage,
+  receiveCount: number,
+  deps: UploadDeps,
+): Promise<Preparation | undefined> {
+  if (receiveCount > 1 || !deps.sessions.claimWithPayload) return undefined;
+  return prepare(message.sessionID, message.orderNo, deps);
+}
+
+/** Claim: take the lease, storing a ready payload in the same write. */
+function claim(
+  message: GrabMessage,
+  early: Preparation | undefined,
+  deps: UploadDeps,
+): Promise<{ claimed: boolean; session: Session }> {
+  const { sessions, clock, settings } = deps;
+  return early?.kind === 'ready' && sessions.claimWithPayload
+    ? sessions.claimWithPayload(
+        message.sessionID,
+        message.orderNo,
+        clock.now(),
+        settings.leaseMs,
+        early.prepared,
+      )
+    : sessions.claim(message.sessionID, clock.now(), settings.leaseMs);
+}
+
+/**
+ * The bytes to upload for the claimed session, or none when we hold no payment for its order. What
+ * an earlier attempt stored wins, so a retry sends the bytes prepared the first time; a payload made
+ * now is stored before it is sent. Throws what kept it from being made.
+ */
+async function payloadToSend(
+  session: Session,
+  early: Preparation | undefined,
+  deps: UploadDeps,
+): Promise<{ payExInfoStr: string; sentBefore: boolean } | undefined> {
+  const stored = session.payExInfoStr;
+  if (stored !== undefined) {
+    // Prepared on an earlier attempt (not the payload this delivery just stored): it may have reached customs.
+    const justStored = early?.kind === 'ready' && early.prepared.payExInfoStr === stored;
+    return { payExInfoStr: stored, sentBefore: !justStored };
+  }
+  const prepared =
+    early && early.orderNo === session.orderNo
+      ? early
+      : await prepare(session.sessionID, session.orderNo, deps);
+  if (prepared.kind === 'failed') throw prepared.error;
+  if (prepared.kind === 'no-data') return undefined;
+  await deps.sessions.recordPrepared(session.sessionID, session.attempts, prepared.prepared);
+  return { payExInfoStr: prepared.prepared.payExInfoStr, sentBefore: false };
+}
+
+/** Record: the attempt's outcome, written by the holder of the attempt, as the delivery's result. */
+async function record(
+  session: Session,
+  outcome: SessionOutcome,
+  detail: string,
+  deps: UploadDeps,
+  extra: Partial<UploadResult> = {},
+): Promise<UploadResult> {
+  await deps.sessions.recordOutcome(session.sessionID, session.attempts, outcome);
+  return {
+    outcome: outcome.state,
+    session: { sessionID: session.sessionID, state: outcome.state },
+    detail,
+    ...extra,
+  };
+}
+
+async function recordNoData(session: Session, deps: UploadDeps): Promise<UploadResult> {
+  const result = await record(
+    session,
+    {
+      state: 'no-data',
+      error: `no payment data for order ${session.orderNo}; loading it replays this session`,
+      at: deps.clock.now(),
+    },
+    'no payment data',
+    deps,
+  );
+  // A load that stored the payment while we looked found no `no-data` session to replay yet:
+  // look once more, and if the payment is there now, let the queue deliver the grab again.
+  if (await deps.payments.findByOrder(session.orderNo)) {
+    throw new RetryLaterError(
+      `payment data for order ${session.orderNo} arrived while the grab was processed`,
+    );
+  }
+  return result;
+}
+
+async function recordVerdict(
+  session: Session,
+  verdict: FinalVerdict,
+  triedBefore: boolean,
+  receiveCount: number,
+  deps: UploadDeps,
+): Promise<UploadResult> {
+  const at = deps.clock.now();
+  if (verdict.kind === 'accepted') {
+    const latencyMs = at - session.receivedAt;
+    return record(
+      session,
+      { state: 'uploaded', customsCode: verdict.code, customsMessage: verdict.message, at, latencyMs },
+      verdict.message,
+      deps,
+      { latencyMs, customsCode: verdict.code },
+    );
+  }
+  if (verdict.kind === 'rejected' && triedBefore) {
+    if (verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
+      // An earlier try reached customs but its answer was lost: customs already holds this session,
+      // and only we upload our sessionIDs.
+      const latencyMs = at - session.receivedAt;
+      return record(
+        session,
+        {
+          state: 'uploaded',
+          customsCode: verdict.code,
+          customsMessage: `accepted on an earlier attempt (customs now says: ${verdict.message})`,
+          at,
+          latencyMs,
+        },
+        'accepted on an earlier attempt',
+        deps,
+        { latencyMs, customsCode: verdict.code },
+      );
+    }
+    // An earlier try may have been accepted and this refusal be about the retry itself: ask again on
+    // the next delivery rather than record a rejection customs may not hold. The last one records it.
+    if (receiveCount < deps.settings.maxReceives) {
+      throw new UncertainRejectionError(
+        `customs refused a retry whose earlier try may have been accepted (${verdict.code}: ${verdict.message}); asking again`,
+      );
+    }
+  }
+  return record(
+    session,
+    { state: 'rejected', customsCode: verdict.code, customsMessage: verdict.message, at },
+    `customs ${verdict.code}: ${verdict.message}`,
+    deps,
+    { customsCode: verdict.code },
+  );
+}
+
+/**
+ * A permanent problem, or the last delivery, ends the session `failed`; otherwise it says `retrying`
+ * and the queue delivers the grab again.
+ */
+async function recordFailure(
+  session: Session,
+  e: unknown,
+  receiveCount: number,
+  deps: UploadDeps,
+): Promise<UploadResult> {
+  const reason = e instanceof Error ? e.message : String(e);
+  const retryable = e instanceof CebGrabError ? e.retryable : true;
+  if (!retryable) {
+    return record(session, { state: 'failed', error: reason, at: deps.clock.now() }, reason, deps, {
+      cause: e,
+    });
+  }
+  if (receiveCount >= deps.settings.maxReceives) {
+    return record(
+      session,
+      { state: 'failed', error: `gave up after ${receiveCount} deliveries: ${reason}`, at: deps.clock.now() },
+      reason,
+      deps,
+      { cause: e },
+    );
+  }
+  await deps.sessions.recordOutcome(session.sessionID, session.attempts, {
+    state: 'retrying',
+    error: reason,
+    at: deps.clock.now(),
+  });
+  throw new RetryLaterError(reason, { cause: e });
+}
 
 /** A payload ready to store and send, no payment for the order, or why it could not be made. */
 type Preparation = { readonly orderNo: string } & (
@@ -243,37 +283,26 @@ type Preparation = { readonly orderNo: string } & (
  * failure is returned, and the caller records it once it holds the session.
  */
 async function prepare(sessionID: string, orderNo: string, deps: UploadDeps): Promise<Preparation> {
-  const measure = deps.measure ?? unmeasured;
   try {
-    const payment = await measure('read-payment', () => deps.payments.findByOrder(orderNo));
+    const payment = await deps.payments.findByOrder(orderNo);
     if (!payment) return { orderNo, kind: 'no-data' };
     const guid = deps.newGuid();
-    const { info, serialized } = measure('build', () => {
-      const info = validatePayExchangeInfo(buildPayExchangeInfo(payment, guid));
-      return { info, serialized: serializePayExchangeInfo(sessionID, info, deps.clock.now()) };
-    });
-    const key = await measure('certificate', async () => {
-      const key = await deps.certificates.keyFor(info.head.ebpCode);
-      const validity = checkValidity(key.certificate, deps.clock.now());
-      if (validity.expiringSoon) deps.onCertificateExpiring?.(key, validity.expiresInDays);
-      return key;
-    });
-    const signature = await measure('sign', () => deps.signer.sign(serialized.signSource, key));
-    const check = measure('self-check', () =>
-      verifySignature({ signSource: serialized.signSource, ...signature }, key.certificate),
-    );
+    const info = validatePayExchangeInfo(buildPayExchangeInfo(payment, guid));
+    const serialized = serializePayExchangeInfo(sessionID, info, deps.clock.now());
+    const key = await signingKey(info.head.ebpCode, deps);
+    const signature = await deps.signer.sign(serialized.signSource, key);
+    const check = verifySignature({ signSource: serialized.signSource, ...signature }, key.certificate);
     if (!check.ok) {
       deps.onSelfCheckFailed?.(key, check.reason);
       throw new SelfCheckFailedError(`our own signature failed the self-check: ${check.reason}`);
     }
-    const payExInfoStr = assemblePayExInfoStr(serialized, signature);
     return {
       orderNo,
       kind: 'ready',
       prepared: {
         guid,
         certNo: signature.certNo,
-        payExInfoStr,
+        payExInfoStr: assemblePayExInfoStr(serialized, signature),
         orderNos: info.lists.map((o) => o.orderNo),
         at: deps.clock.now(),
       },
@@ -283,10 +312,20 @@ async function prepare(sessionID: string, orderNo: string, deps: UploadDeps): Pr
   }
 }
 
+/** The key that signs for `ebpCode`, telling when its certificate expires soon. */
+async function signingKey(ebpCode: string, deps: UploadDeps): Promise<SigningKey> {
+  const key = await deps.certificates.keyFor(ebpCode);
+  const validity = checkValidity(key.certificate, deps.clock.now());
+  if (validity.expiringSoon) deps.onCertificateExpiring?.(key, validity.expiresInDays);
+  return key;
+}
+
+type FinalVerdict = Exclude<UploadVerdict, { kind: 'retry' }>;
+
 async function uploadWithRetries(
   payExInfoStr: string,
   deps: UploadDeps,
-): Promise<{ verdict: Exclude<UploadVerdict, { kind: 'retry' }>; tries: number }> {
+): Promise<{ verdict: FinalVerdict; tries: number }> {
   let tries = 0;
   const verdict = await pRetry(
     async () => {

@@ -1,0 +1,67 @@
+import type { Session, SessionState, UploadPrepared } from './session.ts';
+
+/**
+ * The session state machine as data: the store builds its conditional writes from it, so a write
+ * the table does not allow is refused by DynamoDB itself, whichever worker or tool attempts it.
+ */
+
+/** The state a grab is created in (received and queued at once). */
+export const INITIAL_STATE = 'queued' satisfies SessionState;
+
+/** The state a worker holds under a lease; it may be taken over once the lease has run out. */
+export const LEASED_STATE = 'uploading' satisfies SessionState;
+
+/** The state a session goes back to when it is queued again (re-queue, replay, late payment data). */
+export const REQUEUED_STATE = 'queued' satisfies SessionState;
+
+/** The state a grab that could not be queued is kept in, so a retry of the grab re-queues it. */
+export const NOT_QUEUED_STATE = 'received' satisfies SessionState;
+
+/** Every move a session may make; any other is refused by the store. */
+export const TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
+  received: ['queued', 'uploading'],
+  queued: ['received', 'uploading'],
+  // uploading -> uploading: a worker takes over a lease that ran out
+  uploading: ['uploading', 'uploaded', 'rejected', 'failed', 'no-data', 'retrying'],
+  retrying: ['uploading'],
+  // customs holds it: nothing may undo that
+  uploaded: [],
+  rejected: ['queued'],
+  failed: ['queued'],
+  // queued when its payment data is loaded; retrying or failed when the payment arrived while it was recorded
+  'no-data': ['queued', 'retrying', 'failed'],
+};
+
+export const canMove = (from: SessionState, to: SessionState): boolean => TRANSITIONS[from].includes(to);
+
+/** The states a session may move to `to` from, in table order. */
+export const sourcesOf = (to: SessionState): SessionState[] =>
+  (Object.keys(TRANSITIONS) as SessionState[]).filter((from) => canMove(from, to));
+
+/** The states a worker may claim outright; `LEASED_STATE` only once its lease has run out. */
+export const CLAIMABLE_STATES: readonly SessionState[] = sourcesOf(LEASED_STATE).filter(
+  (s) => s !== LEASED_STATE,
+);
+
+/** The attributes that together are the prepared upload: stored, kept and dropped as one. */
+export const PREPARED_ATTRIBUTES = ['guid', 'certNo', 'payExInfoStr', 'orderNos', 'preparedAt'] as const;
+export type PreparedAttribute = (typeof PREPARED_ATTRIBUTES)[number];
+
+export const preparedAttributes = (p: UploadPrepared): Required<Pick<Session, PreparedAttribute>> => ({
+  guid: p.guid,
+  certNo: p.certNo,
+  payExInfoStr: p.payExInfoStr,
+  orderNos: [...p.orderNos],
+  preparedAt: p.at,
+});
+
+/**
+ * What a re-queue drops: a replay rebuilds the payload from the payment data as it is now, and the
+ * last attempt's error, lease and end no longer describe the session.
+ */
+export const CLEARED_ON_REQUEUE: readonly (keyof Session)[] = [
+  'error',
+  'leaseUntil',
+  ...PREPARED_ATTRIBUTES,
+  'finishedAt',
+];

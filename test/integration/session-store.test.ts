@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
+import { SessionBusyError } from '#core/errors.ts';
+import type { UploadPrepared } from '#core/session.ts';
+import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
+
+/** The DynamoDB session store against a real moto_server over HTTP: the lifecycle table holds there. */
+
+let aws: LocalAws;
+let client: DynamoDBClient;
+let store: DynamoSessionStore;
+
+before(async () => {
+  aws = await startLocalAws();
+  client = new DynamoDBClient({});
+});
+after(async () => {
+  client?.destroy();
+  await aws?.stop();
+});
+beforeEach(async () => {
+  store = new DynamoSessionStore(client, (await aws.fresh()).sessionsTable);
+});
+
+const LEASE = 20_000;
+const prepared = (guid: string): UploadPrepared => ({
+  guid,
+  certNo: 'CERT-1',
+  payExInfoStr: `{"guid":"${guid}"}`,
+  orderNos: ['O-1'],
+  at: 150,
+});
+
+/** A session customs accepted on the first attempt. */
+async function uploadedSession(sessionID: string) {
+  await store.create({ sessionID, orderNo: 'O-1', receivedAt: 100 });
+  const { session } = await store.claimWithPayload(sessionID, 'O-1', 200, LEASE, prepared('G-1'));
+  await store.recordOutcome(sessionID, session.attempts, {
+    state: 'uploaded',
+    customsCode: '10000',
+    customsMessage: 'ok',
+    at: 300,
+    latencyMs: 200,
+  });
+  return session.attempts;
+}
+
+describe('DynamoSessionStore keeps to the session lifecycle', () => {
+  it('an uploaded session is not claimed, re-queued or overwritten, even when a caller asks', async () => {
+    const attempt = await uploadedSession('S-done');
+
+    const claim = await store.claim('S-done', 400, LEASE);
+    assert.equal(claim.claimed, false);
+    assert.equal(claim.session.state, 'uploaded');
+
+    assert.equal(await store.markQueued('S-done', 500, ['uploaded', 'failed']), false);
+
+    // a late write by the attempt that uploaded it (its own outcome write looked failed): refused
+    await assert.rejects(
+      store.recordOutcome('S-done', attempt, { state: 'retrying', error: 'late', at: 600 }),
+      ConditionalCheckFailedException,
+    );
+
+    const s = await store.get('S-done');
+    assert.equal(s?.state, 'uploaded');
+    assert.equal(s?.customsCode, '10000');
+    assert.equal(s?.payExInfoStr, '{"guid":"G-1"}');
+    assert.equal(s?.error, undefined);
+  });
+
+  it('a verdict is not recorded on a session nobody holds', async () => {
+    await store.create({ sessionID: 'S-queued', orderNo: 'O-1', receivedAt: 100 });
+    await assert.rejects(
+      store.recordOutcome('S-queued', 0, {
+        state: 'uploaded',
+        customsCode: '10000',
+        customsMessage: 'ok',
+        at: 200,
+        latencyMs: 100,
+      }),
+      ConditionalCheckFailedException,
+    );
+    assert.equal((await store.get('S-queued'))?.state, 'queued');
+  });
+
+  it('a live lease is not taken over; one that ran out is', async () => {
+    await store.create({ sessionID: 'S-lease', orderNo: 'O-1', receivedAt: 100 });
+    const first = await store.claim('S-lease', 200, LEASE);
+    assert.deepEqual([first.claimed, first.session.state, first.session.attempts], [true, 'uploading', 1]);
+    await assert.rejects(store.claim('S-lease', 200 + LEASE - 1, LEASE), SessionBusyError);
+    const second = await store.claim('S-lease', 200 + LEASE + 1, LEASE);
+    assert.deepEqual([second.claimed, second.session.attempts], [true, 2]);
+  });
+
+  it('a replay of a failed session drops its prepared payload; a retrying one is not replayed', async () => {
+    await store.create({ sessionID: 'S-failed', orderNo: 'O-1', receivedAt: 100 });
+    const { session } = await store.claimWithPayload('S-failed', 'O-1', 200, LEASE, prepared('G-1'));
+    await store.recordOutcome('S-failed', session.attempts, { state: 'failed', error: 'bad data', at: 300 });
+
+    assert.equal(await store.markQueued('S-failed', 400, ['failed']), true);
+    const s = await store.get('S-failed');
+    assert.equal(s?.state, 'queued');
+    for (const a of [
+      'guid',
+      'certNo',
+      'payExInfoStr',
+      'orderNos',
+      'preparedAt',
+      'error',
+      'finishedAt',
+    ] as const)
+      assert.equal(s?.[a], undefined, `${a} survived the replay`);
+
+    await store.create({ sessionID: 'S-retrying', orderNo: 'O-1', receivedAt: 100 });
+    const r = await store.claim('S-retrying', 200, LEASE);
+    await store.recordOutcome('S-retrying', r.session.attempts, { state: 'retrying', error: '503', at: 300 });
+    assert.equal(await store.markQueued('S-retrying', 400, ['retrying']), false);
+    assert.equal((await store.get('S-retrying'))?.state, 'retrying');
+  });
+
+  it('a payload stored by an earlier attempt is the one kept', async () => {
+    await store.create({ sessionID: 'S-again', orderNo: 'O-1', receivedAt: 100 });
+    const first = await store.claimWithPayload('S-again', 'O-1', 200, LEASE, prepared('G-1'));
+    await store.recordOutcome('S-again', first.session.attempts, {
+      state: 'retrying',
+      error: '503',
+      at: 300,
+    });
+    const second = await store.claimWithPayload('S-again', 'O-1', 400, LEASE, prepared('G-2'));
+    assert.equal(second.session.guid, 'G-1');
+    assert.equal(second.session.payExInfoStr, '{"guid":"G-1"}');
+    assert.equal(second.session.preparedAt, 150);
+  });
+});
