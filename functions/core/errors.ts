@@ -1,12 +1,10 @@
 /**
- * One error base for the whole product. Each subclass says whether trying again can help and
- * what the caller may be shown; callers map errors by `instanceof`, never by message text.
+ * One error base for the whole product. Each subclass says whether trying again can help; the edge
+ * (functions/edge/) maps each subclass to what its caller may be shown, by `instanceof`, never by text.
  */
 export abstract class CebGrabError extends Error {
   /** Trying the same work again later may succeed (network, throttling, a device that was busy). */
   abstract readonly retryable: boolean;
-  /** Safe to show to whoever sent the request (no internals, no secrets). */
-  readonly expose: boolean = false;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -17,7 +15,6 @@ export abstract class CebGrabError extends Error {
 /** A field rule of the protocol was broken; `issues` says which field of which order broke which rule. */
 export class ValidationError extends CebGrabError {
   readonly retryable = false;
-  override readonly expose = true;
   constructor(
     message: string,
     readonly issues: readonly FieldIssue[] = [],
@@ -35,21 +32,12 @@ export interface FieldIssue {
 /** The grab request customs sent could not be read (not JSON, no sessionID, ...). */
 export class MalformedGrabError extends CebGrabError {
   readonly retryable = false;
-  override readonly expose = true;
   constructor(
     /** customs' 2000x code for this problem */
     readonly code: string,
     message: string,
   ) {
     super(message);
-  }
-}
-
-/** We hold no payment for the order customs asked about (yet). */
-export class PaymentNotFoundError extends CebGrabError {
-  readonly retryable = false;
-  constructor(readonly orderNo: string) {
-    super(`no payment data for order ${orderNo}`);
   }
 }
 

@@ -1,10 +1,11 @@
 import * as v from 'valibot';
 import type { GrabMessage } from './ports.ts';
+import { orderNo, sessionID } from './protocol/field-rules.ts';
 
 /** The SQS message body the grab-request function sends and the upload worker reads. */
 export const GrabMessageSchema = v.object({
-  sessionID: v.pipe(v.string(), v.minLength(1)),
-  orderNo: v.pipe(v.string(), v.minLength(1)),
+  sessionID,
+  orderNo: orderNo(),
   receivedAt: v.number(),
 });
 

@@ -1,9 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as v from 'valibot';
 import { logger } from '#adapters/observability.ts';
+import { ValidationError } from '#core/errors.ts';
+import { trimmedOrderNo } from '#core/protocol/field-rules.ts';
 import { orderStatus } from '#core/use-cases/order-status.ts';
 import { orderStatusDeps } from '#functions/composition/order-status.ts';
+import { jsonErrorReplies, jsonResponse } from '#functions/edge/json-reply.ts';
 
 /**
  * GET /orders/{orderNo}/status (internal, IAM-authorized): the order's grab sessions, payment,
@@ -13,18 +17,12 @@ const deps = orderStatusDeps();
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(injectLambdaContext(logger))
+  .use(jsonErrorReplies({ logger }))
   .handler(async (event) => {
-    const orderNo = event.pathParameters?.orderNo?.trim() ?? '';
-    if (orderNo === '' || [...orderNo].length > 60 || /\p{Cc}/u.test(orderNo)) {
-      return json(400, { message: 'orderNo must be 1 to 60 characters' });
-    }
+    const parsed = v.safeParse(trimmedOrderNo(), event.pathParameters?.orderNo);
+    if (!parsed.success) throw new ValidationError('orderNo must be 1 to 60 characters');
+    const orderNo = parsed.output;
     const status = await orderStatus(orderNo, deps);
-    if (!status) return json(404, { message: `nothing is known of order ${orderNo}` });
-    return json(200, status);
+    if (!status) return jsonResponse(404, { message: `nothing is known of order ${orderNo}` });
+    return jsonResponse(200, status);
   });
-
-const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
-  statusCode,
-  headers: { 'content-type': 'application/json; charset=utf-8' },
-  body: JSON.stringify(body),
-});

@@ -23,12 +23,12 @@ const XML_TYPES = ['application/xml', 'text/xml; charset=UTF-8', 'application/xm
 const CEB_NS = 'xmlns:ceb="http://www.chinaport.gov.cn/ceb"';
 const EITHER: readonly CallbackCode[] = ['PARAM_INVALID', 'PARAM_NOT_NULL'];
 
-/** Text the callback takes as a field value: no control characters, at most `max` UTF-16 units, not blank. */
+/** Text the callback takes as a field value: no control characters, at most `max` characters (code points), not blank. */
 const fieldText = (max: number) =>
   fc
     .string({ unit: oddChar, minLength: 1, maxLength: max })
     .map((s) => s.replace(/\p{Cc}/gu, ''))
-    .filter((s) => s.trim() !== '' && s.trim().length <= max);
+    .filter((s) => s.trim() !== '' && [...s.trim()].length <= max);
 
 const at = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) });
 

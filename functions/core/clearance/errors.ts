@@ -4,7 +4,6 @@ import type { CallbackCode } from './reply.ts';
 /** The callback's body could not be read as a notice or a receipt; the sender must fix it. */
 export class CallbackRejectedError extends CebGrabError {
   readonly retryable = false;
-  override readonly expose = true;
   constructor(
     readonly code: Extract<CallbackCode, 'PARAM_NOT_NULL' | 'PARAM_INVALID' | 'BODY_TOO_LARGE'>,
     message: string,
@@ -25,7 +24,6 @@ export type RefusalReason =
 /** The callback's signature did not prove it came from a partner, just now, for the first time. */
 export class CallbackUnauthorizedError extends CebGrabError {
   readonly retryable = false;
-  override readonly expose = true;
   constructor(
     readonly reason: RefusalReason,
     message: string,

@@ -1,33 +1,51 @@
 import * as v from 'valibot';
+import { maxChars, orderNo, wholeCharacters } from '../protocol/field-rules.ts';
 import { CallbackRejectedError } from './errors.ts';
 
 /** Field schemas shared by the notice and the receipts, and the issue -> reply code mapping. */
 
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
-const NO_LONE_SURROGATES = /^[^\p{Cs}]*$/u;
 
-/** A text field: a string (or a number, as JSON senders do), trimmed; empty means absent. */
-export const text = (field: string, max: number) =>
+/**
+ * Partners send text loosely, so a callback's "loose" text differs from the payment's strict C..n
+ * fields (core/protocol/field-rules.ts): a string or a number (as JSON senders do), trimmed, with no
+ * control characters (it ends up in logs and XML replies), and blank means not given.
+ */
+const looseString = (field: string) =>
   v.pipe(
     v.union([v.string(), v.number()], `${field} must be text`),
     v.transform((x) => String(x).trim()),
-    v.maxLength(max, `${field} is longer than ${max} characters`),
     v.regex(NO_CONTROL_CHARS, `${field} holds control characters`),
-    // JSON can carry half a surrogate pair (`\ud800`); DynamoDB cannot store it.
-    v.regex(NO_LONE_SURROGATES, `${field} holds half of a UTF-16 surrogate pair`),
   );
 
-export const optionalText = (field: string, max: number) =>
+/** Blank, null or absent all become undefined. */
+const blankAsAbsent = <T extends v.GenericSchema<unknown, string>>(schema: T) =>
   v.pipe(
-    v.optional(v.nullable(text(field, max))),
+    v.optional(v.nullable(schema)),
     v.transform((x) => (x ? x : undefined)),
   );
 
-export const requiredText = (field: string, max: number) =>
-  v.pipe(text(field, max), v.minLength(1, `${field} is empty`));
+/** Loose text of at most `max` characters (code points, as customs counts them). */
+export const looseText = (field: string, max: number) =>
+  v.pipe(
+    looseString(field),
+    maxChars(max, `${field} is longer than ${max} characters`),
+    wholeCharacters(`${field} holds half of a UTF-16 surrogate pair`),
+  );
 
-/** An orderNo becomes part of a DynamoDB key and a log field: at most 60 characters, as customs allows. */
-export const orderNoField = (field: string) => requiredText(field, 60);
+/** Loose text that must be given: blank is refused. */
+export const requiredLooseText = (field: string, max: number) =>
+  v.pipe(looseText(field, max), v.minLength(1, `${field} is empty`));
+
+/** Loose text that may be left out: absent, null, empty and blank all mean "not given". */
+export const optionalLooseText = (field: string, max: number) => blankAsAbsent(looseText(field, max));
+
+/** A loosely sent orderNo, held to the protocol's one orderNo rule once trimmed. */
+export const looseOrderNo = (field: string) => v.pipe(looseString(field), orderNo(field));
+
+/** A loosely sent orderNo that may be left out (blank means not given). */
+export const optionalLooseOrderNo = (field: string) =>
+  v.pipe(blankAsAbsent(looseString(field)), v.optional(orderNo(field)));
 
 export const integer = (field: string) =>
   v.pipe(

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { parseClearanceTime } from './china-time.ts';
 import { CallbackRejectedError } from './errors.ts';
 import type { ClearanceEvent } from './event.ts';
-import { integer, optionalText, orderNoField, rejectionOf, requiredText } from './fields.ts';
+import { integer, looseOrderNo, optionalLooseText, rejectionOf, requiredLooseText } from './fields.ts';
 import { isFailureCode, isReleaseCode } from './return-status.ts';
 
 /**
@@ -11,17 +11,17 @@ import { isFailureCode, isReleaseCode } from './return-status.ts';
  */
 const NoticeSchema = v.pipe(
   v.looseObject({
-    order_id: orderNoField('order_id'),
+    order_id: looseOrderNo('order_id'),
     clearance_status: v.pipe(
       integer('clearance_status'),
       v.picklist([1, 2], 'clearance_status must be 1 (clearance started) or 2 (clearance result)'),
     ),
-    clearance_result_code: optionalText('clearance_result_code', 32),
-    clearance_port_no: optionalText('clearance_port_no', 32),
-    clearance_time: optionalText('clearance_time', 19),
-    customs_pass_no: optionalText('customs_pass_no', 64),
-    customs_return_receipt: optionalText('customs_return_receipt', 1000),
-    idempotent: requiredText('idempotent', 128),
+    clearance_result_code: optionalLooseText('clearance_result_code', 32),
+    clearance_port_no: optionalLooseText('clearance_port_no', 32),
+    clearance_time: optionalLooseText('clearance_time', 19),
+    customs_pass_no: optionalLooseText('customs_pass_no', 64),
+    customs_return_receipt: optionalLooseText('customs_return_receipt', 1000),
+    idempotent: requiredLooseText('idempotent', 128),
   }),
   v.forward(
     v.check(

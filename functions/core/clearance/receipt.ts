@@ -2,7 +2,14 @@ import * as v from 'valibot';
 import { parseReturnTime } from './china-time.ts';
 import { CallbackRejectedError } from './errors.ts';
 import type { ClearanceEvent } from './event.ts';
-import { integer, optionalText, rejectionOf, requiredText } from './fields.ts';
+import {
+  integer,
+  looseOrderNo,
+  optionalLooseOrderNo,
+  optionalLooseText,
+  rejectionOf,
+  requiredLooseText,
+} from './fields.ts';
 import { compact } from './notice.ts';
 
 /**
@@ -19,29 +26,29 @@ export type ReceiptType = keyof typeof RECEIPT_TYPES;
 export const MAX_RECEIPTS_PER_MESSAGE = 100;
 
 const common = {
-  guid: requiredText('guid', 64),
-  ebpCode: optionalText('ebpCode', 64),
-  ebcCode: optionalText('ebcCode', 64),
+  guid: requiredLooseText('guid', 64),
+  ebpCode: optionalLooseText('ebpCode', 64),
+  ebcCode: optionalLooseText('ebcCode', 64),
   returnStatus: integer('returnStatus'),
   returnTime: v.pipe(
-    requiredText('returnTime', 17),
+    requiredLooseText('returnTime', 17),
     v.check((t) => parseReturnTime(t) !== undefined, 'returnTime must be yyyyMMddHHmmssSSS'),
   ),
-  returnInfo: optionalText('returnInfo', 2000),
+  returnInfo: optionalLooseText('returnInfo', 2000),
 };
 
-const OrderReturnSchema = v.looseObject({ ...common, orderNo: requiredText('orderNo', 60) });
+const OrderReturnSchema = v.looseObject({ ...common, orderNo: looseOrderNo('orderNo') });
 
 const InventoryReturnSchema = v.pipe(
   v.looseObject({
     ...common,
-    customsCode: optionalText('customsCode', 16),
-    agentCode: optionalText('agentCode', 64),
-    copNo: optionalText('copNo', 60),
-    preNo: optionalText('preNo', 64),
-    invtNo: optionalText('invtNo', 64),
+    customsCode: optionalLooseText('customsCode', 16),
+    agentCode: optionalLooseText('agentCode', 64),
+    copNo: optionalLooseText('copNo', 60),
+    preNo: optionalLooseText('preNo', 64),
+    invtNo: optionalLooseText('invtNo', 64),
     // Not in customs' CEB622; some senders add it, and it is the best key when they do.
-    orderNo: optionalText('orderNo', 60),
+    orderNo: optionalLooseOrderNo('orderNo'),
   }),
   v.forward(
     v.check((r) => r.orderNo !== undefined || r.copNo !== undefined, 'copNo is missing'),

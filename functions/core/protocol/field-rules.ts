@@ -4,15 +4,19 @@ import * as v from 'valibot';
  * The spec's 接口内容 table as valibot schemas. Lengths are counted in characters (Unicode code
  * points), as the spec says, not in UTF-16 units or bytes.
  */
-const chars = (s: string): number => {
+export const chars = (s: string): number => {
   let n = 0;
   for (const _ of s) n++;
   return n;
 };
 
 /** C..n: a string of at most n characters. */
-export const maxChars = (n: number) =>
-  v.check<string, string>((s) => chars(s) <= n, `at most ${n} characters (C..${n})`);
+export const maxChars = (n: number, message = `at most ${n} characters (C..${n})`) =>
+  v.check<string, string>((s) => chars(s) <= n, message);
+
+/** JSON can carry half a UTF-16 surrogate pair (`\ud800`); DynamoDB and UTF-8 logs cannot, so it is no text. */
+export const wholeCharacters = (message: string) =>
+  v.check<string, string>((s) => !/\p{Cs}/u.test(s), message);
 
 /** A required C..n field: present and not empty. */
 export const requiredText = (n: number) =>
@@ -20,6 +24,29 @@ export const requiredText = (n: number) =>
 
 /** An optional C..n field: absent, or a string (empty allowed). */
 export const optionalText = (n: number) => v.optional(v.pipe(v.string('must be a string'), maxChars(n)));
+
+/**
+ * orderNo C..60, the one rule for an order's number wherever it arrives (payment, grab, callback,
+ * status query): 1 to 60 whole characters. It becomes part of a DynamoDB key and a log field.
+ * `field` is the name the sender used (a clearance notice calls it order_id).
+ */
+export const orderNo = (field = 'orderNo') =>
+  v.pipe(
+    v.string(`${field} must be text`),
+    v.minLength(1, `${field} is empty`),
+    maxChars(60, `${field} is longer than 60 characters`),
+    wholeCharacters(`${field} holds half of a UTF-16 surrogate pair`),
+  );
+
+/** An orderNo a person or customs typed: surrounding blanks are no part of it. */
+export const trimmedOrderNo = (field = 'orderNo') =>
+  v.pipe(v.string(`${field} is missing`), v.trim(), orderNo(field));
+
+/** sessionID: customs' key for one grab. It becomes a DynamoDB key and a log field: printable ASCII, no spaces. */
+export const sessionID = v.pipe(
+  v.string('sessionID is missing'),
+  v.regex(/^[\x21-\x7e]{1,128}$/, 'sessionID must be 1 to 128 printable ASCII characters without spaces'),
+);
 
 /** guid C..36: 36 characters, upper case (letters A-Z, digits and hyphens). */
 export const guid = v.pipe(
@@ -91,7 +118,7 @@ export const goodsInfo = v.object({
 
 /** One order of payExchangeInfoLists (and of a stored payment). */
 export const orderLine = v.object({
-  orderNo: requiredText(60),
+  orderNo: orderNo(),
   goodsInfo: v.pipe(v.array(goodsInfo, 'must be a list'), v.minLength(1, 'must list at least one item')),
   recpAccount: requiredText(60),
   recpCode: optionalText(18),

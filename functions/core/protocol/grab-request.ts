@@ -1,6 +1,7 @@
 import { decodeXML } from 'entities';
 import * as v from 'valibot';
 import { MalformedGrabError } from '../errors.ts';
+import { sessionID, trimmedOrderNo } from './field-rules.ts';
 import { GrabReplyCode } from './reply-codes.ts';
 
 /**
@@ -20,22 +21,9 @@ export interface HttpBody {
   readonly isBase64Encoded?: boolean | undefined;
 }
 
-// sessionID becomes a DynamoDB key and a log field: keep it to printable ASCII without spaces.
-const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
-
 const GrabSchema = v.object({
-  sessionID: v.pipe(
-    v.string('sessionID is missing'),
-    v.regex(SESSION_ID, 'sessionID must be 1 to 128 printable ASCII characters without spaces'),
-  ),
-  orderNo: v.pipe(
-    v.string('orderNo is missing'),
-    v.trim(),
-    v.minLength(1, 'orderNo is empty'),
-    v.check((s) => [...s].length <= 60, 'orderNo is longer than 60 characters'),
-    // JSON can carry half a surrogate pair (`\ud800`); DynamoDB cannot store it, so it is no orderNo.
-    v.check((s) => !/\p{Cs}/u.test(s), 'orderNo holds half of a UTF-16 surrogate pair'),
-  ),
+  sessionID,
+  orderNo: trimmedOrderNo(),
   serviceTime: v.optional(
     v.union(
       [
