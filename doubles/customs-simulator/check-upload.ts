@@ -47,7 +47,7 @@ const refuse = (code: UploadReplyCode, message: string, sessionID?: string): Ref
 
 /**
  * Customs' verdict on one HTTP request to realTimeDataUpload. Only a form body carries the field:
- * the product must send `application/x-www-form-urlencoded` (PROTOCOL.md §2), so JSON, or the field
+ * the product must send `application/x-www-form-urlencoded` (docs/protocol.md §2), so JSON, or the field
  * in the query string, counts as no payExInfoStr at all.
  */
 export function decideUploadRequest(

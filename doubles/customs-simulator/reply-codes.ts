@@ -7,7 +7,7 @@ import {
 
 /**
  * The codes the simulator answers realTimeDataUpload with. 10000, 20000 and 20004 are customs' own
- * (spec 1.6.4, PROTOCOL.md §2); the rest of 20001-21000 are ours, one per kind of refusal, so a test
+ * (spec 1.6.4, docs/protocol.md §2); the rest of 20001-21000 are ours, one per kind of refusal, so a test
  * can tell them apart. Messages are Chinese first, as customs writes them, with English after.
  *
  *   10000  上传成功                                   accepted

@@ -1,4 +1,4 @@
-/** How customs' client introduces itself (PROTOCOL.md §1); a platform's WAF must let it through. */
+/** How customs' client introduces itself (docs/protocol.md §1); a platform's WAF must let it through. */
 export const CUSTOMS_USER_AGENT = 'Apache-HttpClient/4.5.13 (Java/1.8.0_202)';
 
 export interface GrabOptions {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { describeNotice, describeReturnStatus } from '#core/clearance/return-status.ts';
 
 describe('what a returnStatus means', () => {
-  it('maps every returnStatus of PROTOCOL.md §5 to a state', () => {
+  it('maps every returnStatus of docs/protocol.md §7 to a state', () => {
     const expected: Record<number, string> = {
       1: 'declared',
       2: 'declared',

@@ -4,7 +4,7 @@ import type { SignAlgorithm } from '#core/crypto/certificate.ts';
 /**
  * The wire contracts of a signing proxy, in one place for both sides: HsmProxySigner (the client)
  * and `ceb-grab signer` (the server). Two protocols: ours, and the one of the widely deployed
- * open-source Java proxy chinaport-data-signature (PROTOCOL.md §4).
+ * open-source Java proxy chinaport-data-signature (docs/protocol.md §6).
  */
 
 export type HsmProxyProtocol = 'ceb-grab' | 'chinaport-data-signature';

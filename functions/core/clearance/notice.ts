@@ -7,7 +7,7 @@ import { isFailureCode, isReleaseCode } from './return-status.ts';
 
 /**
  * A clearance party's clearance-info notice, in the fields of Tmall Global's
- * tmall.hk.clearance.info.send (PROTOCOL.md §5). Unknown extra fields are allowed: such APIs grow.
+ * tmall.hk.clearance.info.send (docs/protocol.md §7). Unknown extra fields are allowed: such APIs grow.
  */
 const NoticeSchema = v.pipe(
   v.looseObject({

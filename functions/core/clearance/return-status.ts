@@ -1,5 +1,5 @@
 /**
- * What customs' returnStatus (统一版 receipts CEB312/CEB622, PROTOCOL.md §5) and the clearance party's
+ * What customs' returnStatus (统一版 receipts CEB312/CEB622, docs/protocol.md §7) and the clearance party's
  * notices mean, each mapped to a coarse clearance state and a rank. The rank is the step of the
  * process the status stands for (customs' own codes already run in process order), which is what lets
  * the timeline refuse to go backwards: see derive-state.ts.

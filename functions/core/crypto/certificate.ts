@@ -18,7 +18,7 @@ export interface CertificateInfo {
 
 const SM2_CURVE_OID_DER = Buffer.from('06082a811ccf5501822d', 'hex'); // 1.2.156.10197.1.301
 
-/** certNo: the certificate serial as lower-case hex, zero-padded to 16 (PROTOCOL.md §4). */
+/** certNo: the certificate serial as lower-case hex, zero-padded to 16 (docs/protocol.md §4). */
 export const toCertNo = (serialHex: string): string =>
   serialHex
     .toLowerCase()

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.ts';
 
 /**
  * SM2 and ECDSA signatures travel in two shapes: DER `SEQUENCE { r INTEGER, s INTEGER }` (what KMS
- * and X.509 use) and the raw 64-byte r||s customs wants (PROTOCOL.md §4). DER integers are signed
+ * and X.509 use) and the raw 64-byte r||s customs wants (docs/protocol.md §4). DER integers are signed
  * and minimal, so a 32-byte value may take 33 bytes (a leading zero) or fewer. The DER codec is
  * @noble/curves' (the curve library under sm-crypto-v2), strict about minimal encodings.
  */

@@ -1,7 +1,7 @@
 import { sm2, sm3 } from 'sm-crypto-v2';
 import { ValidationError } from '../errors.ts';
 
-/** E-Port cards sign with SM2 over SM3 and this default user ID (PROTOCOL.md §4). */
+/** E-Port cards sign with SM2 over SM3 and this default user ID (docs/protocol.md §4). */
 export const DEFAULT_USER_ID = '1234567812345678';
 
 /**

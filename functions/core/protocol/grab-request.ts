@@ -5,7 +5,7 @@ import { sessionID, trimmedOrderNo } from './field-rules.ts';
 import { GrabReplyCode } from './reply-codes.ts';
 
 /**
- * The grab customs sends to platDataOpen (PROTOCOL.md §1). In practice a form body with one field
+ * The grab customs sends to platDataOpen (docs/protocol.md §1). In practice a form body with one field
  * `openReq` holding JSON, sometimes with the quotes HTML-escaped; a raw JSON body is accepted too.
  */
 export interface GrabRequest {

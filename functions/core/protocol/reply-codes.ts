@@ -1,5 +1,5 @@
 /**
- * Customs' reply codes (spec 1.6.4 and PROTOCOL.md §1, §2). 10000 is success; 20000 failure;
+ * Customs' reply codes (spec 1.6.4 and docs/protocol.md §1, §2). 10000 is success; 20000 failure;
  * 20001-21000 other errors. The grab codes below are ours to choose within 2000x: customs only
  * needs 10000 for a grab we took, and a readable 2000x for one we could not read.
  */
@@ -31,7 +31,7 @@ export const grabReply = (code: string, message: string, now: number): CustomsRe
   serviceTime: now,
 });
 
-/** customs' text for a sessionID that was already uploaded (PROTOCOL.md §1: "入库失败"). */
+/** customs' text for a sessionID that was already uploaded (docs/protocol.md §1: "入库失败"). */
 export const DUPLICATE_SESSION_MESSAGE = '入库失败';
 
 export const isCustomsCode = (code: string): boolean => {

@@ -3,7 +3,7 @@ import { buildSignSource } from './sign-source.ts';
 
 /**
  * The one serializer. Head and lists are turned into text exactly once; that text goes both into
- * payExInfoStr and into the sign source, so the two can never differ by a byte (PROTOCOL.md §3).
+ * payExInfoStr and into the sign source, so the two can never differ by a byte (docs/protocol.md §3).
  * JSON.stringify is compact and leaves CJK and `/` unescaped, as customs expects.
  */
 export interface SerializedPayExchangeInfo {

@@ -1,5 +1,5 @@
 /**
- * The sign source, byte for byte (PROTOCOL.md §3):
+ * The sign source, byte for byte (docs/protocol.md §3):
  *   "sessionID":"<sid>"||"payExchangeInfoHead":"<head JSON>"||"payExchangeInfoLists":"<lists JSON>"||"serviceTime":"<ms>"
  * The JSON texts are pasted raw between the outer quotes (inner quotes not escaped), and
  * serviceTime is quoted even when it is a number in payExInfoStr. The spec's own sample
