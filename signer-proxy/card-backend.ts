@@ -1,4 +1,4 @@
-import { type CertificateInfo, parseCertificate, toCertNo } from '#core/crypto/certificate.ts';
+import { type CertificateInfo, normalizeCertNo, parseCertificate } from '#core/crypto/certificate.ts';
 import { SignerProxyError, type SigningBackend } from './backend.ts';
 import { CardServiceClient } from './card-client.ts';
 import {
@@ -94,9 +94,8 @@ export function cardBackend(options: CardBackendOptions): SigningBackend {
       if (!signValue || !certNo) {
         throw new SignerProxyError('INTERNAL', 'the card service answered without a signValue and a certNo');
       }
-      // PEM-style answers may wrap lines; certNo as customs wants it (lower-case hex, 16 characters).
-      const hex = /^[0-9a-fA-F]+$/.test(certNo.trim());
-      return { signValue: signValue.replace(/\s+/g, ''), certNo: hex ? toCertNo(certNo.trim()) : certNo };
+      // PEM-style answers may wrap lines; the certNo is the card's own, never padded (docs/protocol.md §4).
+      return { signValue: signValue.replace(/\s+/g, ''), certNo: normalizeCertNo(certNo) };
     },
     async health() {
       if (pinRefused) return { reachable: false, problem: pinRefused };
