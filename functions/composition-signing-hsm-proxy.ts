@@ -13,7 +13,9 @@ export const hsmProxySigningDeps =
         protocol: proxy.HSM_PROXY_PROTOCOL,
         token: readHsmProxyToken(proxy, { fetchers: tokenStores }),
         timeoutMs: proxy.HSM_PROXY_TIMEOUT_MS,
-        maxConcurrent: proxy.HSM_PROXY_MAX_CONCURRENT,
+        ...(proxy.HSM_PROXY_MAX_CONCURRENT === undefined
+          ? {}
+          : { maxConcurrent: proxy.HSM_PROXY_MAX_CONCURRENT }),
       }),
       certificates: certificateRegistry(proxy.CERTIFICATES_TABLE),
     };

@@ -51,8 +51,13 @@ const HsmProxySignerEnv = v.object({
   HSM_PROXY_TOKEN_SECRET_ID: v.optional(v.string()),
   HSM_PROXY_TOKEN_PARAMETER: v.optional(v.string()),
   HSM_PROXY_TIMEOUT_MS: positiveInt(5_000),
-  /** signatures in flight at once: a Ukey manages about 4 a second */
-  HSM_PROXY_MAX_CONCURRENT: positiveInt(4),
+  /**
+   * signatures in flight at once: a Ukey manages about 4 a second (default 4); chinaport-data-signature
+   * crosses overlapping requests, so 1 (the default) is all it allows
+   */
+  HSM_PROXY_MAX_CONCURRENT: v.optional(
+    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number)),
+  ),
   CERTIFICATES_TABLE: nonEmpty('CERTIFICATES_TABLE'),
 });
 
@@ -132,6 +137,16 @@ function readSigner(env: NodeJS.ProcessEnv): v.InferOutput<typeof SignerEnv> {
   ) {
     throw new ConfigError(
       'the HSM proxy needs a token: HSM_PROXY_TOKEN_SECRET_ID (Secrets Manager) or HSM_PROXY_TOKEN_PARAMETER (SSM); HSM_PROXY_TOKEN only for local runs',
+    );
+  }
+  if (
+    signer.SIGNER_KIND === 'hsm-proxy' &&
+    signer.HSM_PROXY_PROTOCOL === 'chinaport-data-signature' &&
+    (signer.HSM_PROXY_MAX_CONCURRENT ?? 1) > 1
+  ) {
+    throw new ConfigError(
+      `HSM_PROXY_MAX_CONCURRENT=${signer.HSM_PROXY_MAX_CONCURRENT} with HSM_PROXY_PROTOCOL=chinaport-data-signature: ` +
+        'that proxy crosses the signatures of overlapping requests, so it takes one at a time; leave it unset',
     );
   }
   return signer;

@@ -1,11 +1,18 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry from 'p-retry';
-import { parseCertificate } from '#core/crypto/certificate.ts';
-import { ConfigError, SignerRejectedError, SignerUnavailableError, ValidationError } from '#core/errors.ts';
+import { parseCertificate, sameCertNo } from '#core/crypto/certificate.ts';
+import { verifySignature } from '#core/crypto/verify-signature.ts';
+import {
+  ConfigError,
+  SignerRejectedError,
+  SignerSuspectPinError,
+  SignerUnavailableError,
+  ValidationError,
+} from '#core/errors.ts';
 import type { Signer, SigningKey, SignResult } from '#core/ports.ts';
 import { logger } from '../observability.ts';
 import { describeWithCebGrab, type ProxyCall, signWithCebGrab } from './hsm-proxy-ceb-grab.ts';
-import { describeWithChinaport, signWithChinaport } from './hsm-proxy-chinaport.ts';
+import { chinaportQueue, signWithChinaport } from './hsm-proxy-chinaport.ts';
 import { SignerTimeoutError } from './hsm-proxy-http.ts';
 import { HSM_PROXY_PROTOCOLS, type HsmProxyProtocol, type KeyDescription } from './hsm-proxy-protocol.ts';
 
@@ -17,7 +24,10 @@ export interface HsmProxySignerOptions {
   readonly token: () => Promise<string>;
   /** per attempt; default 10 000 */
   readonly timeoutMs?: number;
-  /** requests in flight at once; default 4 (a Ukey signs about 4 a second: wait here, not there) */
+  /**
+   * requests in flight at once; default 4 (a Ukey signs about 4 a second: wait here, not there).
+   * chinaport-data-signature: 1, always (it crosses the results of overlapping requests).
+   */
   readonly maxConcurrent?: number;
   /** attempts per signature on transport errors and 5xx; default 3 */
   readonly tries?: number;
@@ -33,6 +43,11 @@ export interface SignerLog {
 }
 
 export const HSM_PROXY_DEFAULTS = { timeoutMs: 10_000, maxConcurrent: 4, tries: 3, retryMinMs: 200 } as const;
+
+/** Requests in flight a protocol allows at most; undefined: no limit of its own. */
+export const PROTOCOL_MAX_CONCURRENT: Partial<Record<HsmProxyProtocol, number>> = {
+  'chinaport-data-signature': 1,
+};
 
 /**
  * Signs through a signing proxy in front of a Ukey, an IC card or a crypto device, over either
@@ -54,14 +69,27 @@ export class HsmProxySigner implements Signer {
       );
     }
     this.protocol = options.protocol;
+    const protocolMax = PROTOCOL_MAX_CONCURRENT[this.protocol];
+    const maxConcurrent = atLeast(
+      1,
+      'maxConcurrent',
+      options.maxConcurrent ?? protocolMax ?? HSM_PROXY_DEFAULTS.maxConcurrent,
+    );
+    if (protocolMax !== undefined && maxConcurrent > protocolMax) {
+      throw new ConfigError(
+        `HSM_PROXY_MAX_CONCURRENT=${maxConcurrent} is not possible with ${this.protocol}: that proxy crosses the ` +
+          `signatures of overlapping requests, so at most ${protocolMax} may be in flight; leave it unset`,
+      );
+    }
     this.options = {
       token: options.token,
       timeoutMs: atLeast(1, 'timeoutMs', options.timeoutMs ?? HSM_PROXY_DEFAULTS.timeoutMs),
-      maxConcurrent: atLeast(1, 'maxConcurrent', options.maxConcurrent ?? HSM_PROXY_DEFAULTS.maxConcurrent),
+      maxConcurrent,
       tries: atLeast(1, 'tries', options.tries ?? HSM_PROXY_DEFAULTS.tries),
       retryMinMs: atLeast(0, 'retryMinMs', options.retryMinMs ?? HSM_PROXY_DEFAULTS.retryMinMs),
     };
-    this.limit = pLimit(this.options.maxConcurrent);
+    this.limit =
+      this.protocol === 'chinaport-data-signature' ? chinaportQueue(this.url) : pLimit(maxConcurrent);
     this.log = options.log ?? logger;
   }
 
@@ -70,9 +98,10 @@ export class HsmProxySigner implements Signer {
     const result = await this.withRetries(`sign with key ${key.keyId}`, (call) =>
       this.protocol === 'ceb-grab'
         ? signWithCebGrab(call, data, { keyId: key.keyId, algorithm })
-        : signWithChinaport(call, data),
+        : signWithChinaport(call, data).then((r) => this.notCrossed(r, data, key)),
     );
-    if (result.certNo !== key.certificate.certNo) {
+    // The card's certNo, compared as customs would (case only): 011f03d1 is not 00000000011f03d1.
+    if (!sameCertNo(result.certNo, key.certificate.certNo)) {
       throw this.loud(
         `the signing proxy at ${this.url} signed with certificate ${result.certNo}, but ebpCode ${key.ebpCode} ` +
           `is registered with ${key.certificate.certNo}: the proxy holds another card or key (key id ${key.keyId})`,
@@ -84,11 +113,42 @@ export class HsmProxySigner implements Signer {
           `of ebpCode ${key.ebpCode} is ${algorithm}`,
       );
     }
-    return result;
+    // What is sent is the registered certNo, the one customs knows.
+    return { ...result, certNo: key.certificate.certNo };
+  }
+
+  /**
+   * chinaport-data-signature may answer one request with the signature of another one in flight
+   * at the same moment (another worker container's). Such a reply is not this request's: asking
+   * again is right, and the use case's self-check never sees it.
+   */
+  private notCrossed(result: SignResult, data: string, key: SigningKey): SignResult {
+    if (
+      !sameCertNo(result.certNo, key.certificate.certNo) ||
+      result.algorithm !== key.certificate.algorithm
+    ) {
+      return result; // sign() says what is wrong with it
+    }
+    const check = verifySignature(
+      { signSource: data, ...result, certNo: key.certificate.certNo },
+      key.certificate,
+    );
+    if (check.ok) return result;
+    throw new SignerUnavailableError(
+      `the signing proxy at ${this.url} answered with a signature over other data (${check.reason}): ` +
+        'it crosses overlapping requests; another worker may be using it at the same time',
+    );
   }
 
   /** The certificate the proxy holds for a key id, checked to be the certificate it claims. */
   async describeKey(keyId: string): Promise<KeyDescription> {
+    if (this.protocol === 'chinaport-data-signature') {
+      // Its download (/rpc/eport/cert/download) is the card's encryption certificate, not the signing one.
+      throw new ConfigError(
+        `chinaport-data-signature cannot tell its signing certificate: register it with \`ceb-grab certs add ` +
+          '--signer hsm-proxy --key-id <any> --cert <file>` (locally: HSM_PROXY_CERT=<file>)',
+      );
+    }
     // A certificate that does not parse is the proxy's fault, and asking again will not fix it.
     const unreadable = (e: unknown): never => {
       if (!(e instanceof ValidationError)) throw e;
@@ -98,7 +158,7 @@ export class HsmProxySigner implements Signer {
       );
     };
     const description = await this.withRetries(`describe key ${keyId}`, (call) =>
-      this.protocol === 'ceb-grab' ? describeWithCebGrab(call, keyId) : describeWithChinaport(call),
+      describeWithCebGrab(call, keyId),
     ).catch(unreadable);
     let cert: ReturnType<typeof parseCertificate>;
     try {
@@ -106,7 +166,7 @@ export class HsmProxySigner implements Signer {
     } catch (e) {
       return unreadable(e);
     }
-    if (cert.certNo !== description.certNo || cert.algorithm !== description.algorithm) {
+    if (!sameCertNo(cert.certNo, description.certNo) || cert.algorithm !== description.algorithm) {
       throw this.loud(
         `the signing proxy at ${this.url} describes key ${keyId} as ${description.certNo} (${description.algorithm}), ` +
           `but the certificate it sent is ${cert.certNo} (${cert.algorithm})`,
@@ -133,8 +193,11 @@ export class HsmProxySigner implements Signer {
         minTimeout: retryMinMs,
         maxTimeout: Math.max(retryMinMs, 2_000),
         randomize: true,
+        // Not after a timeout (the device may still be at it) nor a suspect PIN (the card locks).
         shouldRetry: ({ error }) =>
-          error instanceof SignerUnavailableError && !(error instanceof SignerTimeoutError),
+          error instanceof SignerUnavailableError &&
+          !(error instanceof SignerTimeoutError) &&
+          !(error instanceof SignerSuspectPinError),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (error instanceof SignerRejectedError) {
             this.log.error('the signing proxy refused for good', { what, reason: error.message });
