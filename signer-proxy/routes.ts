@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as v from 'valibot';
 import {
+  CHINAPORT_CODES,
   ChinaportSignRequestSchema,
   describeIssues,
   type ErrorReply,
@@ -195,12 +196,16 @@ export const sendError: SendError = (res, e) => {
   sendJson(res, e.status, body);
 };
 
-/** chinaport-data-signature's failure shape; the HTTP status says the same as `code`. */
+/**
+ * chinaport-data-signature's failure shape. A card that did not sign is its code 500 "加签失败",
+ * which its clients read as a possibly wrong PIN; otherwise `code` is the HTTP status.
+ */
 export const sendChinaportError: SendError = (res, e, now) => {
+  const pin = e.code === 'SUSPECT_PIN' || e.code === 'BAD_PIN';
   sendJson(res, e.status, {
-    code: e.status,
+    code: pin ? CHINAPORT_CODES.signFailed : e.status,
     success: false,
-    message: `${e.code}: ${e.message}`,
+    message: `${pin ? '加签失败: ' : ''}${e.code}: ${e.message}`,
     timestamp: String(now),
     data: null,
   });
