@@ -1,18 +1,36 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoPinHoldStore } from '#adapters/dynamodb/pin-hold-store.ts';
+import { dynamoClient } from '#adapters/dynamodb/session-store.ts';
+import { logger, metrics } from '#adapters/observability.ts';
 import { HsmProxySigner } from '#adapters/signers/hsm-proxy-signer.ts';
 import { readHsmProxyToken, type TokenFetchers } from '#adapters/signers/hsm-proxy-token-reader.ts';
+import { PinGuard } from '#adapters/signers/pin-guard.ts';
 import { certificateRegistry, configOfKind, type SigningDeps } from './composition-signing-common.ts';
 
-/** An HSM / Ukey signing proxy, its token read from the stores given (Secrets Manager, SSM, or both). */
+/**
+ * An HSM / Ukey signing proxy, its token read from the stores given (Secrets Manager, SSM, or both),
+ * behind a PIN guard whose holds the worker's containers share in the certificates table.
+ */
 export const hsmProxySigningDeps =
   (tokenStores: Partial<TokenFetchers>): SigningDeps =>
   async (config) => {
     const proxy = configOfKind(config, 'hsm-proxy');
+    const pinGuard = new PinGuard({
+      signerId: proxy.HSM_PROXY_URL,
+      coolDownMs: proxy.HSM_PROXY_PIN_COOLDOWN_MS,
+      store: new DynamoPinHoldStore(dynamoClient(), proxy.CERTIFICATES_TABLE),
+      onHold: (reason) => {
+        logger.error('the card may have refused its PIN: it is not presented again for now', { reason });
+        metrics.addMetric('SignerSuspectPin', MetricUnit.Count, 1);
+      },
+    });
     return {
       signer: new HsmProxySigner({
         url: proxy.HSM_PROXY_URL,
         protocol: proxy.HSM_PROXY_PROTOCOL,
         token: readHsmProxyToken(proxy, { fetchers: tokenStores }),
         timeoutMs: proxy.HSM_PROXY_TIMEOUT_MS,
+        pinGuard,
         ...(proxy.HSM_PROXY_MAX_CONCURRENT === undefined
           ? {}
           : { maxConcurrent: proxy.HSM_PROXY_MAX_CONCURRENT }),

@@ -58,6 +58,11 @@ const HsmProxySignerEnv = v.object({
   HSM_PROXY_MAX_CONCURRENT: v.optional(
     v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number)),
   ),
+  /**
+   * after a failure that could be a wrong PIN, how long the card is not presented before one probe
+   * (an operator's `ceb-grab signer-reset` lets one through at once); default 15 minutes
+   */
+  HSM_PROXY_PIN_COOLDOWN_MS: positiveInt(900_000),
   CERTIFICATES_TABLE: nonEmpty('CERTIFICATES_TABLE'),
 });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { CHINAPORT_CERT_PATH, CHINAPORT_SIGN_PATH } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { HsmProxySigner, type SignerLog } from '#adapters/signers/hsm-proxy-signer.ts';
+import { PinGuard } from '#adapters/signers/pin-guard.ts';
 import { parseCertificate } from '#core/crypto/certificate.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { ConfigError, SignerRejectedError, SignerSuspectPinError } from '#core/errors.ts';
@@ -116,6 +118,33 @@ describe('HsmProxySigner with chinaport-data-signature', () => {
     proxy.failNext(1);
     await assert.rejects(signer().sign(SIGN_SOURCE, key), SignerSuspectPinError);
     assert.equal(proxy.counts().requests - before, 2, 'neither was asked again');
+  });
+
+  it('a wrong PIN at the proxy: requests queued behind the failure are not sent; after the cool-down one probe signs', async () => {
+    const pinGuard = new PinGuard({ signerId: proxy.url, coolDownMs: 300 });
+    const guarded = new HsmProxySigner({
+      url: proxy.url,
+      protocol: 'chinaport-data-signature',
+      token: async () => TOKEN,
+      log: quiet,
+      pinGuard,
+    });
+    const before = proxy.counts().wrongPins;
+    proxy.setPinWrong(true);
+    try {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 5 }, () => guarded.sign(SIGN_SOURCE, key)),
+      );
+      assert.ok(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof SignerSuspectPinError));
+      assert.equal(proxy.counts().wrongPins - before, 1, 'the card was presented the wrong PIN once');
+    } finally {
+      proxy.setPinWrong(false); // the operator fixed it at the proxy
+    }
+    await assert.rejects(guarded.sign(SIGN_SOURCE, key), /tried once more in/);
+    await delay(350);
+    const result = await guarded.sign(SIGN_SOURCE, key);
+    assert.ok(verifySignature({ signSource: SIGN_SOURCE, ...result }, key.certificate).ok);
+    assert.equal(proxy.counts().locked, false);
   });
 
   it('never takes the certificate from the proxy: its download is the encryption certificate', async () => {

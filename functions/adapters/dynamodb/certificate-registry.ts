@@ -159,7 +159,10 @@ export class DynamoCertificateRegistry implements CertificateRegistry {
   async list(): Promise<CertificateRecord[]> {
     const out: CertificateRecord[] = [];
     for await (const page of paginateScan({ client: this.doc }, { TableName: this.tableName })) {
-      for (const item of page.Items ?? []) out.push(this.read(item));
+      for (const item of page.Items ?? []) {
+        // The PIN guard's holds share the table under keys no ebpCode can have (pin-hold-store.ts).
+        if (!String(item.ebpCode).startsWith('#')) out.push(this.read(item));
+      }
     }
     return out.sort((a, b) => a.ebpCode.localeCompare(b.ebpCode));
   }

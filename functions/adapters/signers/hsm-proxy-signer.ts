@@ -15,6 +15,7 @@ import { describeWithCebGrab, type ProxyCall, signWithCebGrab } from './hsm-prox
 import { chinaportQueue, signWithChinaport } from './hsm-proxy-chinaport.ts';
 import { SignerTimeoutError } from './hsm-proxy-http.ts';
 import { HSM_PROXY_PROTOCOLS, type HsmProxyProtocol, type KeyDescription } from './hsm-proxy-protocol.ts';
+import { PinGuard } from './pin-guard.ts';
 
 export interface HsmProxySignerOptions {
   /** the proxy's base URL, e.g. http://10.0.1.5:8400 */
@@ -35,6 +36,8 @@ export interface HsmProxySignerOptions {
   readonly retryMinMs?: number;
   /** where failed attempts are logged; the Powertools logger by default */
   readonly log?: SignerLog;
+  /** keeps the card from being presented a wrong PIN again; one in this process by default */
+  readonly pinGuard?: PinGuard;
 }
 
 export interface SignerLog {
@@ -57,7 +60,8 @@ export const PROTOCOL_MAX_CONCURRENT: Partial<Record<HsmProxyProtocol, number>> 
 export class HsmProxySigner implements Signer {
   readonly url: string;
   readonly protocol: HsmProxyProtocol;
-  private readonly options: Required<Omit<HsmProxySignerOptions, 'url' | 'protocol' | 'log'>>;
+  private readonly options: Required<Omit<HsmProxySignerOptions, 'url' | 'protocol' | 'log' | 'pinGuard'>>;
+  private readonly pinGuard: PinGuard;
   private readonly log: SignerLog;
   private readonly limit: LimitFunction;
 
@@ -91,14 +95,18 @@ export class HsmProxySigner implements Signer {
     this.limit =
       this.protocol === 'chinaport-data-signature' ? chinaportQueue(this.url) : pLimit(maxConcurrent);
     this.log = options.log ?? logger;
+    this.pinGuard = options.pinGuard ?? new PinGuard({ signerId: this.url });
   }
 
   async sign(data: string, key: SigningKey): Promise<SignResult> {
     const algorithm = key.certificate.algorithm;
-    const result = await this.withRetries(`sign with key ${key.keyId}`, (call) =>
-      this.protocol === 'ceb-grab'
-        ? signWithCebGrab(call, data, { keyId: key.keyId, algorithm })
-        : signWithChinaport(call, data).then((r) => this.notCrossed(r, data, key)),
+    const result = await this.withRetries(
+      `sign with key ${key.keyId}`,
+      (call) =>
+        this.protocol === 'ceb-grab'
+          ? signWithCebGrab(call, data, { keyId: key.keyId, algorithm })
+          : signWithChinaport(call, data).then((r) => this.notCrossed(r, data, key)),
+      this.pinGuard,
     );
     // The card's certNo, compared as customs would (case only): 011f03d1 is not 00000000011f03d1.
     if (!sameCertNo(result.certNo, key.certificate.certNo)) {
@@ -184,10 +192,16 @@ export class HsmProxySigner implements Signer {
    * Each attempt waits for a slot (so retries back off without holding one) and asks for the
    * token afresh. Only transport errors and 5xx / retryable refusals are tried again, with jitter.
    */
-  private withRetries<T>(what: string, attempt: (call: ProxyCall) => Promise<T>): Promise<T> {
+  private withRetries<T>(
+    what: string,
+    attempt: (call: ProxyCall) => Promise<T>,
+    guard?: PinGuard,
+  ): Promise<T> {
     const { timeoutMs, tries, retryMinMs } = this.options;
+    const once = async () => attempt({ url: this.url, token: await this.options.token(), timeoutMs });
     return pRetry(
-      () => this.limit(async () => attempt({ url: this.url, token: await this.options.token(), timeoutMs })),
+      // The PIN guard looks at the request when it is about to go, after the queue.
+      () => this.limit(() => (guard ? guard.run(once) : once())),
       {
         retries: tries - 1,
         minTimeout: retryMinMs,

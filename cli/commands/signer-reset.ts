@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { fail, useTarget } from '#cli/target.ts';
+
+/**
+ * `ceb-grab signer-reset`: the operator checked the PIN at the signing proxy; the workers may
+ * present the card once more (one probe). Held signatures wait in `retrying` until then.
+ */
+export function registerSignerReset(program: Command): void {
+  program
+    .command('signer-reset')
+    .description(
+      'after SIGNER_SUSPECT_PIN: the PIN at the signing proxy is checked, let the workers present the card once more',
+    )
+    .option('--url <HSM_PROXY_URL>', 'only the signer at this URL (default: every signer held)')
+    .action(async (opts: { url?: string }) => {
+      try {
+        useTarget(['CERTIFICATES_TABLE']);
+        const { DynamoPinHoldStore } = await import('#adapters/dynamodb/pin-hold-store.ts');
+        const { dynamoClient } = await import('#adapters/dynamodb/session-store.ts');
+        const store = new DynamoPinHoldStore(dynamoClient(), process.env.CERTIFICATES_TABLE ?? '');
+        const held = (await store.list()).filter((h) => opts.url === undefined || h.signerId === opts.url);
+        if (held.length === 0) {
+          process.stdout.write('no signer is holding its card: nothing to reset\n');
+          return;
+        }
+        const now = Date.now();
+        for (const { signerId, hold } of held) {
+          await store.clear(signerId, now);
+          process.stdout.write(
+            `${signerId}: held since ${new Date(hold.heldAt).toISOString()} (${hold.reason}); the next signature presents the card once\n`,
+          );
+        }
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    });
+}
