@@ -99,8 +99,15 @@ export async function handleChinaportCertificate(res: ServerResponse, ctx: Proxy
   res.end(cert.pem);
 }
 
-/** GET /health: backend reachable, key loaded, certificate valid; counts and timings. */
-export async function handleHealth(res: ServerResponse, ctx: ProxyContext): Promise<void> {
+/**
+ * GET /health: backend reachable, key loaded, certificate valid. The key's details, counts and
+ * timings only to a caller with the token; others learn up or not, and why not.
+ */
+export async function handleHealth(
+  res: ServerResponse,
+  ctx: ProxyContext,
+  withToken: boolean,
+): Promise<void> {
   const { backend } = ctx;
   const health = await backend.health();
   let key: Record<string, unknown> = {};
@@ -115,14 +122,20 @@ export async function handleHealth(res: ServerResponse, ctx: ProxyContext): Prom
     }
   }
   const ok = health.reachable && problem === undefined;
-  sendJson(res, ok ? 200 : 503, {
-    status: ok ? 'ok' : 'unavailable',
-    backend: backend.kind,
-    keyId: backend.keyId,
-    ...key,
-    ...(problem === undefined ? {} : { problem }),
-    stats: ctx.stats.snapshot(ctx.queue.pendingCount),
-  });
+  const status = { status: ok ? 'ok' : 'unavailable', ...(problem === undefined ? {} : { problem }) };
+  sendJson(
+    res,
+    ok ? 200 : 503,
+    withToken
+      ? {
+          ...status,
+          backend: backend.kind,
+          keyId: backend.keyId,
+          ...key,
+          stats: ctx.stats.snapshot(ctx.queue.pendingCount),
+        }
+      : status,
+  );
 }
 
 type SendError = (res: ServerResponse, e: SignerProxyError, now: number) => void;

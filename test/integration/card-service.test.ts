@@ -48,7 +48,7 @@ async function cardProxy(card: CardServiceDouble, opts: { pin?: string; timeoutM
 }
 
 const health = async (proxy: SignerProxy) => {
-  const res = await fetch(`${proxy.url}/health`);
+  const res = await fetch(`${proxy.url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
   return {
     status: res.status,
     body: (await res.json()) as { status: string; problem?: string; certNo?: string },

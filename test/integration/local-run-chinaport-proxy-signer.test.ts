@@ -17,7 +17,7 @@ let proxy: SignerProxy;
 before(async () => {
   proxy = await startSignerProxy({
     backend: softBackend({ ...material, keyId: 'default' }),
-    token: 'test-token-chinaport',
+    token: 'test-token-chinaport-00112233445566778899',
     log: quietProxyLog,
   });
 });
@@ -30,7 +30,7 @@ it('the local run gets 20 of 20 grabs accepted with SIGNER_KIND=hsm-proxy and HS
     SIGNER_KIND: 'hsm-proxy',
     HSM_PROXY_PROTOCOL: 'chinaport-data-signature',
     HSM_PROXY_URL: proxy.url,
-    HSM_PROXY_TOKEN: 'test-token-chinaport',
+    HSM_PROXY_TOKEN: 'test-token-chinaport-00112233445566778899',
     // That protocol cannot tell its signing certificate: the operator gives it.
     HSM_PROXY_CERT: certFile,
   });

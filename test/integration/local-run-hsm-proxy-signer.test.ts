@@ -12,7 +12,7 @@ let proxy: SignerProxy;
 before(async () => {
   proxy = await startSignerProxy({
     backend: softBackend({ ...material, keyId: 'default' }),
-    token: 'test-token-ceb-grab',
+    token: 'test-token-ceb-grab-00112233445566778899',
     log: quietProxyLog,
   });
 });
@@ -25,7 +25,7 @@ it('the local run gets 20 of 20 grabs accepted with SIGNER_KIND=hsm-proxy and HS
     SIGNER_KIND: 'hsm-proxy',
     HSM_PROXY_PROTOCOL: 'ceb-grab',
     HSM_PROXY_URL: proxy.url,
-    HSM_PROXY_TOKEN: 'test-token-ceb-grab',
+    HSM_PROXY_TOKEN: 'test-token-ceb-grab-00112233445566778899',
   });
   assert.match(signer, /^hsm-proxy \(ceb-grab/);
   assert.equal(result.accepted, 20, JSON.stringify(result.sessions.filter((s) => s.state !== 'uploaded')));

@@ -154,6 +154,22 @@ describe('HsmProxySigner reading what proxies answer', () => {
     }
   });
 
+  it('never follows a redirect: the token and the sign source stay where HSM_PROXY_URL points', async () => {
+    const elsewhere = await startCannedProxy(() => ({ status: 200, body: {} }));
+    closers.push(elsewhere.close);
+    for (const protocol of ['ceb-grab', 'chinaport-data-signature'] as const) {
+      const { error, requests } = await signAgainst(protocol, () => ({
+        status: 307,
+        body: '',
+        headers: { location: `${elsewhere.url}/steal` },
+      }));
+      assert.ok(error instanceof SignerRejectedError, String(error));
+      assert.match(error.message, /redirect \(HTTP 307 to .*\/steal\), which is never followed/);
+      assert.equal(requests, 1);
+    }
+    assert.equal(elsewhere.requests(), 0);
+  });
+
   it('ceb-grab: sends the exact UTF-8 bytes in base64, with a bearer token', async () => {
     let seen: { auth?: string | undefined; data?: string; algorithm?: string } = {};
     await signAgainst('ceb-grab', (req, body) => {

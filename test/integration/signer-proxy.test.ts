@@ -188,7 +188,7 @@ describe('HsmProxySigner against `ceb-grab signer` (software key)', () => {
   });
 
   it('/health shows the key, its validity and the per-signature timings', async () => {
-    const res = await fetch(`${sm2Proxy.url}/health`);
+    const res = await fetch(`${sm2Proxy.url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(res.status, 200);
     const health = (await res.json()) as Record<string, unknown> & { stats: Record<string, unknown> };
     assert.equal(health.status, 'ok');
