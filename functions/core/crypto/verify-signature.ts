@@ -14,7 +14,7 @@ export function verifySignature(
   cert: CertificateInfo,
 ): VerifyResult {
   if (!sameCertNo(input.certNo, cert.certNo)) {
-    return { ok: false, reason: `certNo ${input.certNo} is not the certificate's ${cert.certNo}` };
+    return { ok: false, reason: `certNo ${input.certNo} is not the certificate's certNo ${cert.certNo}` };
   }
   const sig = Buffer.from(input.signValue, 'base64');
   if (cert.algorithm === 'SM3withSM2') {
