@@ -33,10 +33,14 @@ for (const algorithm of ['SM3withSM2', 'SHA1withRSA'] as const) {
 
   const proxy = await startSignerProxy({
     backend: softBackend({ ...material, keyId: 'default' }),
-    token: 't',
+    token: 'bench-token-00112233445566778899aabb',
     log: quietProxyLog,
   });
-  const viaProxy = new HsmProxySigner({ url: proxy.url, protocol: 'ceb-grab', token: async () => 't' });
+  const viaProxy = new HsmProxySigner({
+    url: proxy.url,
+    protocol: 'ceb-grab',
+    token: async () => 'bench-token-00112233445566778899aabb',
+  });
   const proxied = await perSecond(`${algorithm} sign through ceb-grab signer`, 2, () =>
     viaProxy.sign(SOURCE, { ...key, signer: 'hsm-proxy', keyId: 'default' }),
   );

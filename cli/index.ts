@@ -9,6 +9,7 @@ import { registerRedrive } from './commands/redrive.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerSessions } from './commands/sessions.ts';
 import { registerSigner } from './commands/signer.ts';
+import { registerSignerReset } from './commands/signer-reset.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerVerify } from './commands/verify.ts';
 
@@ -29,6 +30,7 @@ export function buildCli(): Command {
     registerCustomsSim,
     registerInvoke,
     registerSigner,
+    registerSignerReset,
     registerCerts,
     registerVerify,
     registerKmsDouble,

@@ -4,7 +4,7 @@ import {
   CALLBACK_MAX_BODY_BYTES,
   CALLBACK_SIGNATURE_WINDOW_MS,
   CUSTOMS_TIMEOUT_MS,
-  HSM_PROXY_MAX_CONCURRENT,
+  HSM_PROXY_PIN_COOLDOWN_MS,
   HSM_PROXY_TIMEOUT_MS,
   MAX_RECEIVES,
   UPLOAD_LEASE_MS,
@@ -59,7 +59,18 @@ const HsmProxySignerEnv = v.object({
   HSM_PROXY_TOKEN_SECRET_ID: v.optional(v.string()),
   HSM_PROXY_TOKEN_PARAMETER: v.optional(v.string()),
   HSM_PROXY_TIMEOUT_MS: positiveInt(HSM_PROXY_TIMEOUT_MS),
-  HSM_PROXY_MAX_CONCURRENT: positiveInt(HSM_PROXY_MAX_CONCURRENT),
+  /**
+   * signatures in flight at once: a Ukey manages about 4 a second (default 4); chinaport-data-signature
+   * crosses overlapping requests, so 1 (the default) is all it allows
+   */
+  HSM_PROXY_MAX_CONCURRENT: v.optional(
+    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number)),
+  ),
+  /**
+   * after a failure that could be a wrong PIN, how long the card is not presented before one probe
+   * (an operator's `ceb-grab signer-reset` lets one through at once); default 15 minutes
+   */
+  HSM_PROXY_PIN_COOLDOWN_MS: positiveInt(HSM_PROXY_PIN_COOLDOWN_MS),
   CERTIFICATES_TABLE: nonEmpty('CERTIFICATES_TABLE'),
 });
 
@@ -188,6 +199,16 @@ function readSigner(env: NodeJS.ProcessEnv): v.InferOutput<typeof SignerEnv> {
   ) {
     throw new ConfigError(
       'the HSM proxy needs a token: HSM_PROXY_TOKEN_SECRET_ID (Secrets Manager) or HSM_PROXY_TOKEN_PARAMETER (SSM); HSM_PROXY_TOKEN only for local runs',
+    );
+  }
+  if (
+    signer.SIGNER_KIND === 'hsm-proxy' &&
+    signer.HSM_PROXY_PROTOCOL === 'chinaport-data-signature' &&
+    (signer.HSM_PROXY_MAX_CONCURRENT ?? 1) > 1
+  ) {
+    throw new ConfigError(
+      `HSM_PROXY_MAX_CONCURRENT=${signer.HSM_PROXY_MAX_CONCURRENT} with HSM_PROXY_PROTOCOL=chinaport-data-signature: ` +
+        'that proxy crosses the signatures of overlapping requests, so it takes one at a time; leave it unset',
     );
   }
   return signer;

@@ -112,6 +112,13 @@ function signerProblems(c: StageConfig): string[] {
       return [];
     case 'hsm-proxy': {
       const problems = isHttpUrl(signer.url) ? [] : ['signer.url must be an absolute http(s) URL'];
+      // The token and the sign source (which holds recpAccount) must not cross a network in clear:
+      // plain http only to a proxy on the private network the worker is placed in.
+      if (isHttpUrl(signer.url) && !isHttpsUrl(signer.url) && c.workerNetwork === undefined) {
+        problems.push(
+          'signer.url must be https (`ceb-grab signer --tls-cert/--tls-key`) unless workerNetwork puts the worker on the private network of the proxy',
+        );
+      }
       const { token } = signer;
       if (token.source === 'secret' && !SECRET_ARN.test(token.secretArn)) {
         problems.push('signer.token.secretArn must be the full ARN of a secret (ending in -xxxxxx)');

@@ -111,7 +111,7 @@ export class StatelessStack extends Stack {
       .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
       .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
       .bindTable({ table: data.certificatesTable, env: 'CERTIFICATES_TABLE', access: 'get' });
-    bindWorkerSigner(this.uploadWorker, config.signer, data.signerMaterial);
+    bindWorkerSigner(this.uploadWorker, config.signer, data.signerMaterial, data.certificatesTable);
     if (config.workerNetwork) this.uploadWorker.placeInNetwork(config.workerNetwork);
     this.uploadWorker.addEventSource(
       new SqsEventSource(data.grabQueue, {

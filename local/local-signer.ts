@@ -10,7 +10,8 @@ import { makeThrowawayCertificate } from './throwaway-certificate.ts';
  * The signer of a local run, chosen by SIGNER_KIND like the deployed worker's:
  * - soft: SOFT_SIGNER_KEY and SOFT_SIGNER_CERT (PEM files), else a throwaway SM2 key and certificate;
  * - hsm-proxy: a signing proxy already running (e.g. `ceb-grab signer`) at HSM_PROXY_URL, with
- *   HSM_PROXY_TOKEN and HSM_PROXY_PROTOCOL; its certificate from SIGNER_CERT or the proxy itself;
+ *   HSM_PROXY_TOKEN and HSM_PROXY_PROTOCOL; its signing certificate from HSM_PROXY_CERT, else (our
+ *   protocol only) from the proxy: chinaport-data-signature's download is the encryption certificate;
  * - kms: KMS at AWS_ENDPOINT_URL_KMS with KMS_KEY_ID and SIGNER_CERT, else the KMS test double
  *   (moto has no SM2) holding a throwaway SM2 key.
  */
@@ -79,8 +80,8 @@ async function proxySigner(env: NodeJS.ProcessEnv): Promise<LocalSigner> {
   // Imported here: the adapters' logger reads its level from the environment the stack sets first.
   const { HsmProxySigner } = await import('#adapters/signers/hsm-proxy-signer.ts');
   const { hsmProxyToken } = await import('#adapters/signers/hsm-proxy-token.ts');
-  const certificatePem = env.SIGNER_CERT
-    ? readFileSync(env.SIGNER_CERT, 'utf8')
+  const certificatePem = env.HSM_PROXY_CERT
+    ? readFileSync(env.HSM_PROXY_CERT, 'utf8')
     : (await new HsmProxySigner({ url, protocol, token: hsmProxyToken(env) }).describeKey(keyId)).certificate;
   return {
     kind: 'hsm-proxy',
@@ -91,7 +92,12 @@ async function proxySigner(env: NodeJS.ProcessEnv): Promise<LocalSigner> {
       SIGNER_KIND: 'hsm-proxy',
       HSM_PROXY_URL: url,
       HSM_PROXY_PROTOCOL: protocol,
-      ...pick(env, ['HSM_PROXY_TOKEN', 'HSM_PROXY_TOKEN_SECRET_ID', 'HSM_PROXY_TOKEN_PARAMETER']),
+      ...pick(env, [
+        'HSM_PROXY_TOKEN',
+        'HSM_PROXY_TOKEN_SECRET_ID',
+        'HSM_PROXY_TOKEN_PARAMETER',
+        'HSM_PROXY_PIN_COOLDOWN_MS',
+      ]),
     },
     stop: async () => undefined,
   };

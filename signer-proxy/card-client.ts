@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import pRetry from 'p-retry';
 import * as v from 'valibot';
 import WebSocket from 'ws';
 import { SignerProxyError } from './backend.ts';
-import { type CardReply, CardReplySchema } from './card-protocol.ts';
+import { CARD_GREETING_METHOD, type CardReply, CardReplySchema } from './card-protocol.ts';
 import type { ProxyLog } from './log.ts';
 
 export interface CardClientOptions {
@@ -29,7 +30,9 @@ interface Pending {
 const MAX_ID = 2 ** 31 - 1; // the service's `_id` is an int32
 
 /**
- * One long-lived connection to the card's websocket service. Replies are matched by `_id`; a drop
+ * One long-lived connection to the card's websocket service, one request at a time (certificate
+ * reads included), as the Java and Python clients send them: nobody public sends two at once, and
+ * the official JS library matches replies by `_method`. Replies are matched by `_id`; a drop
  * fails the calls in flight as retryable and starts reconnecting with backoff in the background,
  * so the next call finds the connection back as soon as the service is.
  */
@@ -40,6 +43,7 @@ export class CardServiceClient {
   private readonly pending = new Map<number, Pending>();
   private readonly stopped = new AbortController();
   private nextId = 1;
+  private readonly oneAtATime = pLimit(1);
 
   constructor(private readonly options: CardClientOptions) {}
 
@@ -56,8 +60,12 @@ export class CardServiceClient {
     await this.open();
   }
 
-  /** Send one request and wait for the reply with its `_id`. */
-  async call(method: string, args: Record<string, unknown>): Promise<CardReply> {
+  /** Send one request, after the one before it is answered, and wait for the reply with its `_id`. */
+  call(method: string, args: Record<string, unknown>): Promise<CardReply> {
+    return this.oneAtATime(() => this.callNow(method, args));
+  }
+
+  private async callNow(method: string, args: Record<string, unknown>): Promise<CardReply> {
     const socket = await this.open();
     const id = this.nextId;
     this.nextId = id >= MAX_ID ? 1 : id + 1;
@@ -168,8 +176,10 @@ export class CardServiceClient {
       return;
     }
     const reply = v.safeParse(CardReplySchema, json);
-    // Messages without a pending `_id` (greetings, replies that came after their timeout) are dropped.
-    if (reply.success) this.settle(reply.output._id, reply.output);
+    // The greeting answers nothing; messages without a pending `_id` (replies that came after
+    // their timeout) are dropped.
+    if (!reply.success || reply.output._method === CARD_GREETING_METHOD) return;
+    this.settle(reply.output._id, reply.output);
   }
 
   private settle(id: number, reply: CardReply | undefined, error?: Error): void {

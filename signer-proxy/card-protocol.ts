@@ -41,14 +41,27 @@ export const CardReplySchema = v.object({
 export type CardReply = v.InferOutput<typeof CardReplySchema>;
 export type CardReplyArgs = NonNullable<CardReply['_args']>;
 
+/** The greeting the service sends on every new connection (`_id` 0); it answers no request. */
+export const CARD_GREETING_METHOD = 'open';
+
 /**
- * Why the card did not sign, from its free-text Error list. Documented by integrators: a missing or
- * failing reader says "[读卡器底层库]复位读卡器失败:错误码=50070". The wording of a wrong PIN is a
- * guess (口令/密码, "password", "PIN"): better to stop at a possible PIN error than to lock the card.
+ * Reader errors integrators report (docs/protocol.md §6): 50070 "复位读卡器失败" (reset failed) and
+ * 50200 "打开读卡器失败" (could not open): no card or no reader, no PIN involved.
  */
-export function classifyCardFailure(errors: readonly string[]): 'BAD_PIN' | 'DEVICE_UNAVAILABLE' {
-  return errors.some((e) => /口令|密码|\bPIN\b|passw/i.test(e)) ? 'BAD_PIN' : 'DEVICE_UNAVAILABLE';
+const READER_UNAVAILABLE = /\b50070\b|\b50200\b|Custom50070|Custom50200/;
+
+/**
+ * Why the card did not do what was asked, from its free-text Error list. Only the reader errors
+ * are known; nobody has published the wrong-PIN text, and 密码 also means "cryptography"
+ * (密码设备), so any other failure may be a wrong PIN: the card locks after a few of those.
+ */
+export function classifyCardFailure(errors: readonly string[]): 'CARD_UNAVAILABLE' | 'UNCLASSIFIED' {
+  return errors.some((e) => READER_UNAVAILABLE.test(e)) ? 'CARD_UNAVAILABLE' : 'UNCLASSIFIED';
 }
+
+/** A reply the card means as success: `_status` "00" is no such thing (failures carry it too). */
+export const cardSucceeded = (reply: CardReply): boolean =>
+  reply._args?.Result === true && (reply._args.Data ?? []).some((d) => d.trim() !== '');
 
 /** Real cards send the certificate as bare base64; wrap it as a PEM when it is. */
 export function certificateAsPem(text: string): string {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as v from 'valibot';
 import {
+  CHINAPORT_CODES,
   ChinaportSignRequestSchema,
   describeIssues,
   type ErrorReply,
@@ -98,8 +99,15 @@ export async function handleChinaportCertificate(res: ServerResponse, ctx: Proxy
   res.end(cert.pem);
 }
 
-/** GET /health: backend reachable, key loaded, certificate valid; counts and timings. */
-export async function handleHealth(res: ServerResponse, ctx: ProxyContext): Promise<void> {
+/**
+ * GET /health: backend reachable, key loaded, certificate valid. The key's details, counts and
+ * timings only to a caller with the token; others learn up or not, and why not.
+ */
+export async function handleHealth(
+  res: ServerResponse,
+  ctx: ProxyContext,
+  withToken: boolean,
+): Promise<void> {
   const { backend } = ctx;
   const health = await backend.health();
   let key: Record<string, unknown> = {};
@@ -114,14 +122,20 @@ export async function handleHealth(res: ServerResponse, ctx: ProxyContext): Prom
     }
   }
   const ok = health.reachable && problem === undefined;
-  sendJson(res, ok ? 200 : 503, {
-    status: ok ? 'ok' : 'unavailable',
-    backend: backend.kind,
-    keyId: backend.keyId,
-    ...key,
-    ...(problem === undefined ? {} : { problem }),
-    stats: ctx.stats.snapshot(ctx.queue.pendingCount),
-  });
+  const status = { status: ok ? 'ok' : 'unavailable', ...(problem === undefined ? {} : { problem }) };
+  sendJson(
+    res,
+    ok ? 200 : 503,
+    withToken
+      ? {
+          ...status,
+          backend: backend.kind,
+          keyId: backend.keyId,
+          ...key,
+          stats: ctx.stats.snapshot(ctx.queue.pendingCount),
+        }
+      : status,
+  );
 }
 
 type SendError = (res: ServerResponse, e: SignerProxyError, now: number) => void;
@@ -195,12 +209,16 @@ export const sendError: SendError = (res, e) => {
   sendJson(res, e.status, body);
 };
 
-/** chinaport-data-signature's failure shape; the HTTP status says the same as `code`. */
+/**
+ * chinaport-data-signature's failure shape. A card that did not sign is its code 500 "加签失败",
+ * which its clients read as a possibly wrong PIN; otherwise `code` is the HTTP status.
+ */
 export const sendChinaportError: SendError = (res, e, now) => {
+  const pin = e.code === 'SUSPECT_PIN' || e.code === 'BAD_PIN';
   sendJson(res, e.status, {
-    code: e.status,
+    code: pin ? CHINAPORT_CODES.signFailed : e.status,
     success: false,
-    message: `${e.code}: ${e.message}`,
+    message: `${pin ? '加签失败: ' : ''}${e.code}: ${e.message}`,
     timestamp: String(now),
     data: null,
   });

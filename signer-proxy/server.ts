@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import pLimit from 'p-limit';
 import {
@@ -34,10 +35,15 @@ export interface SignerProxyOptions {
   readonly port?: number;
   readonly log?: ProxyLog;
   readonly now?: () => number;
+  /** serve HTTPS with this certificate and key (PEM): the token and the sign source must not cross a network in clear */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
+/** A token anyone could guess is no token; `openssl rand -hex 32` makes a good one. */
+export const MIN_TOKEN_LENGTH = 32;
+
 export interface SignerProxy {
-  /** e.g. http://127.0.0.1:8400 */
+  /** e.g. http://127.0.0.1:8400, or https://… with `tls` */
   readonly url: string;
   readonly port: number;
   stats(): StatsSnapshot;
@@ -51,8 +57,13 @@ export interface SignerProxy {
  * requests wait in a queue here.
  */
 export async function startSignerProxy(options: SignerProxyOptions): Promise<SignerProxy> {
-  if (!options.token.trim()) throw new ConfigError('the signer needs a token to start');
-  const checkToken = tokenChecker(options.token.trim());
+  const token = options.token.trim();
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `the signer's token must be at least ${MIN_TOKEN_LENGTH} characters (it has ${token.length}): make one with \`openssl rand -hex 32\``,
+    );
+  }
+  const checkToken = tokenChecker(token);
   const ctx: ProxyContext = {
     backend: options.backend,
     stats: new SignerStats(),
@@ -64,7 +75,8 @@ export async function startSignerProxy(options: SignerProxyOptions): Promise<Sig
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const method = req.method ?? 'GET';
-    if (method === 'GET' && path === HEALTH_PATH) return handleHealth(res, ctx);
+    // Anyone may ask whether the signer is up; which key it holds is for token holders only.
+    if (method === 'GET' && path === HEALTH_PATH) return handleHealth(res, ctx, presentsToken(req));
     checkToken(req);
     if (method === 'POST' && path === SIGN_PATH) return handleSign(req, res, ctx);
     if (method === 'POST' && path === CHINAPORT_SIGN_PATH) return handleChinaportSign(req, res, ctx);
@@ -75,7 +87,16 @@ export async function startSignerProxy(options: SignerProxyOptions): Promise<Sig
     throw new SignerProxyError('NOT_FOUND', `no route ${method} ${path}`);
   };
 
-  const server = createServer((req, res) => {
+  const presentsToken = (req: IncomingMessage): boolean => {
+    try {
+      checkToken(req);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((e: unknown) => {
       const error = asProxyError(e);
       ctx.stats.failed(error.code);
@@ -84,7 +105,10 @@ export async function startSignerProxy(options: SignerProxyOptions): Promise<Sig
       const chinaport = (req.url ?? '').startsWith('/rpc/');
       (chinaport ? sendChinaportError : sendError)(res, error, ctx.now());
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(handler);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -96,7 +120,7 @@ export async function startSignerProxy(options: SignerProxyOptions): Promise<Sig
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     stats: () => ctx.stats.snapshot(ctx.queue.pendingCount),
     close: () => {

@@ -47,6 +47,10 @@ export function registerCerts(program: Command): void {
       "the key's name at the signer: KMS key id, ARN or alias; proxy key id (soft: 'soft')",
     )
     .requiredOption('--cert <file.pem>', 'the E-Port certificate (PEM), SM2 or RSA')
+    .option(
+      '--cert-no <certNo>',
+      'the certNo as the card reports it and as registered with customs, when it is not the serial in hex',
+    )
     .option('--note <text>', 'a note for operators, e.g. who renewed it')
     .action((opts: AddOptions) => run((registry) => add(registry, opts)));
 
@@ -62,6 +66,7 @@ interface AddOptions {
   signer: SignerKind;
   keyId?: string;
   cert: string;
+  certNo?: string;
   note?: string;
 }
 
@@ -89,6 +94,7 @@ async function add(registry: DynamoCertificateRegistry, opts: AddOptions): Promi
     signer: opts.signer,
     keyId,
     certificatePem: pem,
+    ...(opts.certNo === undefined ? {} : { certNo: opts.certNo }),
     ...(opts.note ? { note: opts.note } : {}),
   });
   const lines = [

@@ -16,7 +16,11 @@ interface SignerOptions {
   /** from CARD_PIN, likewise */
   envPin?: string;
   cardTimeoutMs: number;
+  tlsCert?: string;
+  tlsKey?: string;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** `ceb-grab signer`: a signing proxy in front of a software key or the E-Port card, until Ctrl-C. */
 export function registerSigner(program: Command): void {
@@ -36,6 +40,11 @@ export function registerSigner(program: Command): void {
     .option('--card <ws-url>', "the E-Port card's websocket service, e.g. ws://127.0.0.1:61232")
     .option('--pin-file <file>', "the card's PIN (else env CARD_PIN)")
     .option('--card-timeout-ms <n>', 'how long one card request may take', parsePositive, 10_000)
+    .option(
+      '--tls-cert <cert.pem>',
+      'serve HTTPS with this certificate (with --tls-key): needed off loopback',
+    )
+    .option('--tls-key <key.pem>', "the TLS certificate's private key")
     // Secrets from the environment, read by commander; hidden, and refused as arguments (ps shows those).
     .addOption(new Option('--env-token <token>').env('SIGNER_TOKEN').hideHelp())
     .addOption(new Option('--env-pin <pin>').env('CARD_PIN').hideHelp())
@@ -57,15 +66,26 @@ export function registerSigner(program: Command): void {
 
 async function serve(opts: SignerOptions): Promise<void> {
   const token = secret(opts.tokenFile, opts.envToken, '--token-file', 'SIGNER_TOKEN', 'token');
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    throw new Error('give both --tls-cert and --tls-key, or neither');
+  }
+  const tls =
+    opts.tlsCert && opts.tlsKey
+      ? { cert: readText(opts.tlsCert, 'the TLS certificate'), key: readText(opts.tlsKey, 'the TLS key') }
+      : undefined;
   // Loaded on use, so other commands do not pay for the proxy's imports.
   const { startSignerProxy } = await import('#signer-proxy/server.ts');
   const backend = await makeBackend(opts);
-  const proxy = await startSignerProxy({ backend, token, host: opts.host, port: opts.port }).catch(
-    async (e: unknown) => {
-      await backend.close();
-      throw e;
-    },
-  );
+  const proxy = await startSignerProxy({
+    backend,
+    token,
+    host: opts.host,
+    port: opts.port,
+    ...(tls ? { tls } : {}),
+  }).catch(async (e: unknown) => {
+    await backend.close();
+    throw e;
+  });
   const out = [
     `ceb-grab signer listening on ${proxy.url}`,
     `  backend: ${backend.kind === 'soft' ? `software key ${opts.key}` : `card service ${opts.card}`}, key id ${backend.keyId}`,
@@ -81,8 +101,13 @@ async function serve(opts: SignerOptions): Promise<void> {
     `  HSM_PROXY_PROTOCOL=chinaport-data-signature: POST ${proxy.url}/rpc/eport/signature`,
     `  health: ${proxy.url}/health`,
   );
-  if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
+  if (!LOOPBACK.has(opts.host)) {
     out.push(`  WARNING: listening on ${opts.host}: anyone who can reach it and holds the token can sign`);
+    if (!tls) {
+      out.push(
+        '  WARNING: plain http off loopback: the token and the sign sources (bank accounts) cross the network in clear; use --tls-cert/--tls-key',
+      );
+    }
   }
   out.push('Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
@@ -103,6 +128,12 @@ async function makeBackend(opts: SignerOptions) {
   if (opts.card && (opts.key || opts.cert)) throw new Error('give either --card or --key/--cert, not both');
   if (opts.card) {
     if (!/^wss?:\/\//.test(opts.card)) throw new Error(`--card ${opts.card} is not a ws:// URL`);
+    // The PIN goes to the card service with every signature: it must not leave this machine.
+    if (!LOOPBACK.has(new URL(opts.card).hostname)) {
+      throw new Error(
+        `--card ${opts.card} is not on this machine: the card service is reached on loopback only`,
+      );
+    }
     const pin = secret(opts.pinFile, opts.envPin, '--pin-file', 'CARD_PIN', 'card PIN');
     const { cardBackend } = await import('#signer-proxy/card-backend.ts');
     const { defaultProxyLog } = await import('#signer-proxy/log.ts');

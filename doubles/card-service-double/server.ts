@@ -27,12 +27,20 @@ export interface CardServiceDoubleOptions {
   readonly algorithm?: SignAlgorithm;
   /** time the card takes per request (a real one: about 250 ms per signature) */
   readonly latencyMs?: number;
+  /** wrong PINs before the card locks; default 3 */
+  readonly lockAfter?: number;
+  /** the certNo the card reports (default: its certificate's serial in hex) */
+  readonly certNo?: string;
 }
 
 export interface CardServiceCounts {
   readonly requests: number;
   readonly signatures: number;
   readonly wrongPins: number;
+  /** locked after `lockAfter` wrong PINs: it signs nothing again, whatever the PIN */
+  readonly locked: boolean;
+  /** requests that arrived while another was being answered */
+  readonly overlapping: number;
 }
 
 export interface CardServiceDouble {
@@ -46,16 +54,27 @@ export interface CardServiceDouble {
   unplug(): Promise<void>;
   /** the service is back, on the same port */
   plugIn(): Promise<void>;
-  /** the service runs but the reader holds no card: requests fail as a real reader's do */
+  /** the service runs but the reader holds no card: requests fail with 50070 as a real reader's do */
   removeCard(): void;
   insertCard(): void;
+  /** the reader fails as real ones do: 50070 (reset failed) or 50200 (could not open); undefined heals */
+  readerFault(code: '50070' | '50200' | undefined): void;
   close(): Promise<void>;
 }
 
-/** What a real reader says without its card (reported by integrators of the card service). */
-const READER_FAILURE = ['[读卡器底层库]复位读卡器失败:错误码=50070', 'Err:Custom50070'];
-/** A guess: the real wording of a wrong PIN is not documented publicly. */
-const WRONG_PIN = ['口令错误 (wrong password)', 'Err:Custom-password'];
+/** What real readers say (reported by integrators of the card service, docs/protocol.md §6). */
+const READER_FAILURES = {
+  '50070': ['[读卡器底层库]复位读卡器失败:错误码：50070', 'Err:Custom50070'],
+  '50200': ['打开读卡器失败：错误码=50200', 'Err:Custom50200'],
+} as const;
+/**
+ * Nobody has published the service's wrong-PIN text: this is deliberately nothing a client could
+ * match (a client must not present the PIN again after a failure it cannot classify).
+ */
+const WRONG_PIN = ['Err:Custom-double-1'];
+const LOCKED = ['Err:Custom-double-2'];
+/** The greeting the real service sends on connect. */
+const GREETING = { _id: 0, _method: 'open', _status: '00', _args: { Result: true, Data: [], Error: [] } };
 
 /**
  * A test double of the E-Port card's websocket service that signs with a software key: real SM2
@@ -74,26 +93,30 @@ export async function startCardServiceDouble(options: CardServiceDoubleOptions):
   const certificateBase64 = material.certificatePem.replace(/-----[^-]+-----|\s+/g, '');
 
   let latencyMs = options.latencyMs ?? 0;
-  let cardPresent = true;
-  const counts = { requests: 0, signatures: 0, wrongPins: 0 };
+  let fault: keyof typeof READER_FAILURES | undefined;
+  const lockAfter = options.lockAfter ?? 3;
+  const certNo = options.certNo ?? cert.certNo;
+  const counts = { requests: 0, signatures: 0, wrongPins: 0, locked: false, overlapping: 0 };
   const card = pLimit(1);
 
   const answer = (request: CardRequest): CardReply['_args'] => {
-    if (!cardPresent) return { Result: false, Data: [], Error: READER_FAILURE };
+    if (fault) return { Result: false, Data: [], Error: [...READER_FAILURES[fault]] };
     switch (request._method) {
       case CARD_METHODS.certificate:
         return { Result: true, Data: [certificateBase64], Error: [] };
       case CARD_METHODS.certNo:
-        return { Result: true, Data: [cert.certNo], Error: [] };
+        return { Result: true, Data: [certNo], Error: [] };
       case CARD_METHODS.sign: {
         const { inData, passwd } = request.args;
+        if (counts.locked) return { Result: false, Data: [], Error: LOCKED };
         if (passwd !== options.pin) {
           counts.wrongPins += 1;
+          if (counts.wrongPins >= lockAfter) counts.locked = true;
           return { Result: false, Data: [], Error: WRONG_PIN };
         }
         if (typeof inData !== 'string') return { Result: false, Data: [], Error: ['inData is missing'] };
         counts.signatures += 1;
-        return { Result: true, Data: [signWithKey(inData), cert.certNo], Error: [] };
+        return { Result: true, Data: [signWithKey(inData), certNo], Error: [] };
       }
       default:
         return { Result: false, Data: [], Error: [`unknown method ${request._method}`] };
@@ -102,10 +125,12 @@ export async function startCardServiceDouble(options: CardServiceDoubleOptions):
 
   const wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (socket: WebSocket) => {
+    socket.send(JSON.stringify(GREETING));
     socket.on('message', (raw) => {
       const parsed = v.safeParse(CardRequestSchema, parseJson(raw.toString()));
       if (!parsed.success) return; // the real service's answer to garbage is not known; stay silent
       counts.requests += 1;
+      if (card.activeCount + card.pendingCount > 0) counts.overlapping += 1;
       void card(async () => {
         if (latencyMs > 0) await delay(latencyMs);
         const reply: CardReply = {
@@ -154,10 +179,13 @@ export async function startCardServiceDouble(options: CardServiceDoubleOptions):
     unplug: stop,
     plugIn: () => (http.listening ? Promise.resolve() : listen(port)),
     removeCard: () => {
-      cardPresent = false;
+      fault = '50070';
     },
     insertCard: () => {
-      cardPresent = true;
+      fault = undefined;
+    },
+    readerFault: (code) => {
+      fault = code;
     },
     close: async () => {
       await stop();

@@ -12,7 +12,7 @@ export const ADMIN_PREFIX = '/sim/';
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 const Schemas = {
-  certificate: v.object({ ebpCode: nonEmpty, certificatePem: nonEmpty }),
+  certificate: v.object({ ebpCode: nonEmpty, certificatePem: nonEmpty, certNo: v.optional(nonEmpty) }),
   payment: v.object({ payTransactionId: nonEmpty, orderNos: v.pipe(v.array(nonEmpty), v.minLength(1)) }),
   session: v.object({ orderNo: nonEmpty, sessionID: v.optional(nonEmpty) }),
   grab: v.object({
@@ -48,7 +48,7 @@ export async function handleAdmin(
     switch (route) {
       case 'POST /sim/certificates': {
         const b = await input(req, Schemas.certificate);
-        const cert = sim.registerCertificate(b.ebpCode, b.certificatePem);
+        const cert = sim.registerCertificate(b.ebpCode, b.certificatePem, b.certNo);
         return sendJson(res, 201, { ebpCode: b.ebpCode, certNo: cert.certNo, algorithm: cert.algorithm });
       }
       case 'POST /sim/payments': {

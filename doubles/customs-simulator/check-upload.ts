@@ -1,4 +1,4 @@
-import type { CertificateInfo } from '#core/crypto/certificate.ts';
+import { type CertificateInfo, sameCertNo } from '#core/crypto/certificate.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
 import { ValidationError } from '#core/errors.ts';
 import { type ParsedPayExInfoStr, parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
@@ -111,7 +111,8 @@ export function checkUpload(payExInfoStr: string | undefined, known: CustomsKnow
     return refuse(UploadReplyCode.failed, UploadMessage.duplicateSession(sessionID), sessionID);
   }
 
-  const cert = known.certificates.get(head.ebpCode)?.find((c) => c.certNo === parsed.certNo);
+  // Registered as the card says it; compared in either case, never with its leading zeros changed.
+  const cert = known.certificates.get(head.ebpCode)?.find((c) => sameCertNo(c.certNo, parsed.certNo));
   if (!cert) {
     return refuse(
       UploadReplyCode.certNotRegistered,

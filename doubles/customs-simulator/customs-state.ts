@@ -1,4 +1,4 @@
-import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate.ts';
+import { type CertificateInfo, parseCertificate, sameCertNo, withCertNo } from '#core/crypto/certificate.ts';
 import { CebGrabError } from '#core/errors.ts';
 import type { CustomsKnowledge, UploadDecision } from './check-upload.ts';
 import { newSessionID } from './session-id.ts';
@@ -91,10 +91,12 @@ export class CustomsState {
     };
   }
 
-  registerCertificate(ebpCode: string, certificatePem: string): CertificateInfo {
-    const cert = parseCertificate(certificatePem);
+  /** Register a certificate under the certNo the card reports (`certNo`), else its serial's hex. */
+  registerCertificate(ebpCode: string, certificatePem: string, certNo?: string): CertificateInfo {
+    const parsed = parseCertificate(certificatePem);
+    const cert = certNo === undefined ? parsed : withCertNo(parsed, certNo);
     const list = this.#certificates.get(ebpCode) ?? [];
-    if (!list.some((c) => c.certNo === cert.certNo)) list.push(cert);
+    if (!list.some((c) => sameCertNo(c.certNo, cert.certNo))) list.push(cert);
     this.#certificates.set(ebpCode, list);
     return cert;
   }

@@ -24,7 +24,8 @@ export interface CustomsSimulator {
   readonly port: number;
 
   /** Register an E-Port certificate for an ebpCode; several per ebpCode are allowed. */
-  registerCertificate(ebpCode: string, certificatePem: string): CertificateInfo;
+  /** `certNo`: as the card reports it, when it is not the serial's hex */
+  registerCertificate(ebpCode: string, certificatePem: string, certNo?: string): CertificateInfo;
   /** What customs knows from declarations: every order a payment paid. Uploads must list them all. */
   declarePayment(payTransactionId: string, orderNos: readonly string[]): void;
   /** Treat a sessionID as issued by this customs without sending a grab (recorded vectors, replays). */
@@ -83,7 +84,7 @@ export async function startCustomsSimulator(opts: CustomsSimulatorOptions = {}):
     url,
     uploadUrl: `${url}${UPLOAD_PATH}`,
     port,
-    registerCertificate: (ebpCode, pem) => state.registerCertificate(ebpCode, pem),
+    registerCertificate: (ebpCode, pem, certNo) => state.registerCertificate(ebpCode, pem, certNo),
     declarePayment: (id, orderNos) => state.declarePayment(id, orderNos),
     registerSession: (orderNo, sessionID) => state.issueSession(orderNo, sessionID),
     async sendGrab(platDataOpenUrl, orderNo, grabOpts = {}) {

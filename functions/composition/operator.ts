@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsClientOptions, dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
+import { DynamoPinHoldStore } from '#adapters/dynamodb/pin-hold-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letter-queue.ts';
 import { SqsGrabQueue } from '#adapters/sqs/grab-queue.ts';
@@ -31,6 +32,8 @@ export interface OperatorTarget {
 export interface OperatorRoot {
   sessions(): DynamoSessionStore;
   certificates(): DynamoCertificateRegistry;
+  /** the signers' PIN holds (kept in the certificates table), for `ceb-grab signer-reset` */
+  pinHolds(): DynamoPinHoldStore;
   replay(): Parameters<typeof replaySessions>[1];
   redrive(): Parameters<typeof redriveDeadLetters>[0];
   load(): LoadPaymentsDeps;
@@ -49,6 +52,8 @@ export function operatorRoot(target: OperatorTarget = {}): OperatorRoot {
     sessions: () => new DynamoSessionStore(dynamo(), operatorConfig(['SESSIONS_TABLE'], env).SESSIONS_TABLE),
     certificates: () =>
       new DynamoCertificateRegistry(dynamo(), operatorConfig(['CERTIFICATES_TABLE'], env).CERTIFICATES_TABLE),
+    pinHolds: () =>
+      new DynamoPinHoldStore(dynamo(), operatorConfig(['CERTIFICATES_TABLE'], env).CERTIFICATES_TABLE),
     replay: () => {
       const config = grabRequestConfig(env);
       return {

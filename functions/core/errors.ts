@@ -46,7 +46,20 @@ export class SignerUnavailableError extends CebGrabError {
   readonly retryable = true;
 }
 
-/** The signer refused for good (bad PIN, unknown key, wrong algorithm); a human must act. */
+/**
+ * The signer failed the way a wrong PIN fails too (chinaport's "加签失败", a card error nobody can
+ * classify). Retryable, but the key is not presented again until an operator clears it or a
+ * cool-down ends (functions/adapters/signers/pin-guard.ts): cards lock after a few wrong PINs.
+ * The message starts with the reason code, which is what `ceb-grab status` shows.
+ */
+export class SignerSuspectPinError extends SignerUnavailableError {
+  static readonly reason = 'SIGNER_SUSPECT_PIN';
+  constructor(message: string, options?: ErrorOptions) {
+    super(`${SignerSuspectPinError.reason}: ${message}`, options);
+  }
+}
+
+/** The signer refused for good (unknown key, wrong algorithm, bad token); a human must act. */
 export class SignerRejectedError extends CebGrabError {
   readonly retryable = false;
 }

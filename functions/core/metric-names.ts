@@ -24,6 +24,7 @@ export const METRIC = {
   GrabRedelivered: 'GrabRedelivered',
   GrabToAcceptedMs: 'GrabToAcceptedMs',
   SignerError: 'SignerError',
+  SignerSuspectPin: 'SignerSuspectPin',
   SignatureSelfCheckFailed: 'SignatureSelfCheckFailed',
   CertificateDaysLeft: 'CertificateDaysLeft',
   OrdersReleased: 'OrdersReleased',

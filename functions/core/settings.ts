@@ -34,6 +34,11 @@ export const MAX_RECEIVES = 5;
 export const HSM_PROXY_TIMEOUT_MS = 5_000;
 /** Signatures in flight at once: a Ukey signs about 4 a second, so the worker waits its turn. */
 export const HSM_PROXY_MAX_CONCURRENT = 4;
+/**
+ * After a failure that could be a wrong PIN, how long the card is not presented before one probe (an
+ * operator's `ceb-grab signer-reset` lets one through at once): cards lock after a few wrong PINs.
+ */
+export const HSM_PROXY_PIN_COOLDOWN_MS = 15 * 60_000;
 
 /** A clearance receipt is about 1 KB; anything far larger is not one. */
 export const CALLBACK_MAX_BODY_BYTES = 64 * 1024;

@@ -84,6 +84,13 @@ export class PipelineAlarms extends Construct {
         description:
           'The signer (soft key, HSM/Ukey proxy or KMS) fails or refuses: grabs are not being signed.',
       },
+      SignerSuspectPin: {
+        metric: appMetric(METRIC.SignerSuspectPin),
+        threshold: 1,
+        comparison: AT_LEAST,
+        description:
+          'The card did not sign in a way a wrong PIN also looks (SIGNER_SUSPECT_PIN): it is not presented again, so it does not lock, and grabs wait. Check the PIN at the signing proxy, then run `ceb-grab signer-reset`.',
+      },
       ApiServerErrors: {
         metric: props.api.deploymentStage.metricServerError({
           period: Duration.minutes(5),

@@ -1,7 +1,8 @@
+import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { SignerSettings } from '../stage-config.ts';
-import type { BindableSecret, HouseFunction } from './house-function.ts';
+import type { BindableSecret, BindableTable, HouseFunction } from './house-function.ts';
 
 /** What the stateful stack made for the signer (see SignerMaterial). */
 export interface SignerResources {
@@ -15,7 +16,12 @@ export interface SignerResources {
  * that signer's secret, parameter or keys. The certificate registry is bound separately: every kind
  * reads it.
  */
-export function bindWorkerSigner(worker: HouseFunction, signer: SignerSettings, made: SignerResources): void {
+export function bindWorkerSigner(
+  worker: HouseFunction,
+  signer: SignerSettings,
+  made: SignerResources,
+  certificatesTable?: BindableTable,
+): void {
   worker.addEnvironment('SIGNER_KIND', signer.kind);
   switch (signer.kind) {
     case 'soft':
@@ -27,6 +33,16 @@ export function bindWorkerSigner(worker: HouseFunction, signer: SignerSettings, 
     case 'hsm-proxy': {
       worker.addEnvironment('HSM_PROXY_URL', signer.url);
       worker.addEnvironment('HSM_PROXY_PROTOCOL', signer.protocol);
+      if (certificatesTable) {
+        // The PIN guard's holds, shared by the worker's containers: items of the registry table under
+        // `#pin-hold#` keys, which no ebpCode can be (functions/adapters/dynamodb/pin-hold-store.ts).
+        Grant.addToPrincipal({
+          grantee: worker,
+          actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resourceArns: [certificatesTable.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#pin-hold#*'] } },
+        });
+      }
       const { token } = signer;
       const key = (arn: string | undefined) =>
         arn ? Key.fromKeyArn(worker, 'HsmProxyTokenKey', arn) : undefined;

@@ -70,6 +70,13 @@ const EXPECTED = {
     op: 'GreaterThanOrEqualToThreshold',
     threshold: SIGNER_ERRORS,
   },
+  SignerSuspectPin: {
+    metric: app('SignerSuspectPin'),
+    stat: 'Sum',
+    period: 300,
+    op: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+  },
   CallbacksRefused: {
     metric: app('ClearanceCallbackRefused'),
     stat: 'Sum',

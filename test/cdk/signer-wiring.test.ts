@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import type { SignerSettings } from '../../lib/stage-config.ts';
 import { workerEntry } from '../../lib/stateless-stack.ts';
-import { grantsOf, logicalId } from './iam.ts';
+import { grantsOf, logicalId, statementsOf } from './iam.ts';
 import { type Synthesized, synthesize } from './synth.ts';
 
 /** The HSM / Ukey proxy signer, with its token in each of the places a deployed stack may keep it. */
@@ -63,6 +63,20 @@ describe('hsm-proxy signer', () => {
       assert.deepEqual(s.nagFindings(), []);
     });
   }
+
+  it('the PIN guard: updates and deletes in the certificates table, only under #pin-hold# keys', () => {
+    const s = variants['stack-secret'];
+    const holds = statementsOf(s.stateless, s.stage.stateless, worker(s)).filter((st) =>
+      JSON.stringify(st.Action).includes('dynamodb:DeleteItem'),
+    );
+    assert.equal(holds.length, 1, JSON.stringify(holds));
+    const [statement] = holds;
+    assert.deepEqual(statement?.Action, ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']);
+    assert.deepEqual(statement?.Resource, s.imported(s.stage.stateful.certificatesTable.tableArn));
+    assert.deepEqual(statement?.Condition, {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#pin-hold#*'] },
+    });
+  });
 
   it('stack-secret: the stack makes the token secret under the secrets key; the worker reads exactly it', () => {
     const s = variants['stack-secret'];

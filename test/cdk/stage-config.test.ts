@@ -115,6 +115,25 @@ describe('stage settings are checked before anything is built', () => {
     ]);
   });
 
+  it('the proxy URL is https, unless the worker is placed on a private network (workerNetwork)', () => {
+    const signer = {
+      kind: 'hsm-proxy',
+      url: 'http://10.0.1.5:8400',
+      protocol: 'chinaport-data-signature',
+      token: { source: 'stack-secret' },
+    } as const;
+    assert.deepEqual(problemsOf({ signer }), [
+      'signer.url must be https (`ceb-grab signer --tls-cert/--tls-key`) unless workerNetwork puts the worker on the private network of the proxy',
+    ]);
+    assert.deepEqual(problemsOf({ signer: { ...signer, url: 'https://signer.internal.example:8443' } }), []);
+    const workerNetwork = {
+      vpcId: 'vpc-0a1b2c3d',
+      subnetIds: ['subnet-0a1b2c3d'],
+      securityGroupIds: ['sg-0a1b2c3d'],
+    };
+    assert.deepEqual(problemsOf({ signer, workerNetwork }), []);
+  });
+
   it('the worker network takes real vpc-, subnet- and sg- ids', () => {
     assert.deepEqual(
       problemsOf({ workerNetwork: { vpcId: 'vpc-0a1b2c3d', subnetIds: ['subnet-1'], securityGroupIds: [] } }),

@@ -9,6 +9,7 @@ import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
  */
 export async function runLocalDemo(
   env: Record<string, string>,
+  opts: { grabs?: number } = {},
 ): Promise<{ result: DemoResult; signer: string }> {
   Object.assign(process.env, env);
   let stack: LocalStack | undefined;
@@ -21,9 +22,13 @@ export async function runLocalDemo(
       platDataOpenUrl: stack.platDataOpenUrl,
       sessions: loaded.sessions,
       payments: loaded.payments,
-      orderNos: loaded.orderNos,
+      // More grabs than demo orders grab the same orders again, each in a session of its own.
+      orderNos: Array.from(
+        { length: opts.grabs ?? loaded.orderNos.length },
+        (_, i) => loaded.orderNos[i % loaded.orderNos.length] as string,
+      ),
       certificatePem: stack.signer.certificatePem,
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       out: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream,
     });
     return { result, signer: stack.signer.description };

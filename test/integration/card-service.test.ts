@@ -8,8 +8,9 @@ import {
   type SignerLog,
 } from '#adapters/signers/hsm-proxy-signer.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
-import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import { SignerSuspectPinError, SignerUnavailableError } from '#core/errors.ts';
 import { type CardServiceDouble, startCardServiceDouble } from '#doubles/card-service-double/server.ts';
+import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { cardBackend } from '#signer-proxy/card-backend.ts';
 import { quietProxyLog } from '#signer-proxy/log.ts';
 import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
@@ -47,7 +48,7 @@ async function cardProxy(card: CardServiceDouble, opts: { pin?: string; timeoutM
 }
 
 const health = async (proxy: SignerProxy) => {
-  const res = await fetch(`${proxy.url}/health`);
+  const res = await fetch(`${proxy.url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
   return {
     status: res.status,
     body: (await res.json()) as { status: string; problem?: string; certNo?: string },
@@ -89,23 +90,80 @@ describe('`ceb-grab signer --card` against the card service double', () => {
     assert.equal(h.body.certNo, card.certificate.certNo);
   });
 
-  it('a wrong PIN is permanent, named, never echoed, and not sent to the card again', async () => {
+  it('a failure nobody can classify (a wrong PIN among them) is SIGNER_SUSPECT_PIN, never echoed, and the PIN is not sent again', async () => {
     const { proxy, signer } = await cardProxy(card, { pin: '12345678' });
     closers.push(proxy.close);
     const key = keyFor(card.certificate, 'ukey-1');
     const before = card.counts().wrongPins;
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 4; i++) {
       await assert.rejects(signer('ceb-grab', { tries: 3 }).sign(SIGN_SOURCE, key), (e: Error) => {
-        assert.ok(e instanceof SignerRejectedError, String(e));
-        assert.match(e.message, /BAD_PIN/);
+        assert.ok(e instanceof SignerSuspectPinError, String(e));
+        assert.equal((e as SignerSuspectPinError).retryable, true, 'the session waits, it does not fail');
+        assert.match(e.message, /SUSPECT_PIN/);
         assert.doesNotMatch(e.message, /12345678/);
         return true;
       });
     }
     assert.equal(card.counts().wrongPins - before, 1, 'the card saw the wrong PIN once: it must not lock');
+    assert.equal(card.counts().locked, false);
     const h = await health(proxy);
     assert.equal(h.status, 503);
-    assert.match(h.body.problem ?? '', /PIN/);
+    assert.match(h.body.problem ?? '', /PIN is not presented again.*restart the signer with --pin-file/);
+  });
+
+  it('a restart with the right PIN signs again: the card was presented the wrong one once per restart', async () => {
+    const fresh = await startCardServiceDouble({ pin: PIN });
+    closers.push(fresh.close);
+    const key = keyFor(fresh.certificate, 'ukey-1');
+    for (let restart = 0; restart < 2; restart++) {
+      const wrong = await cardProxy(fresh, { pin: `0000000${restart}` });
+      for (let i = 0; i < 3; i++)
+        await assert.rejects(wrong.signer().sign(SIGN_SOURCE, key), SignerSuspectPinError);
+      await wrong.proxy.close();
+    }
+    assert.deepEqual([fresh.counts().wrongPins, fresh.counts().locked], [2, false]);
+    const right = await cardProxy(fresh);
+    closers.push(right.proxy.close);
+    const result = await right.signer().sign(SIGN_SOURCE, key);
+    assert.ok(verifySignature({ signSource: SIGN_SOURCE, ...result }, key.certificate).ok);
+  });
+
+  it('reader errors 50070 and 50200 are "card unavailable": retryable, and the PIN may be presented again', async () => {
+    const { proxy, signer } = await cardProxy(card);
+    closers.push(proxy.close);
+    const key = keyFor(card.certificate, 'ukey-1');
+    try {
+      for (const code of ['50070', '50200'] as const) {
+        card.readerFault(code);
+        await assert.rejects(signer('ceb-grab', { tries: 1 }).sign(SIGN_SOURCE, key), (e: Error) => {
+          assert.ok(e instanceof SignerUnavailableError && !(e instanceof SignerSuspectPinError), String(e));
+          assert.match(e.message, new RegExp(`DEVICE_UNAVAILABLE.*${code}`));
+          return true;
+        });
+      }
+    } finally {
+      card.readerFault(undefined);
+    }
+    await signer().sign(SIGN_SOURCE, key);
+  });
+
+  it('ignores the greeting, reads one request at a time, and takes the certNo the card reports', async () => {
+    const upper = await startCardServiceDouble({
+      pin: PIN,
+      latencyMs: 20,
+      certificate: makeThrowawayCertificate({ algorithm: 'SHA1withRSA', serialHex: '011f03d1' }),
+      certNo: '011F03D1',
+    });
+    closers.push(upper.close);
+    const { proxy, signer } = await cardProxy(upper);
+    closers.push(proxy.close);
+    const key = keyFor(upper.certificate, 'ukey-1');
+    const results = await Promise.all([
+      signer().describeKey('ukey-1'),
+      ...Array.from({ length: 4 }, () => signer().sign(SIGN_SOURCE, key)),
+    ]);
+    assert.equal(upper.counts().overlapping, 0, 'the card service never had two requests at once');
+    for (const r of results) assert.equal(r.certNo, '011f03d1');
   });
 
   it('unplugged mid-run: retryable errors, then signs again once the service is back', async () => {

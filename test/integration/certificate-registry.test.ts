@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
+import { DynamoPinHoldStore } from '#adapters/dynamodb/pin-hold-store.ts';
 import {
   CertificateExpiredError,
   CertificateNotRegisteredError,
@@ -143,6 +144,34 @@ describe('the certificate registry', () => {
       ValidationError,
     );
     assert.deepEqual(await registry.list(), []);
+  });
+
+  it("shares its table with the PIN guard's holds: the registry lists certificates only, the holds list and clear", async () => {
+    await registry.put({
+      ebpCode: 'E1',
+      signer: 'hsm-proxy',
+      keyId: 'k',
+      certificatePem: rsaCard.certificatePem,
+    });
+    const holds = new DynamoPinHoldStore(client, table);
+    const proxy = 'https://signer.example:8443';
+    await holds.hold(proxy, 1_000, 'SIGNER_SUSPECT_PIN: 加签失败', false);
+    assert.deepEqual(
+      (await registry.list()).map((r) => r.ebpCode),
+      ['E1'],
+    );
+    assert.deepEqual(await holds.list(), [
+      { signerId: proxy, hold: { heldAt: 1_000, reason: 'SIGNER_SUSPECT_PIN: 加签失败' } },
+    ]);
+    // One container claims the probe of a hold; the next claim of the same hold is refused.
+    const held = (await holds.get(proxy)) ?? assert.fail('no hold');
+    assert.equal(await holds.claimProbe(proxy, held, 2_000), true);
+    assert.equal(await holds.claimProbe(proxy, held, 2_001), false);
+    // An operator's clear makes one more probe possible; a release ends the hold.
+    await holds.clear(proxy, 3_000);
+    assert.equal(await holds.claimProbe(proxy, held, 3_001), true);
+    await holds.release(proxy);
+    assert.deepEqual(await holds.list(), []);
   });
 
   it('a row that is not a registry row is reported with its ebpCode, not used', async () => {

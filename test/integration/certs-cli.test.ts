@@ -39,6 +39,43 @@ function pem(name: string, text: string): string {
 }
 
 describe('ceb-grab certs', () => {
+  it('registers an old RSA card by its 8-digit certNo, or by the certNo the operator states (--cert-no)', async () => {
+    const rsa = makeThrowawayCertificate({ algorithm: 'SHA1withRSA', serialHex: '011f03d1' });
+    const card = pem('rsa.pem', rsa.certificatePem);
+    const add = (ebpCode: string, extra: string[] = []) =>
+      cli([
+        'certs',
+        'add',
+        '--ebp-code',
+        ebpCode,
+        '--signer',
+        'hsm-proxy',
+        '--key-id',
+        'k',
+        '--cert',
+        card,
+        ...extra,
+      ]);
+    const serial = await add('E-RSA');
+    assert.equal(serial.code, 0, serial.stderr);
+    assert.match(serial.stdout, /registered certificate 011f03d1 \(SHA1withRSA\) for ebpCode E-RSA/);
+    const stated = await add('E-STATED', ['--cert-no', '013E20E7']);
+    assert.equal(stated.code, 0, stated.stderr);
+    assert.match(stated.stdout, /registered certificate 013e20e7 \(SHA1withRSA\) for ebpCode E-STATED/);
+    const list = await cli(['certs', 'list', '--json']);
+    const rows = JSON.parse(list.stdout) as { ebpCode: string; certNo: string }[];
+    assert.deepEqual(
+      rows.map((r) => [r.ebpCode, r.certNo]),
+      [
+        ['E-RSA', '011f03d1'],
+        ['E-STATED', '013e20e7'],
+      ],
+    );
+    const bad = await add('E-BAD', ['--cert-no', 'not-hex']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /certNo "not-hex" is not a certNo as a card reports it/);
+  });
+
   it('add, then list shows signer, key, certNo, days left, and flags one expiring soon', async () => {
     const sm2 = makeThrowawayCertificate();
     const soon = makeThrowawayCertificate({

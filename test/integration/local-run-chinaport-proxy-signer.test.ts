@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { quietProxyLog } from '#signer-proxy/log.ts';
@@ -7,12 +10,14 @@ import { softBackend } from '#signer-proxy/soft-backend.ts';
 import { runLocalDemo } from '#test/helpers/demo-run.ts';
 
 /** `ceb-grab signer` in front of an RSA key (an old card), spoken to over chinaport-data-signature's protocol. */
-const material = makeThrowawayCertificate({ algorithm: 'SHA1withRSA' });
+const material = makeThrowawayCertificate({ algorithm: 'SHA1withRSA', serialHex: '0147e07b' });
+const certFile = join(mkdtempSync(join(tmpdir(), 'ceb-grab-chinaport-')), 'card.cert.pem');
+writeFileSync(certFile, material.certificatePem);
 let proxy: SignerProxy;
 before(async () => {
   proxy = await startSignerProxy({
     backend: softBackend({ ...material, keyId: 'default' }),
-    token: 'test-token-chinaport',
+    token: 'test-token-chinaport-00112233445566778899',
     log: quietProxyLog,
   });
 });
@@ -25,11 +30,13 @@ it('the local run gets 20 of 20 grabs accepted with SIGNER_KIND=hsm-proxy and HS
     SIGNER_KIND: 'hsm-proxy',
     HSM_PROXY_PROTOCOL: 'chinaport-data-signature',
     HSM_PROXY_URL: proxy.url,
-    HSM_PROXY_TOKEN: 'test-token-chinaport',
+    HSM_PROXY_TOKEN: 'test-token-chinaport-00112233445566778899',
+    // That protocol cannot tell its signing certificate: the operator gives it.
+    HSM_PROXY_CERT: certFile,
   });
   assert.match(signer, /^hsm-proxy \(chinaport-data-signature/);
   assert.equal(result.accepted, 20, JSON.stringify(result.sessions.filter((s) => s.state !== 'uploaded')));
-  assert.ok(result.sessions.every((s) => s.certNo === material.certNo));
+  assert.ok(result.sessions.every((s) => s.certNo === '0147e07b'));
   // Every upload was signed by the proxy, not by a key in the worker.
   assert.ok(proxy.stats().signatures >= 20, `the proxy made ${proxy.stats().signatures} signatures`);
 });

@@ -8,4 +8,6 @@ it('the local run gets 20 of 20 grabs accepted with SIGNER_KIND=kms against the 
   const { result, signer } = await runLocalDemo({ SIGNER_KIND: 'kms' });
   assert.match(signer, /^kms \(the KMS test double/);
   assert.equal(result.accepted, 20, JSON.stringify(result.sessions.filter((s) => s.state !== 'uploaded')));
+  // An SM2 card's certNo: its 8-byte serial as 16 hex digits.
+  assert.ok(result.sessions.every((s) => /^03[0-9a-f]{14}$/.test(s.certNo ?? '')));
 });

@@ -66,9 +66,12 @@ describe('ceb-grab signer (its own process)', () => {
       assert.match(out.stdout, new RegExp(`certificate ${material.certNo} \\(SM3withSM2\\)`));
       assert.doesNotMatch(out.stdout + out.stderr, new RegExp(TOKEN));
 
-      const health = await fetch(`${url}/health`);
+      const health = await fetch(`${url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
       assert.equal(health.status, 200);
       assert.equal(((await health.json()) as { certNo: string }).certNo, material.certNo);
+      // Without the token: up or not, nothing about the key.
+      const anonymous = await fetch(`${url}/health`);
+      assert.deepEqual(await anonymous.json(), { status: 'ok' });
 
       const signer = new HsmProxySigner({
         url,

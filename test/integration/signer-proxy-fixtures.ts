@@ -13,7 +13,7 @@ export const SIGN_SOURCE =
   '"payExchangeInfoLists":"[{"orderNo":"SO1","goodsInfo":[{"gname":"奶粉","itemLink":"http://m.example.com/a/b"}]}]"||' +
   '"serviceTime":"1533271903898"';
 
-export const TOKEN = 'test-token-5f1c';
+export const TOKEN = 'test-token-5f1c-00112233445566778899';
 
 /** The registered key of an ebpCode whose certificate is `material`'s. */
 export const keyFor = (material: ThrowawayCertificate, keyId = 'default'): SigningKey => ({
@@ -43,7 +43,10 @@ export async function freePort(): Promise<number> {
 
 /** A server that answers every request with what `reply` says: a proxy that misbehaves on purpose. */
 export async function startCannedProxy(
-  reply: (req: IncomingMessage, body: string) => { status: number; body: string | object },
+  reply: (
+    req: IncomingMessage,
+    body: string,
+  ) => { status: number; body: string | object; headers?: Record<string, string> },
 ): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
   let requests = 0;
   const server = createServer(async (req, res) => {
@@ -54,6 +57,7 @@ export async function startCannedProxy(
     const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
     res.writeHead(r.status, {
       'content-type': typeof r.body === 'string' ? 'text/html' : 'application/json',
+      ...r.headers,
     });
     res.end(text);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { HsmProxyProtocol } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { HsmProxySigner, type SignerLog } from '#adapters/signers/hsm-proxy-signer.ts';
-import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import { SignerRejectedError, SignerSuspectPinError, SignerUnavailableError } from '#core/errors.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { keyFor, SIGN_SOURCE, startCannedProxy, TOKEN } from './signer-proxy-fixtures.ts';
 
@@ -48,13 +48,42 @@ describe('HsmProxySigner reading what proxies answer', () => {
     assert.equal(requests, 1);
   });
 
-  it('chinaport: its "加签失败" (the card did not sign) is retryable and retried', async () => {
+  it('chinaport: its "加签失败" (which a wrong PIN also gives) waits as SIGNER_SUSPECT_PIN, not tried again at once', async () => {
     const { error, requests } = await signAgainst('chinaport-data-signature', () => ({
       status: 200,
       body: { code: 500, success: false, message: '加签失败', data: null },
     }));
-    assert.ok(error instanceof SignerUnavailableError, String(error));
-    assert.match(error.message, /加签失败/);
+    assert.ok(error instanceof SignerSuspectPinError, String(error));
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /^SIGNER_SUSPECT_PIN: .*加签失败/);
+    assert.equal(requests, 1, 'the card is not presented the PIN again');
+  });
+
+  it('chinaport: 10000 and 10001 (the proxy refused the request itself) are permanent, with its message', async () => {
+    for (const body of [
+      { code: 10001, success: false, message: '参数校验失败', data: { data: '不能为空' } },
+      { code: 10000, success: false, message: 'error', data: 'Caused by: java.lang.NullPointerException' },
+    ]) {
+      const { error, requests } = await signAgainst('chinaport-data-signature', () => ({
+        status: 200,
+        body,
+      }));
+      assert.ok(error instanceof SignerRejectedError, String(error));
+      assert.match(error.message, new RegExp(`code ${body.code}: ${body.message}`));
+      assert.match(error.message, body.code === 10001 ? /不能为空/ : /NullPointerException/);
+      assert.equal(requests, 1);
+    }
+  });
+
+  it("chinaport: a gateway's 502 page (no envelope) is retryable and retried", async () => {
+    const { error, requests } = await signAgainst('chinaport-data-signature', () => ({
+      status: 502,
+      body: '<html><body>Bad Gateway</body></html>',
+    }));
+    assert.ok(
+      error instanceof SignerUnavailableError && !(error instanceof SignerSuspectPinError),
+      String(error),
+    );
     assert.equal(requests, 3);
   });
 
@@ -110,14 +139,35 @@ describe('HsmProxySigner reading what proxies answer', () => {
     assert.equal(requests, 3);
   });
 
-  it('ceb-grab: a device error with retryable false (a wrong PIN) is permanent and not retried', async () => {
-    const { error, requests } = await signAgainst('ceb-grab', () => ({
-      status: 422,
-      body: { error: { code: 'BAD_PIN', message: 'the card refused the PIN', retryable: false } },
-    }));
-    assert.ok(error instanceof SignerRejectedError, String(error));
-    assert.match(error.message, /BAD_PIN/);
-    assert.equal(requests, 1);
+  it('ceb-grab: a PIN the card may have refused waits as SIGNER_SUSPECT_PIN and is not tried again', async () => {
+    for (const [status, code] of [
+      [422, 'BAD_PIN'],
+      [503, 'SUSPECT_PIN'],
+    ] as const) {
+      const { error, requests } = await signAgainst('ceb-grab', () => ({
+        status,
+        body: { error: { code, message: 'the card did not sign', retryable: status === 503 } },
+      }));
+      assert.ok(error instanceof SignerSuspectPinError, String(error));
+      assert.match(error.message, new RegExp(`SIGNER_SUSPECT_PIN: .*${code}`));
+      assert.equal(requests, 1);
+    }
+  });
+
+  it('never follows a redirect: the token and the sign source stay where HSM_PROXY_URL points', async () => {
+    const elsewhere = await startCannedProxy(() => ({ status: 200, body: {} }));
+    closers.push(elsewhere.close);
+    for (const protocol of ['ceb-grab', 'chinaport-data-signature'] as const) {
+      const { error, requests } = await signAgainst(protocol, () => ({
+        status: 307,
+        body: '',
+        headers: { location: `${elsewhere.url}/steal` },
+      }));
+      assert.ok(error instanceof SignerRejectedError, String(error));
+      assert.match(error.message, /redirect \(HTTP 307 to .*\/steal\), which is never followed/);
+      assert.equal(requests, 1);
+    }
+    assert.equal(elsewhere.requests(), 0);
   });
 
   it('ceb-grab: sends the exact UTF-8 bytes in base64, with a bearer token', async () => {

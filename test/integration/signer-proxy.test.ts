@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { HsmProxyProtocol } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { HsmProxySigner, type SignerLog } from '#adapters/signers/hsm-proxy-signer.ts';
 import { verifySignature } from '#core/crypto/verify-signature.ts';
-import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import { ConfigError, SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
 import { makeThrowawayCertificate, type ThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { quietProxyLog } from '#signer-proxy/log.ts';
 import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
@@ -71,7 +71,12 @@ describe('HsmProxySigner against `ceb-grab signer` (software key)', () => {
       });
     }
 
-    it(`${protocol}: describeKey returns the certificate the proxy signs with`, async () => {
+    it(`${protocol}: describeKey returns the certificate the proxy signs with (ours only)`, async () => {
+      if (protocol === 'chinaport-data-signature') {
+        // Its download is the card's encryption certificate: the signing one comes from the operator.
+        await assert.rejects(signerFor(sm2Proxy, protocol).describeKey('default'), ConfigError);
+        return;
+      }
       const description = await signerFor(sm2Proxy, protocol).describeKey('default');
       assert.equal(description.certNo, sm2.certNo);
       assert.equal(description.algorithm, 'SM3withSM2');
@@ -183,7 +188,7 @@ describe('HsmProxySigner against `ceb-grab signer` (software key)', () => {
   });
 
   it('/health shows the key, its validity and the per-signature timings', async () => {
-    const res = await fetch(`${sm2Proxy.url}/health`);
+    const res = await fetch(`${sm2Proxy.url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(res.status, 200);
     const health = (await res.json()) as Record<string, unknown> & { stats: Record<string, unknown> };
     assert.equal(health.status, 'ok');

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { HsmProxyProtocol } from '#adapters/signers/hsm-proxy-protocol.ts';
 import { HsmProxySigner } from '#adapters/signers/hsm-proxy-signer.ts';
 import { ConfigError } from '#core/errors.ts';
+import { uploadWorkerConfig } from '#functions/config.ts';
 
 const token = async () => 't';
 
@@ -27,5 +28,31 @@ describe('HsmProxySigner configuration', () => {
   it('keeps the base URL without a trailing slash, so paths are joined once', () => {
     const signer = new HsmProxySigner({ url: 'http://10.0.1.5:8400/', protocol: 'ceb-grab', token });
     assert.equal(signer.url, 'http://10.0.1.5:8400');
+  });
+});
+
+describe('HSM_PROXY_MAX_CONCURRENT with chinaport-data-signature', () => {
+  const env = (extra: Record<string, string>) => ({
+    SESSIONS_TABLE: 's',
+    PAYMENTS_TABLE: 'p',
+    CUSTOMS_UPLOAD_URL: 'https://customs.example/upload',
+    CERTIFICATES_TABLE: 'c',
+    SIGNER_KIND: 'hsm-proxy',
+    HSM_PROXY_URL: 'https://proxy.example',
+    HSM_PROXY_TOKEN: 't',
+    ...extra,
+  });
+
+  it('is refused above 1, with the reason; unset it is 1, and our protocol keeps its default of 4', () => {
+    assert.throws(
+      () =>
+        uploadWorkerConfig(
+          env({ HSM_PROXY_PROTOCOL: 'chinaport-data-signature', HSM_PROXY_MAX_CONCURRENT: '4' }),
+        ),
+      (e: Error) => e instanceof ConfigError && /one at a time/.test(e.message),
+    );
+    const chinaport = uploadWorkerConfig(env({ HSM_PROXY_PROTOCOL: 'chinaport-data-signature' })).signer;
+    assert.equal(chinaport.SIGNER_KIND === 'hsm-proxy' && chinaport.HSM_PROXY_MAX_CONCURRENT, undefined);
+    assert.doesNotThrow(() => uploadWorkerConfig(env({ HSM_PROXY_MAX_CONCURRENT: '8' })));
   });
 });

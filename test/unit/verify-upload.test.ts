@@ -120,10 +120,13 @@ describe('verify: why a signature fails', () => {
     refusedFor(check(payExInfoStr(sig, { head: HEAD.replace('G-1', 'G-2') })), /data changed after signing/);
   });
 
-  it('certNo not the certificate’s, or written in upper case', async () => {
+  it('certNo not the certificate’s, or padded; in upper case it is the same certNo (with a note)', async () => {
     const sig = await sign(RIGHT);
     refusedFor(check(payExInfoStr(sig, { certNo: '0300000000000001' })), /not this certificate's serial/);
-    refusedFor(check(payExInfoStr(sig, { certNo: cert.certNo.toUpperCase() })), /lower-case hex/);
+    refusedFor(check(payExInfoStr(sig, { certNo: `0000${cert.certNo}` })), /other leading zeros/);
+    const upper = check(payExInfoStr(sig, { certNo: cert.certNo.toUpperCase() }));
+    assert.equal(upper.ok, true, upper.problems.join('; '));
+    assert.ok(upper.notes.some((n) => /in case only/.test(n)));
   });
 
   it('wrong form: DER or hex instead of raw r||s base64 (and says it would verify otherwise)', async () => {

@@ -7,7 +7,13 @@ import {
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate.ts';
+import {
+  CERT_NO_PATTERN,
+  type CertificateInfo,
+  normalizeCertNo,
+  parseCertificate,
+  withCertNo,
+} from '#core/crypto/certificate.ts';
 import { checkValidity, type Validity } from '#core/crypto/certificate-validity.ts';
 import { CertificateNotRegisteredError, ConfigError, ValidationError } from '#core/errors.ts';
 import {
@@ -31,7 +37,10 @@ export const CertificateRecordSchema = v.object({
   ebpCode: v.pipe(v.string(), v.minLength(1), v.maxLength(18)),
   signer: v.picklist(['soft', 'hsm-proxy', 'kms']),
   keyId: v.pipe(v.string(), v.minLength(1)),
-  certNo: v.pipe(v.string(), v.regex(/^[0-9a-f]{16,}$/)),
+  /** as the card says it: lower-case hex, 16 digits on SM2 cards, 8 on older RSA ones */
+  certNo: v.pipe(v.string(), v.regex(/^[0-9a-f]{1,64}$/)),
+  /** true when an operator stated the certNo (`--cert-no`) rather than it being read from the serial */
+  certNoStated: v.optional(v.boolean()),
   algorithm: v.picklist(['SM3withSM2', 'SHA1withRSA']),
   certificatePem: v.pipe(v.string(), v.includes('BEGIN CERTIFICATE')),
   notBefore: iso,
@@ -46,6 +55,8 @@ export interface RegisterCertificate {
   readonly signer: SignerKind;
   readonly keyId: string;
   readonly certificatePem: string;
+  /** the certNo as the card reports it, when it is not the serial's hex (then it is what is sent) */
+  readonly certNo?: string;
   readonly note?: string;
 }
 
@@ -62,6 +73,12 @@ export function recordFor(
   }
   if (!input.keyId.trim()) throw new ValidationError('keyId must not be empty');
   const cert = parseCertificate(input.certificatePem);
+  if (input.certNo !== undefined && !CERT_NO_PATTERN.test(input.certNo.trim())) {
+    throw new ValidationError(
+      `certNo "${input.certNo}" is not a certNo as a card reports it (hex digits, e.g. 011f03d1 or 03000000000cde6f)`,
+    );
+  }
+  const certNo = input.certNo === undefined ? cert.certNo : normalizeCertNo(input.certNo);
   if (input.signer === 'kms' && cert.algorithm !== 'SM3withSM2') {
     throw new ValidationError(
       `certificate ${cert.certNo} is ${cert.algorithm}: KMS cannot make SHA1withRSA signatures; use the hsm-proxy signer`,
@@ -72,7 +89,8 @@ export function recordFor(
     ebpCode: input.ebpCode,
     signer: input.signer,
     keyId: input.keyId,
-    certNo: cert.certNo,
+    certNo,
+    ...(certNo === cert.certNo ? {} : { certNoStated: true }),
     algorithm: cert.algorithm,
     certificatePem: cert.pem,
     notBefore: cert.notBefore.toISOString(),
@@ -84,7 +102,7 @@ export function recordFor(
 }
 
 export const registerHint = (ebpCode: string): string =>
-  `ceb-grab certs add --ebp-code ${ebpCode} --signer kms|hsm-proxy|soft --key-id <key> --cert <cert.pem>`;
+  `ceb-grab certs add --ebp-code ${ebpCode} --signer kms|hsm-proxy|soft --key-id <key> --cert <cert.pem> [--cert-no <as the card says it>]`;
 
 export class DynamoCertificateRegistry implements CertificateRegistry {
   private readonly doc: DynamoDBDocumentClient;
@@ -141,7 +159,10 @@ export class DynamoCertificateRegistry implements CertificateRegistry {
   async list(): Promise<CertificateRecord[]> {
     const out: CertificateRecord[] = [];
     for await (const page of paginateScan({ client: this.doc }, { TableName: this.tableName })) {
-      for (const item of page.Items ?? []) out.push(this.read(item));
+      for (const item of page.Items ?? []) {
+        // The PIN guard's holds share the table under keys no ebpCode can have (pin-hold-store.ts).
+        if (!String(item.ebpCode).startsWith('#')) out.push(this.read(item));
+      }
     }
     return out.sort((a, b) => a.ebpCode.localeCompare(b.ebpCode));
   }
@@ -189,10 +210,18 @@ export function signingKeyOf(record: CertificateRecord): SigningKey {
       `the certificate registered for ebpCode ${record.ebpCode} is unreadable: ${(e as Error).message}`,
     );
   }
-  if (certificate.certNo !== record.certNo) {
+  // A row without a stated certNo holds the serial's; one written before certNos stopped being
+  // padded (00000000011f03d1) must be registered again, or customs answers 20004.
+  if (!record.certNoStated && certificate.certNo !== record.certNo) {
     throw new ConfigError(
-      `the registry row for ebpCode ${record.ebpCode} says certNo ${record.certNo} but holds certificate ${certificate.certNo}`,
+      `the registry row for ebpCode ${record.ebpCode} says certNo ${record.certNo} but holds certificate ${certificate.certNo}: ` +
+        `register it again with \`${registerHint(record.ebpCode)}\``,
     );
   }
-  return { ebpCode: record.ebpCode, signer: record.signer, keyId: record.keyId, certificate };
+  return {
+    ebpCode: record.ebpCode,
+    signer: record.signer,
+    keyId: record.keyId,
+    certificate: withCertNo(certificate, record.certNo),
+  };
 }

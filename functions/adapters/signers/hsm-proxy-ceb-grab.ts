@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
-import { type CebGrabError, SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import {
+  type CebGrabError,
+  SignerRejectedError,
+  SignerSuspectPinError,
+  SignerUnavailableError,
+} from '#core/errors.ts';
 import type { SignResult } from '#core/ports.ts';
 import { callProxy, excerpt, type ProxyResponse } from './hsm-proxy-http.ts';
 import {
@@ -68,6 +73,9 @@ const headersFor = (call: ProxyCall, withBody: boolean): Record<string, string> 
   ...(withBody ? { 'content-type': 'application/json; charset=utf-8' } : {}),
 });
 
+/** `ceb-grab signer` says the card may have refused its PIN: the session waits, the PIN guard holds the key. */
+const PIN_CODES: ReadonlySet<string> = new Set(['SUSPECT_PIN', 'BAD_PIN']);
+
 /** Map a refusal by the error it carries; a body without one (a gateway's page) by its status. */
 function failureOf(res: ProxyResponse, url: string, token: string): CebGrabError {
   const parsed = v.safeParse(ErrorReplySchema, res.json);
@@ -78,6 +86,9 @@ function failureOf(res: ProxyResponse, url: string, token: string): CebGrabError
     return new SignerRejectedError(
       `the signing proxy at ${url} refused our token (${detail}): check the token configured for it`,
     );
+  }
+  if (parsed.success && PIN_CODES.has(parsed.output.error.code)) {
+    return new SignerSuspectPinError(`the signing proxy at ${url} did not sign (${detail})`);
   }
   const retryable = parsed.success
     ? parsed.output.error.retryable

@@ -1,24 +1,46 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import * as v from 'valibot';
-import { parseCertificate } from '#core/crypto/certificate.ts';
-import { type CebGrabError, SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
+import {
+  type CebGrabError,
+  SignerRejectedError,
+  SignerSuspectPinError,
+  SignerUnavailableError,
+} from '#core/errors.ts';
 import type { SignResult } from '#core/ports.ts';
 import type { ProxyCall } from './hsm-proxy-ceb-grab.ts';
 import { callProxy, excerpt, type ProxyResponse } from './hsm-proxy-http.ts';
 import {
-  CHINAPORT_CERT_PATH,
+  CHINAPORT_CODES,
   CHINAPORT_SIGN_PATH,
   CHINAPORT_TOKEN_HEADER,
   type ChinaportReply,
   ChinaportReplySchema,
   ChinaportSignResultSchema,
   describeIssues,
-  type KeyDescription,
 } from './hsm-proxy-protocol.ts';
+
+/**
+ * One request in flight per proxy URL, for every signer of this container: the proxy keeps the
+ * payload and the result of a signature in one shared websocket wrapper, so two requests at once
+ * can get each other's signature (docs/protocol.md §6). Module-level on purpose: two signers
+ * built for one URL must still queue behind each other.
+ */
+const inFlightPerUrl = new Map<string, LimitFunction>();
+export const chinaportQueue = (url: string): LimitFunction => {
+  let limit = inFlightPerUrl.get(url);
+  if (!limit) {
+    limit = pLimit(1);
+    inFlightPerUrl.set(url, limit);
+  }
+  return limit;
+};
 
 /**
  * The chinaport-data-signature proxy: POST /rpc/eport/signature `{"id":1,"data":"<sign source>"}`
  * with the token in `x-auth-token-eport-sign`. It holds one card, so there is no key id, and its
  * reply names no algorithm: a 64-byte signValue is SM2 r||s, anything else is taken for RSA.
+ * Its certificate download is the card's encryption certificate, so it is never used: the signing
+ * certificate comes from the registry (or HSM_PROXY_CERT locally).
  */
 export async function signWithChinaport(call: ProxyCall, data: string): Promise<SignResult> {
   const url = `${call.url}${CHINAPORT_SIGN_PATH}`;
@@ -26,7 +48,11 @@ export async function signWithChinaport(call: ProxyCall, data: string): Promise<
     url,
     {
       method: 'POST',
-      headers: { ...headersFor(call), 'content-type': 'application/json; charset=utf-8' },
+      headers: {
+        [CHINAPORT_TOKEN_HEADER]: call.token,
+        accept: 'application/json',
+        'content-type': 'application/json; charset=utf-8',
+      },
       body: JSON.stringify({ id: 1, data }),
     },
     call.timeoutMs,
@@ -39,75 +65,61 @@ export async function signWithChinaport(call: ProxyCall, data: string): Promise<
   return { signValue: signatureValue, certNo, algorithm: bytes === 64 ? 'SM3withSM2' : 'SHA1withRSA' };
 }
 
-/** GET /rpc/eport/cert/download: the card's certificate as PEM text. */
-export async function describeWithChinaport(call: ProxyCall): Promise<KeyDescription> {
-  const url = `${call.url}${CHINAPORT_CERT_PATH}`;
-  const res = await callProxy(url, { method: 'GET', headers: headersFor(call) }, call.timeoutMs);
-  if (res.status !== 200) throw failureOf(res.status, undefined, url, excerpt(res.text, call.token));
-  if (!res.text.includes('BEGIN CERTIFICATE')) {
-    // A JSON Result here is a refusal (e.g. 401 with HTTP 200), not a certificate.
-    const reply = v.safeParse(ChinaportReplySchema, res.json);
-    if (reply.success) throw refusal(reply.output, res.status, url, call.token);
-    throw notTheirProtocol(url, 'the certificate download is not a PEM certificate');
-  }
-  const cert = parseCertificate(res.text);
-  return {
-    certNo: cert.certNo,
-    algorithm: cert.algorithm,
-    certificate: cert.pem,
-    notAfter: cert.notAfter.toISOString(),
-  };
-}
-
-const headersFor = (call: ProxyCall): Record<string, string> => ({
-  [CHINAPORT_TOKEN_HEADER]: call.token,
-  accept: 'application/json',
-});
-
+/** The envelope's `code` says what happened; the real proxy answers HTTP 200 to everything. */
 function readReply(res: ProxyResponse, url: string, token: string): ChinaportReply {
+  if (res.status === 401 || res.status === 403) {
+    throw refusal(CHINAPORT_CODES.unauthorized, `HTTP ${res.status} ${excerpt(res.text, token)}`, url);
+  }
   const parsed = v.safeParse(ChinaportReplySchema, res.json);
   if (!parsed.success) {
-    throw failureOf(res.status, undefined, url, `HTTP ${res.status} ${excerpt(res.text, token)}`, () =>
-      notTheirProtocol(url, describeIssues(parsed.issues)),
-    );
+    // No envelope: a gateway or load balancer answered, so its HTTP status is all there is.
+    const detail = `HTTP ${res.status} ${excerpt(res.text, token)}`;
+    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      return unavailable(url, detail);
+    }
+    throw notTheirProtocol(url, `${describeIssues(parsed.issues)}; ${detail}`);
   }
   const reply = parsed.output;
-  if (res.status !== 200 || !reply.success || (reply.code !== undefined && reply.code !== 200)) {
-    throw refusal(reply, res.status, url, token);
-  }
-  return reply;
+  const code = reply.code ?? (reply.success ? CHINAPORT_CODES.ok : res.status);
+  if (code === CHINAPORT_CODES.ok && reply.success) return reply;
+  throw refusal(
+    code,
+    `code ${code}: ${excerpt(reply.message ?? '(no message)', token)}${dataOf(reply, token)}`,
+    url,
+  );
 }
 
-function refusal(reply: ChinaportReply, status: number, url: string, token: string): CebGrabError {
-  const detail = `code ${reply.code ?? status}: ${excerpt(reply.message ?? '(no message)', token)}`;
-  return failureOf(status, reply, url, detail);
-}
+const unavailable = (url: string, detail: string): never => {
+  throw new SignerUnavailableError(`the signing proxy at ${url} did not sign (${detail})`);
+};
 
 /**
- * That proxy answers most failures with HTTP 200 and a `code` in the body: 401 for a bad token,
- * 500 and "加签失败" when the card did not sign. It does not tell a wrong PIN from a card that
- * is busy or gone, so a failure is retryable unless it names the password (a guess: their
- * messages are free text) or is a 4xx.
+ * 401: our token is wrong (permanent). 500 "加签失败": the card did not sign, which is what a
+ * wrong PIN looks like too, since card errors never reach the client: the PIN guard stops presenting
+ * the card. 10000/10001: the proxy refused the request itself (permanent, with its message).
+ * Other codes come from proxies of our own shape (`ceb-grab signer`), retryable when 5xx.
  */
-function failureOf(
-  status: number,
-  reply: ChinaportReply | undefined,
-  url: string,
-  detail: string,
-  otherwise?: () => CebGrabError,
-): CebGrabError {
-  const code = reply?.code ?? status;
-  if ([status, code].some((c) => c === 401 || c === 403)) {
+function refusal(code: number, detail: string, url: string): CebGrabError {
+  if (code === CHINAPORT_CODES.unauthorized || code === 403) {
     return new SignerRejectedError(
       `the signing proxy at ${url} refused our token (${detail}): check the token configured for it`,
     );
   }
-  const message = `the signing proxy at ${url} did not sign (${detail})`;
-  if (/密码|口令|\bPIN\b|password/i.test(reply?.message ?? '')) return new SignerRejectedError(message);
-  if (status >= 500 || status === 429 || status === 408) return new SignerUnavailableError(message);
-  if (otherwise) return otherwise();
-  if (code >= 400 && code < 500 && code !== 429 && code !== 408) return new SignerRejectedError(message);
-  return new SignerUnavailableError(message);
+  if (code === CHINAPORT_CODES.signFailed) {
+    return new SignerSuspectPinError(
+      `the signing proxy at ${url} says the card did not sign (${detail}); a wrong PIN looks the same, ` +
+        'so the card is not presented again until an operator clears it (ceb-grab replay) or the cool-down ends',
+    );
+  }
+  const message = `the signing proxy at ${url} refused the request (${detail})`;
+  if (code >= 500 && code < 600) return new SignerUnavailableError(message);
+  return new SignerRejectedError(message);
+}
+
+function dataOf(reply: ChinaportReply, token: string): string {
+  const { data } = reply;
+  if (data === null || data === undefined) return '';
+  return `; ${excerpt(typeof data === 'string' ? data : JSON.stringify(data), token)}`;
 }
 
 const notTheirProtocol = (url: string, why: string) =>

@@ -1,4 +1,4 @@
-import { SignerUnavailableError } from '#core/errors.ts';
+import { SignerRejectedError, SignerUnavailableError } from '#core/errors.ts';
 
 /**
  * The proxy did not answer in time. Retryable later, but not at once in-process: the device may
@@ -13,7 +13,11 @@ export interface ProxyResponse {
   readonly json: unknown;
 }
 
-/** One HTTP exchange with the proxy; transport failures and timeouts become retryable errors. */
+/**
+ * One HTTP exchange with the proxy; transport failures and timeouts become retryable errors. A
+ * redirect is never followed: it would carry the token and the sign source (bank accounts) to an
+ * address nobody configured.
+ */
 export async function callProxy(
   url: string,
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
@@ -21,10 +25,18 @@ export async function callProxy(
 ): Promise<ProxyResponse> {
   const started = Date.now();
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw new SignerRejectedError(
+        `the signing proxy at ${url} answered with a redirect (HTTP ${res.status} to ${res.headers.get('location') ?? 'nowhere'}), ` +
+          'which is never followed: set HSM_PROXY_URL to the address the proxy really serves',
+      );
+    }
     const text = await res.text();
     return { status: res.status, text, json: parseJson(text) };
   } catch (e) {
+    if (e instanceof SignerRejectedError) throw e;
     if (e instanceof Error && e.name === 'TimeoutError') {
       throw new SignerTimeoutError(
         `the signing proxy at ${url} did not answer within ${timeoutMs} ms (waited ${Date.now() - started} ms)`,

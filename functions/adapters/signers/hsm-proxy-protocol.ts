@@ -54,7 +54,10 @@ export const PROXY_ERRORS = {
   NOT_FOUND: { status: 404, retryable: false },
   UNKNOWN_KEY: { status: 404, retryable: false },
   WRONG_ALGORITHM: { status: 422, retryable: false },
+  /** kept for older clients; the card never says for sure that a PIN is wrong */
   BAD_PIN: { status: 422, retryable: false },
+  /** the card failed in a way a wrong PIN also fails: it is not presented the PIN again until restarted */
+  SUSPECT_PIN: { status: 503, retryable: true },
   CERTIFICATE_EXPIRED: { status: 422, retryable: false },
   INTERNAL: { status: 500, retryable: true },
   DEVICE_UNAVAILABLE: { status: 503, retryable: true },
@@ -69,9 +72,21 @@ export type ErrorReply = v.InferOutput<typeof ErrorReplySchema>;
 
 // --- chinaport-data-signature ---
 export const CHINAPORT_SIGN_PATH = '/rpc/eport/signature';
-/** That proxy's certificate download: the PEM as the body. */
+/** That proxy's certificate download: the card's *encryption* certificate, bare base64 (never used to sign). */
 export const CHINAPORT_CERT_PATH = '/rpc/eport/cert/download';
 export const CHINAPORT_TOKEN_HEADER = 'x-auth-token-eport-sign';
+
+/** The `code` of its envelope (HTTP is 200 whatever happened); docs/protocol.md §6. */
+export const CHINAPORT_CODES = {
+  ok: 200,
+  unauthorized: 401,
+  /** "加签失败": the card did not sign, or its 5-second wait ran out; a wrong PIN looks the same */
+  signFailed: 500,
+  /** any other exception; data is "Caused by: …" */
+  error: 10000,
+  /** validation; data is a map of field to problem */
+  invalid: 10001,
+} as const;
 
 export const ChinaportSignRequestSchema = v.object({
   id: v.optional(v.pipe(v.number(), v.integer())),
@@ -80,20 +95,14 @@ export const ChinaportSignRequestSchema = v.object({
 });
 
 /**
- * Its `Result<T>`: `code` 200 on success; failures keep HTTP 200 and carry `success: false`, a
- * `code` (401 for a bad token, 500 for "加签失败") and a message.
+ * Its `Result<T>`: `{code, success, message, timestamp, data}`; on success `data` is the signature
+ * (below), on failure a string, a map or null.
  */
 export const ChinaportReplySchema = v.object({
   code: v.optional(v.number()),
   success: v.boolean('success must be true or false'),
   message: v.nullish(v.string()),
-  data: v.nullish(
-    v.object({
-      success: v.optional(v.boolean()),
-      certNo: v.nullish(v.string()),
-      signatureValue: v.nullish(v.string()),
-    }),
-  ),
+  data: v.nullish(v.unknown()),
 });
 export type ChinaportReply = v.InferOutput<typeof ChinaportReplySchema>;
 

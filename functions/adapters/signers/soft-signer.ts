@@ -32,13 +32,14 @@ export class SoftSigner implements Signer {
     }
   }
 
-  async sign(data: string): Promise<SignResult> {
+  /** With a registry `key`, its certNo is sent (an operator may have stated the card's). */
+  async sign(data: string, key?: SigningKey): Promise<SignResult> {
     const k = this.key;
     const signValue =
       k.algorithm === 'SM3withSM2'
         ? sm2Sign(data, k.privateKeyHex, this.certificate.publicKey as string)
         : rsaSha1Sign(data, k.key);
-    return { signValue, certNo: this.certificate.certNo, algorithm: k.algorithm };
+    return { signValue, certNo: key?.certificate.certNo ?? this.certificate.certNo, algorithm: k.algorithm };
   }
 }
 

@@ -5,7 +5,10 @@ export type SignAlgorithm = 'SM3withSM2' | 'SHA1withRSA';
 
 /** What the product needs to know of an E-Port certificate. */
 export interface CertificateInfo {
-  /** The serial number as customs wants it: lower-case hex, zero-padded to 16 characters. */
+  /**
+   * The certNo customs knows the certificate by: the card's own certNo, which is the lower-case hex
+   * of the serial's bytes (16 digits on SM2 cards, 8 on older RSA ones), or what an operator stated.
+   */
   readonly certNo: string;
   readonly algorithm: SignAlgorithm;
   /** SM2: uncompressed public point as hex (04||x||y). RSA: the public key object. */
@@ -18,12 +21,31 @@ export interface CertificateInfo {
 
 const SM2_CURVE_OID_DER = Buffer.from('06082a811ccf5501822d', 'hex'); // 1.2.156.10197.1.301
 
-/** certNo: the certificate serial as lower-case hex, zero-padded to 16 (docs/protocol.md §4). */
-export const toCertNo = (serialHex: string): string =>
-  serialHex
-    .toLowerCase()
-    .replace(/^0+(?=.)/, '')
-    .padStart(16, '0');
+/**
+ * certNo of a serial: lower-case hex of the serial's own bytes, never padded (docs/protocol.md §4:
+ * an RSA card with a 4-byte serial says `011f03d1`, and customs answers 20004 to `00000000011f03d1`).
+ * A DER sign byte (00 before a byte >= 80) is not the serial's own; an odd digit count is one byte.
+ */
+export function toCertNo(serialHex: string): string {
+  const hex = serialHex.trim().toLowerCase();
+  const even = hex.length % 2 === 1 ? `0${hex}` : hex;
+  return /^00[89a-f]/.test(even) ? even.slice(2) : even;
+}
+
+/** A certNo as a card or an operator states it, as it is compared, registered and sent: lower case. */
+export const normalizeCertNo = (certNo: string): string => certNo.trim().toLowerCase();
+
+/** Two certNos are the same certificate when they differ at most in case. */
+export const sameCertNo = (a: string, b: string): boolean => normalizeCertNo(a) === normalizeCertNo(b);
+
+/** What a stated certNo may look like: hex digits, as every card shows it. */
+export const CERT_NO_PATTERN = /^[0-9a-fA-F]{1,64}$/;
+
+/** The certificate known to customs by a certNo an operator stated (the card's, when it differs). */
+export const withCertNo = (cert: CertificateInfo, certNo: string): CertificateInfo => ({
+  ...cert,
+  certNo: normalizeCertNo(certNo),
+});
 
 export function parseCertificate(pem: string): CertificateInfo {
   let cert: X509Certificate;

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { CertificateInfo } from './certificate.ts';
+import { type CertificateInfo, sameCertNo } from './certificate.ts';
 import { rsaSha1Verify } from './rsa.ts';
 import { sm2Verify } from './sm2.ts';
 
@@ -13,8 +13,8 @@ export function verifySignature(
   input: { readonly signSource: string; readonly signValue: string; readonly certNo: string },
   cert: CertificateInfo,
 ): VerifyResult {
-  if (input.certNo !== cert.certNo) {
-    return { ok: false, reason: `certNo ${input.certNo} is not the certificate's serial ${cert.certNo}` };
+  if (!sameCertNo(input.certNo, cert.certNo)) {
+    return { ok: false, reason: `certNo ${input.certNo} is not the certificate's certNo ${cert.certNo}` };
   }
   const sig = Buffer.from(input.signValue, 'base64');
   if (cert.algorithm === 'SM3withSM2') {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type CertificateInfo, toCertNo } from '../crypto/certificate.ts';
+import { type CertificateInfo, sameCertNo } from '../crypto/certificate.ts';
 import { EXPIRY_WARNING_DAYS } from '../crypto/certificate-validity.ts';
 import { derToRawSignature } from '../crypto/der-signature.ts';
 import { rsaSha1Verify } from '../crypto/rsa.ts';
@@ -65,11 +65,16 @@ export function explainVerification(
     return { ok: false, certificate, signSource: '', problems: [e.message], notes };
   }
 
-  if (claim.certNo !== undefined && claim.certNo !== cert.certNo) {
+  if (claim.certNo !== undefined && !sameCertNo(claim.certNo, cert.certNo)) {
+    const unpadded = (c: string) => c.toLowerCase().replace(/^0+/, '');
     problems.push(
-      toCertNo(claim.certNo) === cert.certNo
-        ? `certNo ${claim.certNo} is the certificate's serial written wrongly: customs wants lower-case hex padded to 16, ${cert.certNo}`
+      unpadded(claim.certNo) === unpadded(cert.certNo)
+        ? `certNo ${claim.certNo} is the certificate's serial with other leading zeros: customs wants it as the card says it, ${cert.certNo}`
         : `certNo ${claim.certNo} is not this certificate's serial ${cert.certNo} (customs looks the certificate up by ebpCode and certNo)`,
+    );
+  } else if (claim.certNo !== undefined && claim.certNo !== cert.certNo) {
+    notes.push(
+      `certNo ${claim.certNo} differs from ${cert.certNo} in case only; cards report it in lower case`,
     );
   }
   if (opts.ebpCode && claim.ebpCode && opts.ebpCode !== claim.ebpCode) {
