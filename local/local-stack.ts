@@ -18,6 +18,8 @@ import { type LocalStackInfo, localAws, localEnv, removeStackFile, writeStackFil
 export const LOCAL_REGION = 'cn-north-1';
 
 export interface LocalStackOptions {
+  /** Install moto into the user cache when none is found (default); false: the same as CEB_GRAB_NO_PROVISION=1. */
+  readonly provisionMoto?: boolean;
   /** API port on 127.0.0.1; 0 picks a free one. Default 3000. */
   readonly port?: number;
   /** Upload to this customs endpoint instead of the built-in simulator. */
@@ -67,7 +69,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   };
   try {
     const visibilityTimeoutSeconds = opts.visibilityTimeoutSeconds ?? 10;
-    const moto = await startMoto();
+    const moto = await startMoto(
+      opts.provisionMoto === false ? { env: { ...process.env, CEB_GRAB_NO_PROVISION: '1' } } : {},
+    );
     cleanups.push(() => moto.stop());
     const resources = await createLocalResources({
       endpoint: moto.endpoint,

@@ -42,8 +42,6 @@ export function registerLocal(program: Command): void {
 async function runLocal(opts: LocalOptions): Promise<number> {
   const port = opts.port;
   const demo = opts.demo && !opts.customsUrl;
-  // The flag is the environment switch moto's resolver reads (local/moto-plan.ts), so children inherit it too.
-  if (!opts.provision) process.env.CEB_GRAB_NO_PROVISION = '1';
   const { startLocalStack } = await import('#local/local-stack.ts');
   const out = process.stdout;
   out.write('starting the local stack (moto, API, worker, customs simulator)...\n');
@@ -51,6 +49,7 @@ async function runLocal(opts: LocalOptions): Promise<number> {
     port,
     ...(opts.customsUrl ? { customsUrl: opts.customsUrl } : {}),
     writeStackFile: true,
+    provisionMoto: opts.provision,
     logLevel: opts.verbose ? 'INFO' : 'WARN',
     onError: (e) => process.stderr.write(`worker poller: ${(e as Error).message}\n`),
   });
