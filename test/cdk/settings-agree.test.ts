@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { HSM_PROXY_MAX_CONCURRENT } from '#core/settings.ts';
 import { uploadWorkerConfig } from '#functions/config.ts';
 import { REPO_ROOT } from '../../lib/repo-root.ts';
 import { logicalId } from './iam.ts';
@@ -23,7 +24,12 @@ const queueProps =
 /** Deployed as the worker's environment, so the template must carry them. */
 const DEPLOYED = ['CUSTOMS_TIMEOUT_MS', 'UPLOAD_TRIES', 'MAX_RECEIVES', 'UPLOAD_LEASE_MS'] as const;
 /** Left to the config default when deployed (the stage config has no say in them). */
-const DEFAULTED = ['HSM_PROXY_TIMEOUT_MS', 'HSM_PROXY_MAX_CONCURRENT'] as const;
+const DEFAULTED = ['HSM_PROXY_TIMEOUT_MS', 'HSM_PROXY_PIN_COOLDOWN_MS'] as const;
+/**
+ * Unset in config, so the signer picks by protocol: the setting for the ceb-grab protocol, 1 for
+ * chinaport-data-signature (which crosses overlapping requests).
+ */
+const SIGNER_DEFAULTED = { HSM_PROXY_MAX_CONCURRENT } as const;
 
 /** `NAME` (digits) in a README table row: the documented default, with the row to name on drift. */
 function readmeDefaults(): Map<string, { value: number; row: string }> {
@@ -56,12 +62,13 @@ const configDefaults = uploadWorkerConfig({
 });
 const configDefault = (name: string): unknown =>
   (configDefaults as unknown as Record<string, unknown>)[name] ??
-  (configDefaults.signer as unknown as Record<string, unknown>)[name];
+  (configDefaults.signer as unknown as Record<string, unknown>)[name] ??
+  (SIGNER_DEFAULTED as Record<string, number>)[name];
 
 describe('README, config defaults and the synthesized stage agree', () => {
   const readme = readmeDefaults();
 
-  for (const name of [...DEPLOYED, ...DEFAULTED]) {
+  for (const name of [...DEPLOYED, ...DEFAULTED, ...Object.keys(SIGNER_DEFAULTED)]) {
     it(`${name}`, () => {
       const documented =
         readme.get(name) ?? assert.fail(`the README's configuration table has no row for ${name}`);
