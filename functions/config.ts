@@ -18,11 +18,13 @@ import {
  */
 
 const nonEmpty = (name: string) => v.pipe(v.string(`${name} is not set`), v.minLength(1, `${name} is empty`));
-const positiveInt = (fallback: number) =>
-  v.optional(
-    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1)),
-    String(fallback),
-  );
+const wholePositive = v.pipe(
+  v.string(),
+  v.regex(/^\d+$/, 'must be a whole number'),
+  v.transform(Number),
+  v.minValue(1),
+);
+const positiveInt = (fallback: number) => v.optional(wholePositive, String(fallback));
 
 const GrabRequestEnv = v.object({
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
@@ -63,9 +65,7 @@ const HsmProxySignerEnv = v.object({
    * signatures in flight at once: a Ukey manages about 4 a second (default 4); chinaport-data-signature
    * crosses overlapping requests, so 1 (the default) is all it allows
    */
-  HSM_PROXY_MAX_CONCURRENT: v.optional(
-    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number)),
-  ),
+  HSM_PROXY_MAX_CONCURRENT: v.optional(wholePositive),
   /**
    * after a failure that could be a wrong PIN, how long the card is not presented before one probe
    * (an operator's `ceb-grab signer-reset` lets one through at once); default 15 minutes

@@ -34,7 +34,7 @@ describe('configuring the upload worker', () => {
     assert.equal(tuned.UPLOAD_TRIES, 1);
   });
 
-  it('the HSM proxy defaults to one request 5 s and 4 in flight', () => {
+  it('the HSM proxy defaults to one request 5 s and a 15-minute PIN cool-down, leaving concurrency to the signer', () => {
     const c = uploadWorkerConfig({
       ...WORKER_ENV,
       SIGNER_KIND: 'hsm-proxy',
@@ -45,7 +45,9 @@ describe('configuring the upload worker', () => {
     assert.equal(c.signer.SIGNER_KIND, 'hsm-proxy');
     if (c.signer.SIGNER_KIND !== 'hsm-proxy') return;
     assert.equal(c.signer.HSM_PROXY_TIMEOUT_MS, 5_000);
-    assert.equal(c.signer.HSM_PROXY_MAX_CONCURRENT, 4);
+    assert.equal(c.signer.HSM_PROXY_PIN_COOLDOWN_MS, 15 * 60_000);
+    // unset: the signer allows 4 for our protocol and 1 for chinaport-data-signature
+    assert.equal(c.signer.HSM_PROXY_MAX_CONCURRENT, undefined);
   });
 
   it('refuses zero, negative or fractional counts and timeouts, naming the variable', () => {
@@ -61,6 +63,29 @@ describe('configuring the upload worker', () => {
         `${name}=${value}`,
       );
     }
+  });
+
+  it('refuses an HSM proxy concurrency of 0, and more than 1 for chinaport-data-signature', () => {
+    const hsm = {
+      ...WORKER_ENV,
+      SIGNER_KIND: 'hsm-proxy',
+      HSM_PROXY_URL: 'http://10.0.1.5:8400',
+      HSM_PROXY_TOKEN: 'local-token',
+      CERTIFICATES_TABLE: 'c',
+    };
+    assert.throws(
+      () => uploadWorkerConfig({ ...hsm, HSM_PROXY_MAX_CONCURRENT: '0' }),
+      (e) => e instanceof ConfigError && e.message.includes('HSM_PROXY_MAX_CONCURRENT'),
+    );
+    assert.throws(
+      () =>
+        uploadWorkerConfig({
+          ...hsm,
+          HSM_PROXY_PROTOCOL: 'chinaport-data-signature',
+          HSM_PROXY_MAX_CONCURRENT: '2',
+        }),
+      (e) => e instanceof ConfigError && /one at a time/.test(e.message),
+    );
   });
 
   it('names every missing variable at once', () => {
