@@ -1,10 +1,14 @@
 import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   CUSTOMS_TIMEOUT_MS,
+  GRAB_REQUEST_TIMEOUT_MS,
+  SWEEP_INTERVAL_MS,
   UPLOAD_LEASE_MS,
   UPLOAD_RETRY_MAX_MS,
   UPLOAD_TRIES,
@@ -72,6 +76,7 @@ export class StatelessStack extends Stack {
   readonly uploadWorker: HouseFunction;
   readonly clearanceCallback: HouseFunction;
   readonly orderStatus: HouseFunction;
+  readonly sweepSessions: HouseFunction;
   readonly grabApi: GrabApi;
   readonly front?: PlainHttpFront;
   readonly alarms: PipelineAlarms;
@@ -87,12 +92,28 @@ export class StatelessStack extends Stack {
     this.grabRequest = new HouseFunction(this, 'GrabRequest', {
       entry: 'functions/grab-request/handler.ts',
       description: 'ceb-grab: accept a customs grab (platDataOpen), record the session, enqueue it',
-      timeout: Duration.seconds(5),
+      timeout: Duration.millis(GRAB_REQUEST_TIMEOUT_MS),
       memorySize: 256,
       logRetention,
     })
       .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'write' })
       .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+
+    // A grab's record and its send are two writes: the sweep queues again what a crash left unsent.
+    this.sweepSessions = new HouseFunction(this, 'SweepSessions', {
+      entry: 'functions/sweep-sessions/handler.ts',
+      description: 'ceb-grab: queue again the grab sessions recorded but never sent (StuckSessions)',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      logRetention,
+    })
+      .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
+      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+    new Rule(this, 'SweepSchedule', {
+      description: 'ceb-grab: run the stuck-session sweep',
+      schedule: Schedule.rate(Duration.millis(SWEEP_INTERVAL_MS)),
+      targets: [new LambdaFunction(this.sweepSessions, { retryAttempts: 0 })],
+    });
 
     this.uploadWorker = new HouseFunction(this, 'UploadWorker', {
       entry: workerEntry(config.signer),

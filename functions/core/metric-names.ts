@@ -22,6 +22,10 @@ export const METRIC = {
   UploadOther: 'UploadOther',
   GrabNoPaymentData: 'GrabNoPaymentData',
   GrabRedelivered: 'GrabRedelivered',
+  /** sessions the sweep found recorded but not on the queue (or lost from it), and queued again */
+  StuckSessions: 'StuckSessions',
+  /** a repeated grab found its session recorded but never queued, and queued it */
+  GrabRequeued: 'GrabRequeued',
   GrabToAcceptedMs: 'GrabToAcceptedMs',
   SignerError: 'SignerError',
   SignatureSelfCheckFailed: 'SignatureSelfCheckFailed',

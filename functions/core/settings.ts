@@ -30,6 +30,22 @@ export const GRAB_VISIBILITY_TIMEOUT_MS = 30_000;
 /** Receives before a grab message goes to the DLQ; the worker records `failed` on the last one. */
 export const MAX_RECEIVES = 5;
 
+/**
+ * The stuck-session sweep (use-cases/requeue-stuck.ts). A grab's record and its send are two writes in
+ * two services, so a crash between them leaves a `received` session with no message: after this long
+ * (the grab-request function's timeout, twice) no live request is still sending it.
+ */
+export const GRAB_REQUEST_TIMEOUT_MS = 5_000;
+export const STUCK_RECEIVED_AFTER_MS = 2 * GRAB_REQUEST_TIMEOUT_MS;
+/**
+ * A `queued` session no worker has claimed this long has likely lost its message (a replay or a late
+ * payment marked it queued and died before the send). Longer than customs' upload window, so a queue
+ * merely backed up is not flooded with copies (a copy is harmless: the lease uploads a session once).
+ */
+export const STUCK_QUEUED_AFTER_MS = 3 * CUSTOMS_UPLOAD_WINDOW_MS;
+/** How often the sweep runs (an EventBridge schedule deployed; a timer in the local stack). */
+export const SWEEP_INTERVAL_MS = 60_000;
+
 /** One request to the HSM / Ukey signing proxy. */
 export const HSM_PROXY_TIMEOUT_MS = 5_000;
 /** Signatures in flight at once: a Ukey signs about 4 a second, so the worker waits its turn. */

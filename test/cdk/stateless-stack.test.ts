@@ -7,7 +7,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
-import { MAX_RECEIVES } from '#core/settings.ts';
+import { MAX_RECEIVES, SWEEP_INTERVAL_MS } from '#core/settings.ts';
 import { grabApiPolicy } from '../../lib/constructs/grab-api-policy.ts';
 import { LAZY_SDK_MODULES } from '../../lib/constructs/house-bundling.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
@@ -20,9 +20,9 @@ const CUSTOMS_RANGES = ['203.0.113.0/24', '198.51.100.7/32'];
 const synth = synthesize({ context: { customsSourceRanges: CUSTOMS_RANGES.join(',') } });
 after(() => synth.cleanup());
 const { stage, stateless, imported } = synth;
-const { grabRequest, uploadWorker, clearanceCallback, orderStatus } = stage.stateless;
+const { grabRequest, uploadWorker, clearanceCallback, orderStatus, sweepSessions } = stage.stateless;
 const data = stage.stateful;
-const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus];
+const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus, sweepSessions];
 
 const id = (construct: IConstruct) => logicalId(stage.stateless, construct);
 // Template JSON is untyped by nature; the assertions below say what shape they expect.
@@ -103,7 +103,9 @@ describe('API', () => {
   });
 
   it('API Gateway may invoke each function for its own route only', () => {
-    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission'));
+    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal !== 'events.amazonaws.com',
+    );
     const byFunction = Object.fromEntries(
       permissions.map((p) => [
         p.Properties.FunctionName['Fn::GetAtt'][0],
@@ -237,6 +239,23 @@ describe('environment: each function is pointed at exactly the resources it uses
     assert.deepEqual(envOf(grabRequest).GRAB_QUEUE_URL, imported(data.grabQueue.queueUrl));
   });
 
+  it('sweep-sessions: the sessions table and the grab queue, run on a schedule of SWEEP_INTERVAL_MS', () => {
+    assert.deepEqual(app(sweepSessions), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
+    const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
+    assert.equal(rules.length, 1);
+    const rule = rules[0]?.Properties;
+    assert.equal(rule.ScheduleExpression, `rate(${SWEEP_INTERVAL_MS / 60_000} minute)`);
+    // only the schedule may invoke it
+    const invokers = Object.values(stateless.findResources('AWS::Lambda::Permission'))
+      .filter((p) => mentions(p.Properties.FunctionName, { 'Fn::GetAtt': [id(sweepSessions), 'Arn'] }))
+      .map((p) => p.Properties.Principal);
+    assert.deepEqual(invokers, ['events.amazonaws.com']);
+    assert.deepEqual(
+      rule.Targets.map((t: { Arn: unknown }) => t.Arn),
+      [{ 'Fn::GetAtt': [id(sweepSessions), 'Arn'] }],
+    );
+  });
+
   it('upload-worker: its tables, the soft signer secret, the test customs endpoint and its timings', () => {
     const env = envOf(uploadWorker);
     assert.deepEqual(app(uploadWorker), [
@@ -329,6 +348,20 @@ describe('least privilege: exactly these actions on exactly these resources', ()
         'secretsmanager:GetSecretValue partner-secret',
       ].sort(),
     );
+  });
+
+  it('sweep-sessions reads and updates sessions (never creates them) and sends to the grab queue', () => {
+    assert.deepEqual(grants(sweepSessions), [
+      'dynamodb:BatchGetItem sessions',
+      'dynamodb:BatchGetItem sessions/index/*',
+      'dynamodb:GetItem sessions',
+      'dynamodb:GetItem sessions/index/*',
+      'dynamodb:Query sessions',
+      'dynamodb:Query sessions/index/*',
+      'dynamodb:UpdateItem sessions',
+      ...[...DYNAMODB_KEY_WRITE, 'GenerateDataKey'].sort().map((a) => `kms:${a} data-key`),
+      'sqs:SendMessage grab-queue',
+    ]);
   });
 
   it('order-status only reads', () => {
