@@ -26,6 +26,8 @@ export const METRIC = {
   StuckSessions: 'StuckSessions',
   /** a repeated grab found its session recorded but never queued, and queued it */
   GrabRequeued: 'GrabRequeued',
+  /** customs repeated a sessionID with another orderNo (recorded on the session; the first order is kept) */
+  GrabOrderMismatch: 'GrabOrderMismatch',
   GrabToAcceptedMs: 'GrabToAcceptedMs',
   SignerError: 'SignerError',
   SignatureSelfCheckFailed: 'SignatureSelfCheckFailed',

@@ -65,6 +65,11 @@ export interface SessionStore {
    */
   markQueued(sessionID: string, at: number, from: readonly Session['state'][]): Promise<boolean>;
   /**
+   * customs repeated the sessionID with another orderNo: the session keeps its first order and notes
+   * this one (up to OTHER_ORDERS_KEPT, each once), so an operator sees it.
+   */
+  recordOtherOrder(sessionID: string, orderNo: string, at: number): Promise<void>;
+  /**
    * A `queued` session last written at `seenAt` is being sent to the queue again (its message was never
    * sent or was lost): stamp it `at`, so no other sweep sends it too. False when it changed meanwhile.
    */

@@ -51,6 +51,8 @@ export const SessionSchema = v.object({
   uploadedAt: optionalNumber,
   /** grab received -> customs accepted, ms */
   latencyMs: optionalNumber,
+  /** orderNos customs later sent with this sessionID: the first order is kept, these are for an operator */
+  otherOrderNos: v.optional(v.array(v.string())),
 });
 export type Session = v.InferOutput<typeof SessionSchema>;
 

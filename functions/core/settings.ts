@@ -46,6 +46,23 @@ export const STUCK_QUEUED_AFTER_MS = 3 * CUSTOMS_UPLOAD_WINDOW_MS;
 /** How often the sweep runs (an EventBridge schedule deployed; a timer in the local stack). */
 export const SWEEP_INTERVAL_MS = 60_000;
 
+/**
+ * Bounds on what a session item holds. DynamoDB refuses an item over 400 KB, and an outcome write that
+ * fails after customs accepted leaves a grab uploaded again and again: customs' message (it is theirs,
+ * any length) is kept to 2 KB, and a payment whose upload would not fit is refused at load.
+ */
+export const CUSTOMS_MESSAGE_MAX_BYTES = 2 * 1024;
+/** A session item stays under this whatever the payment (DynamoDB's limit is 400 KB). */
+export const SESSION_ITEM_MAX_BYTES = 350 * 1024;
+/**
+ * A payment's JSON text at most this long: its payExInfoStr is that text re-keyed plus a guid, a
+ * certificate number and a signature (~1 KB), which leaves the session's other attributes ~45 KB.
+ */
+export const PAYMENT_MAX_BYTES = 300 * 1024;
+
+/** Other orderNos a session keeps when customs repeats its sessionID with them (an operator needs a few, not all). */
+export const OTHER_ORDERS_KEPT = 10;
+
 /** One request to the HSM / Ukey signing proxy. */
 export const HSM_PROXY_TIMEOUT_MS = 5_000;
 /** Signatures in flight at once: a Ukey signs about 4 a second, so the worker waits its turn. */

@@ -35,6 +35,8 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     logger.appendKeys({ sessionID: grab.sessionID, orderNo: grab.orderNo });
     const result = await acceptGrab(grab, deps);
     metrics.addMetric(STATUS_METRIC[result.status], MetricUnit.Count, 1);
+    if (result.status === 'duplicate' && result.orderNoDiffers)
+      metrics.addMetric(METRIC.GrabOrderMismatch, MetricUnit.Count, 1);
     logger.info('grab accepted', { ...result });
     return grabResponse(GrabReplyCode.ok, '');
   });

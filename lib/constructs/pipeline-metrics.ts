@@ -19,6 +19,7 @@ export const APP_METRICS = {
     METRIC.GrabNotAccepted,
     METRIC.GrabRequeued,
     METRIC.StuckSessions,
+    METRIC.GrabOrderMismatch,
   ],
   upload: [
     METRIC.UploadAccepted,

@@ -173,7 +173,15 @@ describe('dashboard', () => {
   it('grabs and uploads, counted per minute', () => {
     assert.deepEqual(
       lines(/^Grabs/).map(([m]) => m),
-      ['GrabQueued', 'GrabDuplicate', 'GrabMalformed', 'GrabNotAccepted', 'GrabRequeued', 'StuckSessions'],
+      [
+        'GrabQueued',
+        'GrabDuplicate',
+        'GrabMalformed',
+        'GrabNotAccepted',
+        'GrabRequeued',
+        'StuckSessions',
+        'GrabOrderMismatch',
+      ],
     );
     assert.deepEqual(
       lines(/^Uploads/).map(([m]) => m),

@@ -42,6 +42,11 @@ export class MemorySessionStore implements SessionStore {
     this.rows.set(sessionID, { ...rest, state: 'queued', queuedAt: at, updatedAt: at });
     return true;
   }
+  async recordOtherOrder(sessionID: string, orderNo: string, _at: number) {
+    const s = this.rows.get(sessionID);
+    if (!s || s.otherOrderNos?.includes(orderNo)) return;
+    this.rows.set(sessionID, { ...s, otherOrderNos: [...(s.otherOrderNos ?? []), orderNo] });
+  }
   async markResent(sessionID: string, seenAt: number, at: number) {
     const s = this.rows.get(sessionID);
     if (s?.state !== 'queued' || s.updatedAt !== seenAt) return false;

@@ -85,6 +85,18 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
     assert.equal((await store.get('S-queued'))?.state, 'received');
   });
 
+  it('another orderNo sent with a sessionID is noted once each, the first order kept', async () => {
+    await store.create({ sessionID: 'S-other', orderNo: 'O-1', receivedAt: 100 });
+    await store.recordOtherOrder('S-other', 'O-2', 200);
+    await store.recordOtherOrder('S-other', 'O-2', 300);
+    await store.recordOtherOrder('S-other', 'O-3', 400);
+    const s = await store.get('S-other');
+    assert.deepEqual([s?.orderNo, s?.otherOrderNos], ['O-1', ['O-2', 'O-3']]);
+    // and never creates a session
+    await store.recordOtherOrder('S-none', 'O-2', 500);
+    assert.equal(await store.get('S-none'), undefined);
+  });
+
   it('a grab is recorded received, queued after its send, and found by the sweep only once stale', async () => {
     await store.create({ sessionID: 'S-sweep', orderNo: 'O-1', receivedAt: 1_000 });
     assert.deepEqual(

@@ -35,6 +35,7 @@ import {
   REQUEUED_STATE,
   sourcesOf,
 } from '#core/session-lifecycle.ts';
+import { OTHER_ORDERS_KEPT } from '#core/settings.ts';
 
 /**
  * Sessions in DynamoDB, one item per sessionID. Every state change is a conditional write built from
@@ -120,6 +121,22 @@ export class DynamoSessionStore implements SessionStore {
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return false;
       throw e;
+    }
+  }
+
+  async recordOtherOrder(sessionID: string, orderNo: string, at: number): Promise<void> {
+    try {
+      await this.update(sessionID, {
+        UpdateExpression:
+          'SET otherOrderNos = list_append(if_not_exists(otherOrderNos, :none), :one), updatedAt = :at',
+        ConditionExpression:
+          'attribute_exists(sessionID) AND NOT contains(otherOrderNos, :orderNo) AND ' +
+          '(attribute_not_exists(otherOrderNos) OR size(otherOrderNos) < :max)',
+        values: { ':none': [], ':one': [orderNo], ':orderNo': orderNo, ':at': at, ':max': OTHER_ORDERS_KEPT },
+      });
+    } catch (e) {
+      // Noted already, or enough noted.
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }
   }
 

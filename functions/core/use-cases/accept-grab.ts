@@ -49,6 +49,13 @@ export async function acceptGrab(grab: GrabRequest, deps: AcceptGrabDeps): Promi
 
   const existing = result.existing;
   const orderNoDiffers = existing.orderNo !== grab.orderNo;
+  if (orderNoDiffers) {
+    // The first order is the one uploaded; customs' audit still expects 10000. Noted for an operator
+    // (best effort: the reply does not wait on it, the handler logs and counts it either way).
+    await deps.sessions
+      .recordOtherOrder(existing.sessionID, grab.orderNo, deps.clock.now())
+      .catch(() => undefined);
+  }
   // Recorded but maybe never sent (an earlier request died or the queue refused it): send it now.
   if (existing.state === NOT_QUEUED_STATE || isStaleQueued(existing, deps.clock.now())) {
     try {
