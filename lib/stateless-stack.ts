@@ -10,8 +10,9 @@ import {
   GRAB_REQUEST_TIMEOUT_MS,
   SWEEP_INTERVAL_MS,
   UPLOAD_LEASE_MS,
-  UPLOAD_RETRY_MAX_MS,
   UPLOAD_TRIES,
+  WORKER_BUDGET_MS,
+  WORKER_MAX_CONCURRENCY,
   WORKER_TIMEOUT_MS,
 } from '#core/settings.ts';
 import { GrabApi } from './constructs/grab-api.ts';
@@ -140,6 +141,8 @@ export class StatelessStack extends Stack {
         maxBatchingWindow: Duration.seconds(1),
         // The worker returns the failed messages only; the rest of the batch is deleted.
         reportBatchItemFailures: true,
+        // At the signer's pace: a burst of grabs waits in the queue, not at a Ukey or at customs.
+        maxConcurrency: WORKER_MAX_CONCURRENCY[config.signer.kind],
       }),
     );
 
@@ -212,9 +215,10 @@ export class StatelessStack extends Stack {
 /** Fail synthesis, not a deploy or a night of lost uploads, when the timings contradict each other. */
 function checkWorkerBudget(visibility: Duration): void {
   const problems: string[] = [];
-  const tries = UPLOAD_TRIES * CUSTOMS_TIMEOUT_MS + (UPLOAD_TRIES - 1) * UPLOAD_RETRY_MAX_MS;
-  if (tries >= WORKER_TIMEOUT.toMilliseconds()) {
-    problems.push(`${UPLOAD_TRIES} customs tries can take ${tries} ms, not less than the worker timeout`);
+  if (WORKER_BUDGET_MS >= WORKER_TIMEOUT.toMilliseconds()) {
+    problems.push(
+      `a delivery (signer, ${UPLOAD_TRIES} customs tries of ${CUSTOMS_TIMEOUT_MS} ms, DynamoDB) can take ${WORKER_BUDGET_MS} ms, not less than the worker timeout`,
+    );
   }
   const visibilitySeconds = visibility.toSeconds();
   if (!Token.isUnresolved(visibilitySeconds)) {
@@ -222,6 +226,11 @@ function checkWorkerBudget(visibility: Duration): void {
     if (WORKER_TIMEOUT.toSeconds() > visibilitySeconds) {
       problems.push(
         `the worker timeout exceeds the grab queue's visibility timeout (${visibilitySeconds} s)`,
+      );
+    }
+    if (visibilitySeconds < 6 * WORKER_TIMEOUT.toSeconds()) {
+      problems.push(
+        `the grab queue's visibility timeout (${visibilitySeconds} s) is under 6 × the worker timeout`,
       );
     }
     if (UPLOAD_LEASE.toSeconds() >= visibilitySeconds) {

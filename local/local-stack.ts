@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
-import { SWEEP_INTERVAL_MS } from '#core/settings.ts';
+import { SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
 import type { SweepResult } from '#core/use-cases/requeue-stuck.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
@@ -29,7 +29,7 @@ export interface LocalStackOptions {
   /** Seconds before a failed grab message is delivered again. */
   readonly visibilityTimeoutSeconds?: number;
   readonly maxReceives?: number;
-  /** concurrent queue pollers (Lambda concurrency of the worker) */
+  /** concurrent queue pollers (Lambda concurrency of the worker), at most WORKER_MAX_CONCURRENCY of the signer */
   readonly workerConcurrency?: number;
   /** Write .ceb-grab/local.json so other terminals find this stack. */
   readonly writeStackFile?: boolean;
@@ -148,7 +148,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       queueArn: arn.Attributes?.QueueArn ?? '',
       handler: uploadWorker.handler,
       functionName: 'upload-worker',
-      concurrency: opts.workerConcurrency ?? 2,
+      // Never more than the deployed event source's maximum for this signer kind (one card: 2).
+      concurrency: Math.min(opts.workerConcurrency ?? 2, WORKER_MAX_CONCURRENCY[signer.kind]),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
     poller.start();

@@ -7,7 +7,13 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
-import { MAX_RECEIVES, SWEEP_INTERVAL_MS } from '#core/settings.ts';
+import {
+  MAX_RECEIVES,
+  SWEEP_INTERVAL_MS,
+  WORKER_MAX_CONCURRENCY,
+  WORKER_TIMEOUT_MS,
+} from '#core/settings.ts';
+import { CALLBACK_THROTTLE, STATUS_THROTTLE } from '../../lib/constructs/grab-api.ts';
 import { grabApiPolicy } from '../../lib/constructs/grab-api-policy.ts';
 import { LAZY_SDK_MODULES } from '../../lib/constructs/house-bundling.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
@@ -120,6 +126,27 @@ describe('API', () => {
     for (const p of permissions) assert.equal(p.Properties.Principal, 'apigateway.amazonaws.com');
   });
 
+  it("each route is throttled apart: callbacks and status reads never use customs' grabs' share", () => {
+    const stages = Object.values(stateless.findResources('AWS::ApiGateway::Stage'));
+    const settings = stages[0]?.Properties.MethodSettings as {
+      HttpMethod: string;
+      ResourcePath: string;
+      ThrottlingRateLimit: number;
+      ThrottlingBurstLimit: number;
+    }[];
+    const limits = Object.fromEntries(
+      settings
+        .filter((m) => m.ResourcePath !== '/*')
+        .map((m) => [`${m.HttpMethod} ${m.ResourcePath}`, [m.ThrottlingRateLimit, m.ThrottlingBurstLimit]]),
+    );
+    // API Gateway's method paths escape `/` as `~1`
+    assert.deepEqual(limits, {
+      'POST /~1platDataOpen': [STAGES.test.apiThrottle.rateLimit, STAGES.test.apiThrottle.burstLimit],
+      'POST /~1clearance~1callback': [CALLBACK_THROTTLE.rateLimit, CALLBACK_THROTTLE.burstLimit],
+      'GET /~1orders~1{orderNo}~1status': [STATUS_THROTTLE.rateLimit, STATUS_THROTTLE.burstLimit],
+    });
+  });
+
   it('resource policy: platDataOpen from customs ranges only, the callback from anywhere, status not opened', () => {
     const [api] = Object.values(stateless.findResources('AWS::ApiGateway::RestApi'));
     const statements = api?.Properties.Policy.Statement as Record<string, unknown>[];
@@ -184,14 +211,16 @@ describe('API', () => {
         DestinationArn: Match.anyValue(),
         Format: Match.stringLikeRegexp('\\$context\\.requestId'),
       },
-      MethodSettings: [
+      MethodSettings: Match.arrayWith([
         Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
           ThrottlingRateLimit: STAGES.test.apiThrottle.rateLimit,
           ThrottlingBurstLimit: STAGES.test.apiThrottle.burstLimit,
           LoggingLevel: 'ERROR',
           DataTraceEnabled: false,
         }),
-      ],
+      ]),
     });
     stateless.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
     stateless.resourceCountIs('AWS::CloudFront::Distribution', 0);
@@ -208,6 +237,23 @@ describe('upload-worker consumes the grab queue', () => {
     assert.deepEqual(props.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(props.BatchSize, 10);
     assert.ok(props.MaximumBatchingWindowInSeconds <= 5, 'grabs must not wait long for a batch to fill');
+  });
+
+  it("runs at most the signer kind's number of workers at once (the test stage signs with a soft key)", () => {
+    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0];
+    assert.deepEqual(mapping?.Properties.ScalingConfig, { MaximumConcurrency: WORKER_MAX_CONCURRENCY.soft });
+    assert.ok(WORKER_MAX_CONCURRENCY['hsm-proxy'] === 2, "one card: Lambda's smallest maximum");
+  });
+
+  it('synthesis fails when the visibility timeout is under 6 × the worker timeout', () => {
+    assert.throws(
+      () =>
+        new StatelessStack(new App(), 'Tight', {
+          config: STAGES.test,
+          resources: { ...data, grabVisibilityTimeout: Duration.millis(5 * WORKER_TIMEOUT_MS) },
+        }),
+      /under 6 × the worker timeout/,
+    );
   });
 
   it('the worker is told the same receive count as the queue redrives after', () => {
