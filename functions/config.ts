@@ -7,6 +7,8 @@ import {
   HSM_PROXY_PIN_COOLDOWN_MS,
   HSM_PROXY_TIMEOUT_MS,
   MAX_RECEIVES,
+  STUCK_QUEUED_AFTER_MS,
+  STUCK_RECEIVED_AFTER_MS,
   UPLOAD_LEASE_MS,
   UPLOAD_TRIES,
 } from '#core/settings.ts';
@@ -29,6 +31,13 @@ const positiveInt = (fallback: number) => v.optional(wholePositive, String(fallb
 const GrabRequestEnv = v.object({
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
   GRAB_QUEUE_URL: nonEmpty('GRAB_QUEUE_URL'),
+});
+
+/** The stuck-session sweep: the grab's table and queue, and when a session counts as stuck. */
+const SweepEnv = v.object({
+  ...GrabRequestEnv.entries,
+  STUCK_RECEIVED_AFTER_MS: positiveInt(STUCK_RECEIVED_AFTER_MS),
+  STUCK_QUEUED_AFTER_MS: positiveInt(STUCK_QUEUED_AFTER_MS),
 });
 
 const SoftSignerEnv = v.union([
@@ -154,6 +163,7 @@ function read<S extends v.GenericSchema>(
 }
 
 export type GrabRequestConfig = v.InferOutput<typeof GrabRequestEnv>;
+export type SweepConfig = v.InferOutput<typeof SweepEnv>;
 export type SignerConfig = v.InferOutput<typeof SignerEnv>;
 export type SoftSignerConfig = Extract<SignerConfig, { SIGNER_KIND: 'soft' }>;
 export type HsmProxySignerConfig = Extract<SignerConfig, { SIGNER_KIND: 'hsm-proxy' }>;
@@ -168,6 +178,7 @@ export type ClearanceCallbackConfig = v.InferOutput<typeof ClearanceCallbackEnv>
 export type OrderStatusConfig = v.InferOutput<typeof OrderStatusEnv>;
 
 export const grabRequestConfig = (env = process.env): GrabRequestConfig => read(GrabRequestEnv, env);
+export const sweepConfig = (env = process.env): SweepConfig => read(SweepEnv, env);
 export const paymentsConfig = (env = process.env): PaymentsConfig => read(PaymentsEnv, env);
 export const uploadWorkerConfig = (env = process.env): UploadWorkerConfig => ({
   ...read(UploadWorkerEnv, env),

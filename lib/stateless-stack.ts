@@ -1,13 +1,18 @@
 import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   CUSTOMS_TIMEOUT_MS,
+  GRAB_REQUEST_TIMEOUT_MS,
+  SWEEP_INTERVAL_MS,
   UPLOAD_LEASE_MS,
-  UPLOAD_RETRY_MAX_MS,
   UPLOAD_TRIES,
+  WORKER_BUDGET_MS,
+  WORKER_MAX_CONCURRENCY,
   WORKER_TIMEOUT_MS,
 } from '#core/settings.ts';
 import { GrabApi } from './constructs/grab-api.ts';
@@ -72,6 +77,7 @@ export class StatelessStack extends Stack {
   readonly uploadWorker: HouseFunction;
   readonly clearanceCallback: HouseFunction;
   readonly orderStatus: HouseFunction;
+  readonly sweepSessions: HouseFunction;
   readonly grabApi: GrabApi;
   readonly front?: PlainHttpFront;
   readonly alarms: PipelineAlarms;
@@ -87,12 +93,28 @@ export class StatelessStack extends Stack {
     this.grabRequest = new HouseFunction(this, 'GrabRequest', {
       entry: 'functions/grab-request/handler.ts',
       description: 'ceb-grab: accept a customs grab (platDataOpen), record the session, enqueue it',
-      timeout: Duration.seconds(5),
+      timeout: Duration.millis(GRAB_REQUEST_TIMEOUT_MS),
       memorySize: 256,
       logRetention,
     })
       .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'write' })
       .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+
+    // A grab's record and its send are two writes: the sweep queues again what a crash left unsent.
+    this.sweepSessions = new HouseFunction(this, 'SweepSessions', {
+      entry: 'functions/sweep-sessions/handler.ts',
+      description: 'ceb-grab: queue again the grab sessions recorded but never sent (StuckSessions)',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      logRetention,
+    })
+      .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
+      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+    new Rule(this, 'SweepSchedule', {
+      description: 'ceb-grab: run the stuck-session sweep',
+      schedule: Schedule.rate(Duration.millis(SWEEP_INTERVAL_MS)),
+      targets: [new LambdaFunction(this.sweepSessions, { retryAttempts: 0 })],
+    });
 
     this.uploadWorker = new HouseFunction(this, 'UploadWorker', {
       entry: workerEntry(config.signer),
@@ -119,6 +141,8 @@ export class StatelessStack extends Stack {
         maxBatchingWindow: Duration.seconds(1),
         // The worker returns the failed messages only; the rest of the batch is deleted.
         reportBatchItemFailures: true,
+        // At the signer's pace: a burst of grabs waits in the queue, not at a Ukey or at customs.
+        maxConcurrency: WORKER_MAX_CONCURRENCY[config.signer.kind],
       }),
     );
 
@@ -191,9 +215,10 @@ export class StatelessStack extends Stack {
 /** Fail synthesis, not a deploy or a night of lost uploads, when the timings contradict each other. */
 function checkWorkerBudget(visibility: Duration): void {
   const problems: string[] = [];
-  const tries = UPLOAD_TRIES * CUSTOMS_TIMEOUT_MS + (UPLOAD_TRIES - 1) * UPLOAD_RETRY_MAX_MS;
-  if (tries >= WORKER_TIMEOUT.toMilliseconds()) {
-    problems.push(`${UPLOAD_TRIES} customs tries can take ${tries} ms, not less than the worker timeout`);
+  if (WORKER_BUDGET_MS >= WORKER_TIMEOUT.toMilliseconds()) {
+    problems.push(
+      `a delivery (signer, ${UPLOAD_TRIES} customs tries of ${CUSTOMS_TIMEOUT_MS} ms, DynamoDB) can take ${WORKER_BUDGET_MS} ms, not less than the worker timeout`,
+    );
   }
   const visibilitySeconds = visibility.toSeconds();
   if (!Token.isUnresolved(visibilitySeconds)) {
@@ -201,6 +226,11 @@ function checkWorkerBudget(visibility: Duration): void {
     if (WORKER_TIMEOUT.toSeconds() > visibilitySeconds) {
       problems.push(
         `the worker timeout exceeds the grab queue's visibility timeout (${visibilitySeconds} s)`,
+      );
+    }
+    if (visibilitySeconds < 6 * WORKER_TIMEOUT.toSeconds()) {
+      problems.push(
+        `the grab queue's visibility timeout (${visibilitySeconds} s) is under 6 × the worker timeout`,
       );
     }
     if (UPLOAD_LEASE.toSeconds() >= visibilitySeconds) {

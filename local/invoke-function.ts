@@ -9,6 +9,7 @@ const FUNCTIONS: Record<
   'upload-worker': () => import('#functions/upload-worker/handler.ts'),
   'clearance-callback': () => import('#functions/clearance-callback/handler.ts'),
   'order-status': () => import('#functions/order-status/handler.ts'),
+  'sweep-sessions': () => import('#functions/sweep-sessions/handler.ts'),
 };
 
 export const INVOKABLE = Object.keys(FUNCTIONS);

@@ -2,11 +2,14 @@ import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
+import { SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
+import type { SweepResult } from '#core/use-cases/requeue-stuck.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { startApiServer } from './api-server.ts';
 import { localPartnerSecretsEnv } from './demo-clearance.ts';
+import { lambdaContext } from './lambda-context.ts';
 import { type LocalSigner, prepareLocalSigner } from './local-signer.ts';
 import { type Moto, startMoto } from './moto.ts';
 import { createLocalResources, type LocalResources } from './resources.ts';
@@ -28,13 +31,15 @@ export interface LocalStackOptions {
   /** Seconds before a failed grab message is delivered again. */
   readonly visibilityTimeoutSeconds?: number;
   readonly maxReceives?: number;
-  /** concurrent queue pollers (Lambda concurrency of the worker) */
+  /** concurrent queue pollers (Lambda concurrency of the worker), at most WORKER_MAX_CONCURRENCY of the signer */
   readonly workerConcurrency?: number;
   /** Write .ceb-grab/local.json so other terminals find this stack. */
   readonly writeStackFile?: boolean;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   readonly env?: NodeJS.ProcessEnv;
   readonly onError?: (e: unknown) => void;
+  /** How often the stuck-session sweep runs (default SWEEP_INTERVAL_MS, as deployed); 0: never by itself. */
+  readonly sweepIntervalMs?: number;
   /** Wrap the worker's deps (the soak run injects signer faults and crashes this way). */
   readonly wrapWorkerDeps?: (deps: UploadDeps) => UploadDeps;
 }
@@ -52,6 +57,8 @@ export interface LocalStack {
   /** Register the signer's certificate for an ebpCode, in our registry and with customs. */
   registerEbpCode(ebpCode: string, opts?: { withCustoms?: boolean }): Promise<void>;
   readonly poller: SqsPoller;
+  /** Run the stuck-session sweep now (it also runs every `sweepIntervalMs`), as the scheduled function does. */
+  sweep(): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -145,11 +152,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       queueArn: arn.Attributes?.QueueArn ?? '',
       handler: uploadWorker.handler,
       functionName: 'upload-worker',
-      concurrency: opts.workerConcurrency ?? 2,
+      // Never more than the deployed event source's maximum for this signer kind (one card: 2).
+      concurrency: Math.min(opts.workerConcurrency ?? 2, WORKER_MAX_CONCURRENCY[signer.kind]),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
     poller.start();
     cleanups.push(() => poller.stop());
+
+    // The deployed EventBridge schedule's stand-in: the same handler on a timer.
+    const { handler: sweepHandler } = await import('#functions/sweep-sessions/handler.ts');
+    const sweep = async () => (await sweepHandler(undefined, lambdaContext('sweep-sessions'))) as SweepResult;
+    const sweepEvery = opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS;
+    if (sweepEvery > 0) {
+      const timer = setInterval(() => void sweep().catch((e) => opts.onError?.(e)), sweepEvery);
+      timer.unref();
+      cleanups.push(() => clearInterval(timer));
+    }
 
     if (opts.writeStackFile) {
       const info: LocalStackInfo = {
@@ -175,6 +193,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       signer,
       registerEbpCode,
       poller,
+      sweep,
       stop,
     };
   } catch (e) {

@@ -59,6 +59,8 @@ function describeSession(s: Session): string[] {
   if (s.latencyMs !== undefined) out.push(`    grab -> accepted in ${s.latencyMs} ms`);
   if (s.customsCode) out.push(`    customs replied ${s.customsCode} ${s.customsMessage ?? ''}`);
   if (s.error) out.push(`    reason: ${s.error}`);
+  if (s.otherOrderNos?.length)
+    out.push(`    customs also sent this sessionID for: ${s.otherOrderNos.join(', ')} (kept ${s.orderNo})`);
   if (s.certNo)
     out.push(
       `    certNo ${s.certNo}, guid ${s.guid ?? '-'}, orders uploaded: ${(s.orderNos ?? []).join(', ')}`,

@@ -22,6 +22,12 @@ export const METRIC = {
   UploadOther: 'UploadOther',
   GrabNoPaymentData: 'GrabNoPaymentData',
   GrabRedelivered: 'GrabRedelivered',
+  /** sessions the sweep found recorded but not on the queue (or lost from it), and queued again */
+  StuckSessions: 'StuckSessions',
+  /** a repeated grab found its session recorded but never queued, and queued it */
+  GrabRequeued: 'GrabRequeued',
+  /** customs repeated a sessionID with another orderNo (recorded on the session; the first order is kept) */
+  GrabOrderMismatch: 'GrabOrderMismatch',
   GrabToAcceptedMs: 'GrabToAcceptedMs',
   SignerError: 'SignerError',
   SignerSuspectPin: 'SignerSuspectPin',

@@ -44,20 +44,36 @@ export type CreateResult =
   | { readonly created: false; readonly existing: Session };
 
 export interface SessionStore {
-  /** Record a new grab in state `queued`, only if the sessionID is new (a conditional write). */
+  /**
+   * Record a new grab in state `received` (INITIAL_STATE), only if the sessionID is new (a conditional
+   * write). It is marked `queued` once the queue took it.
+   */
   create(grab: {
     sessionID: string;
     orderNo: string;
     serviceTime?: number;
     receivedAt: number;
   }): Promise<CreateResult>;
-  /** The grab could not be queued: record it as `received` with the reason, so a retry re-queues it. */
+  /**
+   * The grab could not be queued: record it as `received` (or keep it there) with the reason, so a
+   * retry of the grab or the sweep re-queues it.
+   */
   markNotQueued(sessionID: string, reason: string, at: number): Promise<void>;
   /**
    * A session in one of `from` goes back to `queued` (re-queue, replay), dropping any prepared
    * payload so it is rebuilt from the payment data as it is now. False when it was in another state.
    */
   markQueued(sessionID: string, at: number, from: readonly Session['state'][]): Promise<boolean>;
+  /**
+   * customs repeated the sessionID with another orderNo: the session keeps its first order and notes
+   * this one (up to OTHER_ORDERS_KEPT, each once), so an operator sees it.
+   */
+  recordOtherOrder(sessionID: string, orderNo: string, at: number): Promise<void>;
+  /**
+   * A `queued` session last written at `seenAt` is being sent to the queue again (its message was never
+   * sent or was lost): stamp it `at`, so no other sweep sends it too. False when it changed meanwhile.
+   */
+  markResent(sessionID: string, seenAt: number, at: number): Promise<boolean>;
   /**
    * Take the upload lease: `queued`/`retrying`/`received` (or `uploading` whose lease ran out)
    * -> `uploading`, attempts + 1. Returns the session, or the terminal session if there is
@@ -82,7 +98,8 @@ export interface SessionStore {
   recordOutcome(sessionID: string, attempt: number, outcome: SessionOutcome): Promise<void>;
   get(sessionID: string): Promise<Session | undefined>;
   listByOrder(orderNo: string): Promise<Session[]>;
-  listByState(state: Session['state'], sinceMs?: number): Promise<Session[]>;
+  /** Sessions in `state` last written from `sinceMs` up to `untilMs` (both inclusive). */
+  listByState(state: Session['state'], sinceMs?: number, untilMs?: number): Promise<Session[]>;
 }
 
 export type PutPaymentResult = 'created' | 'updated' | 'unchanged';

@@ -5,8 +5,12 @@ import type { Session, SessionState, UploadPrepared } from './session.ts';
  * the table does not allow is refused by DynamoDB itself, whichever worker or tool attempts it.
  */
 
-/** The state a grab is created in (received and queued at once). */
-export const INITIAL_STATE = 'queued' satisfies SessionState;
+/**
+ * The state a grab is created in: recorded, not yet known to be on the queue. It becomes `queued` only
+ * after the send succeeded, so a crash between the record and the send leaves a state that the sweep
+ * and customs' repeated grab act on (use-cases/requeue-stuck.ts).
+ */
+export const INITIAL_STATE = 'received' satisfies SessionState;
 
 /** The state a worker holds under a lease; it may be taken over once the lease has run out. */
 export const LEASED_STATE = 'uploading' satisfies SessionState;
@@ -14,7 +18,7 @@ export const LEASED_STATE = 'uploading' satisfies SessionState;
 /** The state a session goes back to when it is queued again (re-queue, replay, late payment data). */
 export const REQUEUED_STATE = 'queued' satisfies SessionState;
 
-/** The state a grab that could not be queued is kept in, so a retry of the grab re-queues it. */
+/** The state a grab that could not be queued is kept in, so a retry of the grab or the sweep re-queues it. */
 export const NOT_QUEUED_STATE = 'received' satisfies SessionState;
 
 /** Every move a session may make; any other is refused by the store. */

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 
 /**
- * A grab session's life: customs' grab is `received` and `queued` at once; the worker takes it
+ * A grab session's life: customs' grab is recorded `received`, and `queued` once the queue took it; the worker takes it
  * (`uploading`), then it ends `uploaded` (customs said 10000), `rejected` (customs said 2000x),
  * `failed` (we could not produce a valid signed upload, or retries ran out) or `no-data` (we hold
  * no payment for the order; loading the payment later replays it). `retrying` waits for the queue
@@ -51,6 +51,8 @@ export const SessionSchema = v.object({
   uploadedAt: optionalNumber,
   /** grab received -> customs accepted, ms */
   latencyMs: optionalNumber,
+  /** orderNos customs later sent with this sessionID: the first order is kept, these are for an operator */
+  otherOrderNos: v.optional(v.array(v.string())),
 });
 export type Session = v.InferOutput<typeof SessionSchema>;
 

@@ -12,6 +12,12 @@ import { grabRequestDeps } from '#functions/composition/grab-request.ts';
 import { grabErrorReplies, grabResponse } from '#functions/edge/grab-reply.ts';
 import { headerOf } from '#functions/edge/http-event.ts';
 
+const STATUS_METRIC = {
+  queued: METRIC.GrabQueued,
+  duplicate: METRIC.GrabDuplicate,
+  requeued: METRIC.GrabRequeued,
+} as const;
+
 /** POST /platDataOpen: customs' grab. Reply at once; the upload happens from the queue. */
 const deps = grabRequestDeps();
 
@@ -28,11 +34,9 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     });
     logger.appendKeys({ sessionID: grab.sessionID, orderNo: grab.orderNo });
     const result = await acceptGrab(grab, deps);
-    metrics.addMetric(
-      result.status === 'duplicate' ? METRIC.GrabDuplicate : METRIC.GrabQueued,
-      MetricUnit.Count,
-      1,
-    );
+    metrics.addMetric(STATUS_METRIC[result.status], MetricUnit.Count, 1);
+    if (result.status === 'duplicate' && result.orderNoDiffers)
+      metrics.addMetric(METRIC.GrabOrderMismatch, MetricUnit.Count, 1);
     logger.info('grab accepted', { ...result });
     return grabResponse(GrabReplyCode.ok, '');
   });

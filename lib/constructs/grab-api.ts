@@ -15,6 +15,11 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { grabApiPolicy } from './grab-api-policy.ts';
 
+/** Partners' clearance callbacks: a few a second per order event, bursts when a partner catches up. */
+export const CALLBACK_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
+/** Operators' status reads. */
+export const STATUS_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
+
 export interface GrabApiProps {
   /** Customs' `POST /platDataOpen`. */
   readonly grabFunction: IFunction;
@@ -69,6 +74,21 @@ export class GrabApi extends Construct {
         stageName: props.stageName,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
+        // Each route its own bucket: a burst of callbacks or status reads never throttles customs' grabs.
+        methodOptions: {
+          '/platDataOpen/POST': {
+            throttlingRateLimit: props.throttle.rateLimit,
+            throttlingBurstLimit: props.throttle.burstLimit,
+          },
+          '/clearance/callback/POST': {
+            throttlingRateLimit: CALLBACK_THROTTLE.rateLimit,
+            throttlingBurstLimit: CALLBACK_THROTTLE.burstLimit,
+          },
+          '/orders/{orderNo}/status/GET': {
+            throttlingRateLimit: STATUS_THROTTLE.rateLimit,
+            throttlingBurstLimit: STATUS_THROTTLE.burstLimit,
+          },
+        },
         tracingEnabled: true,
         metricsEnabled: true,
         loggingLevel: MethodLoggingLevel.ERROR,

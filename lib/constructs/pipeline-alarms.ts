@@ -63,6 +63,13 @@ export class PipelineAlarms extends Construct {
         comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
         description: `The oldest grab not yet uploaded is older than ${OLDEST_GRAB_SECONDS} s; customs expects the upload within about 2 minutes. Check the worker (errors, throttles) and customs' endpoint.`,
       },
+      StuckSessions: {
+        metric: appMetric(METRIC.StuckSessions, { period: Duration.minutes(5) }),
+        threshold: 1,
+        comparison: AT_LEAST,
+        description:
+          'The sweep found grabs recorded but never queued (or lost from the queue) and queued them again: a grab-request or replay died between its two writes, or the queue refused sends. Check those functions’ errors; `ceb-grab sessions --state received`.',
+      },
       CertificateNotRegistered: {
         metric: appMetric(METRIC.UploadRejectedByCode, { dimensions: { customsCode: '20004' } }),
         threshold: 1,

@@ -12,7 +12,15 @@ export { METRIC, METRIC_NAMESPACE, SERVICE_NAME } from '#core/metric-names.ts';
 
 /** The functions' counts grouped as the dashboard shows them. */
 export const APP_METRICS = {
-  grab: [METRIC.GrabQueued, METRIC.GrabDuplicate, METRIC.GrabMalformed, METRIC.GrabNotAccepted],
+  grab: [
+    METRIC.GrabQueued,
+    METRIC.GrabDuplicate,
+    METRIC.GrabMalformed,
+    METRIC.GrabNotAccepted,
+    METRIC.GrabRequeued,
+    METRIC.StuckSessions,
+    METRIC.GrabOrderMismatch,
+  ],
   upload: [
     METRIC.UploadAccepted,
     METRIC.UploadRejected,

@@ -56,6 +56,13 @@ const EXPECTED = {
     op: 'GreaterThanOrEqualToThreshold',
     threshold: 1,
   },
+  StuckSessions: {
+    metric: app('StuckSessions'),
+    stat: 'Sum',
+    period: 300,
+    op: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+  },
   SignatureSelfCheckFailed: {
     metric: app('SignatureSelfCheckFailed'),
     stat: 'Sum',
@@ -173,7 +180,15 @@ describe('dashboard', () => {
   it('grabs and uploads, counted per minute', () => {
     assert.deepEqual(
       lines(/^Grabs/).map(([m]) => m),
-      ['GrabQueued', 'GrabDuplicate', 'GrabMalformed', 'GrabNotAccepted'],
+      [
+        'GrabQueued',
+        'GrabDuplicate',
+        'GrabMalformed',
+        'GrabNotAccepted',
+        'GrabRequeued',
+        'StuckSessions',
+        'GrabOrderMismatch',
+      ],
     );
     assert.deepEqual(
       lines(/^Uploads/).map(([m]) => m),

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { HSM_PROXY_MAX_CONCURRENT } from '#core/settings.ts';
+import {
+  DYNAMODB_BUDGET_MS,
+  HSM_PROXY_MAX_CONCURRENT,
+  UPLOAD_RETRY_MAX_MS,
+  WORKER_BUDGET_MS,
+} from '#core/settings.ts';
 import { uploadWorkerConfig } from '#functions/config.ts';
 import { REPO_ROOT } from '../../lib/repo-root.ts';
 import { logicalId } from './iam.ts';
@@ -106,5 +111,23 @@ describe('README, config defaults and the synthesized stage agree', () => {
     );
     assert.ok(leaseMs > workerTimeoutMs, `lease ${leaseMs} ms <= worker timeout ${workerTimeoutMs} ms`);
     assert.ok(visibilityMs > leaseMs, `visibility ${visibilityMs} ms <= lease ${leaseMs} ms`);
+    assert.ok(
+      visibilityMs >= 6 * workerTimeoutMs,
+      `visibility ${visibilityMs} ms < 6 × ${workerTimeoutMs} ms`,
+    );
+  });
+
+  it("the worker's timeout covers the signer's timeout, every customs try and pause, and DynamoDB", () => {
+    const workerTimeoutMs = Number(workerProps.Timeout) * 1000;
+    const tries = Number(workerEnv.UPLOAD_TRIES);
+    // the signer's timeout as the worker reads it (config default: the deployed value)
+    const signerMs = Number(configDefault('HSM_PROXY_TIMEOUT_MS'));
+    const worst =
+      signerMs +
+      tries * Number(workerEnv.CUSTOMS_TIMEOUT_MS) +
+      (tries - 1) * UPLOAD_RETRY_MAX_MS +
+      DYNAMODB_BUDGET_MS;
+    assert.equal(worst, WORKER_BUDGET_MS);
+    assert.ok(worst < workerTimeoutMs, `a delivery can take ${worst} ms of a ${workerTimeoutMs} ms worker`);
   });
 });

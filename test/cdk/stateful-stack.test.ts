@@ -150,7 +150,8 @@ describe('stateful stack: grab queue', () => {
       deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
       maxReceiveCount: MAX_RECEIVES,
     });
-    assert.equal(props.VisibilityTimeout, 30);
+    // 6 × the worker timeout (AWS's advice for an SQS trigger)
+    assert.equal(props.VisibilityTimeout, 120);
   });
 
   it('the DLQ itself has no DLQ and keeps messages for 14 days', () => {

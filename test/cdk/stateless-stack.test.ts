@@ -7,7 +7,13 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
-import { MAX_RECEIVES } from '#core/settings.ts';
+import {
+  MAX_RECEIVES,
+  SWEEP_INTERVAL_MS,
+  WORKER_MAX_CONCURRENCY,
+  WORKER_TIMEOUT_MS,
+} from '#core/settings.ts';
+import { CALLBACK_THROTTLE, STATUS_THROTTLE } from '../../lib/constructs/grab-api.ts';
 import { grabApiPolicy } from '../../lib/constructs/grab-api-policy.ts';
 import { LAZY_SDK_MODULES } from '../../lib/constructs/house-bundling.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
@@ -20,9 +26,9 @@ const CUSTOMS_RANGES = ['203.0.113.0/24', '198.51.100.7/32'];
 const synth = synthesize({ context: { customsSourceRanges: CUSTOMS_RANGES.join(',') } });
 after(() => synth.cleanup());
 const { stage, stateless, imported } = synth;
-const { grabRequest, uploadWorker, clearanceCallback, orderStatus } = stage.stateless;
+const { grabRequest, uploadWorker, clearanceCallback, orderStatus, sweepSessions } = stage.stateless;
 const data = stage.stateful;
-const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus];
+const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus, sweepSessions];
 
 const id = (construct: IConstruct) => logicalId(stage.stateless, construct);
 // Template JSON is untyped by nature; the assertions below say what shape they expect.
@@ -103,7 +109,9 @@ describe('API', () => {
   });
 
   it('API Gateway may invoke each function for its own route only', () => {
-    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission'));
+    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal !== 'events.amazonaws.com',
+    );
     const byFunction = Object.fromEntries(
       permissions.map((p) => [
         p.Properties.FunctionName['Fn::GetAtt'][0],
@@ -116,6 +124,27 @@ describe('API', () => {
       [id(orderStatus)]: '/GET/orders/*/status',
     });
     for (const p of permissions) assert.equal(p.Properties.Principal, 'apigateway.amazonaws.com');
+  });
+
+  it("each route is throttled apart: callbacks and status reads never use customs' grabs' share", () => {
+    const stages = Object.values(stateless.findResources('AWS::ApiGateway::Stage'));
+    const settings = stages[0]?.Properties.MethodSettings as {
+      HttpMethod: string;
+      ResourcePath: string;
+      ThrottlingRateLimit: number;
+      ThrottlingBurstLimit: number;
+    }[];
+    const limits = Object.fromEntries(
+      settings
+        .filter((m) => m.ResourcePath !== '/*')
+        .map((m) => [`${m.HttpMethod} ${m.ResourcePath}`, [m.ThrottlingRateLimit, m.ThrottlingBurstLimit]]),
+    );
+    // API Gateway's method paths escape `/` as `~1`
+    assert.deepEqual(limits, {
+      'POST /~1platDataOpen': [STAGES.test.apiThrottle.rateLimit, STAGES.test.apiThrottle.burstLimit],
+      'POST /~1clearance~1callback': [CALLBACK_THROTTLE.rateLimit, CALLBACK_THROTTLE.burstLimit],
+      'GET /~1orders~1{orderNo}~1status': [STATUS_THROTTLE.rateLimit, STATUS_THROTTLE.burstLimit],
+    });
   });
 
   it('resource policy: platDataOpen from customs ranges only, the callback from anywhere, status not opened', () => {
@@ -182,14 +211,16 @@ describe('API', () => {
         DestinationArn: Match.anyValue(),
         Format: Match.stringLikeRegexp('\\$context\\.requestId'),
       },
-      MethodSettings: [
+      MethodSettings: Match.arrayWith([
         Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
           ThrottlingRateLimit: STAGES.test.apiThrottle.rateLimit,
           ThrottlingBurstLimit: STAGES.test.apiThrottle.burstLimit,
           LoggingLevel: 'ERROR',
           DataTraceEnabled: false,
         }),
-      ],
+      ]),
     });
     stateless.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
     stateless.resourceCountIs('AWS::CloudFront::Distribution', 0);
@@ -206,6 +237,23 @@ describe('upload-worker consumes the grab queue', () => {
     assert.deepEqual(props.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(props.BatchSize, 10);
     assert.ok(props.MaximumBatchingWindowInSeconds <= 5, 'grabs must not wait long for a batch to fill');
+  });
+
+  it("runs at most the signer kind's number of workers at once (the test stage signs with a soft key)", () => {
+    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0];
+    assert.deepEqual(mapping?.Properties.ScalingConfig, { MaximumConcurrency: WORKER_MAX_CONCURRENCY.soft });
+    assert.ok(WORKER_MAX_CONCURRENCY['hsm-proxy'] === 2, "one card: Lambda's smallest maximum");
+  });
+
+  it('synthesis fails when the visibility timeout is under 6 × the worker timeout', () => {
+    assert.throws(
+      () =>
+        new StatelessStack(new App(), 'Tight', {
+          config: STAGES.test,
+          resources: { ...data, grabVisibilityTimeout: Duration.millis(5 * WORKER_TIMEOUT_MS) },
+        }),
+      /under 6 × the worker timeout/,
+    );
   });
 
   it('the worker is told the same receive count as the queue redrives after', () => {
@@ -235,6 +283,23 @@ describe('environment: each function is pointed at exactly the resources it uses
     assert.deepEqual(app(grabRequest), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
     assert.deepEqual(envOf(grabRequest).SESSIONS_TABLE, imported(data.sessionsTable.tableName));
     assert.deepEqual(envOf(grabRequest).GRAB_QUEUE_URL, imported(data.grabQueue.queueUrl));
+  });
+
+  it('sweep-sessions: the sessions table and the grab queue, run on a schedule of SWEEP_INTERVAL_MS', () => {
+    assert.deepEqual(app(sweepSessions), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
+    const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
+    assert.equal(rules.length, 1);
+    const rule = rules[0]?.Properties;
+    assert.equal(rule.ScheduleExpression, `rate(${SWEEP_INTERVAL_MS / 60_000} minute)`);
+    // only the schedule may invoke it
+    const invokers = Object.values(stateless.findResources('AWS::Lambda::Permission'))
+      .filter((p) => mentions(p.Properties.FunctionName, { 'Fn::GetAtt': [id(sweepSessions), 'Arn'] }))
+      .map((p) => p.Properties.Principal);
+    assert.deepEqual(invokers, ['events.amazonaws.com']);
+    assert.deepEqual(
+      rule.Targets.map((t: { Arn: unknown }) => t.Arn),
+      [{ 'Fn::GetAtt': [id(sweepSessions), 'Arn'] }],
+    );
   });
 
   it('upload-worker: its tables, the soft signer secret, the test customs endpoint and its timings', () => {
@@ -329,6 +394,20 @@ describe('least privilege: exactly these actions on exactly these resources', ()
         'secretsmanager:GetSecretValue partner-secret',
       ].sort(),
     );
+  });
+
+  it('sweep-sessions reads and updates sessions (never creates them) and sends to the grab queue', () => {
+    assert.deepEqual(grants(sweepSessions), [
+      'dynamodb:BatchGetItem sessions',
+      'dynamodb:BatchGetItem sessions/index/*',
+      'dynamodb:GetItem sessions',
+      'dynamodb:GetItem sessions/index/*',
+      'dynamodb:Query sessions',
+      'dynamodb:Query sessions/index/*',
+      'dynamodb:UpdateItem sessions',
+      ...[...DYNAMODB_KEY_WRITE, 'GenerateDataKey'].sort().map((a) => `kms:${a} data-key`),
+      'sqs:SendMessage grab-queue',
+    ]);
   });
 
   it('order-status only reads', () => {

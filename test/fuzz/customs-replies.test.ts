@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { boundedText, utf8Bytes } from '#core/protocol/bounded-text.ts';
 import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
 import { classifyUploadReply } from '#core/protocol/upload-reply.ts';
+import { CUSTOMS_MESSAGE_MAX_BYTES } from '#core/settings.ts';
 import { checkUpload } from '#doubles/customs-simulator/check-upload.ts';
 import { CustomsState } from '#doubles/customs-simulator/customs-state.ts';
 import { UploadReplyCode } from '#doubles/customs-simulator/reply-codes.ts';
@@ -123,7 +125,10 @@ describe('customs replies, fuzzed', () => {
             `rejected on ${text.slice(0, 100)}`,
           );
           assert.equal(verdict.code, reply.code);
-          assert.equal(verdict.message, typeof reply.message === 'string' ? reply.message : '');
+          // customs' message as it said it, but never more than 2 KB of it (a session item is bounded)
+          const said = typeof reply.message === 'string' ? reply.message : '';
+          assert.equal(verdict.message, boundedText(said, CUSTOMS_MESSAGE_MAX_BYTES));
+          assert.ok(utf8Bytes(verdict.message) <= CUSTOMS_MESSAGE_MAX_BYTES);
           return;
         }
         assert.ok(verdict.reason.length > 0 && verdict.reason.length < 400, 'a short reason for the log');

@@ -26,8 +26,7 @@ export class MemorySessionStore implements SessionStore {
     if (existing) return { created: false, existing };
     this.rows.set(g.sessionID, {
       ...g,
-      state: 'queued',
-      queuedAt: g.receivedAt,
+      state: 'received',
       updatedAt: g.receivedAt,
       attempts: 0,
     });
@@ -41,6 +40,17 @@ export class MemorySessionStore implements SessionStore {
     if (!s || !from.includes(s.state)) return false;
     const { payExInfoStr: _p, guid: _g, certNo: _c, error: _e, ...rest } = s;
     this.rows.set(sessionID, { ...rest, state: 'queued', queuedAt: at, updatedAt: at });
+    return true;
+  }
+  async recordOtherOrder(sessionID: string, orderNo: string, _at: number) {
+    const s = this.rows.get(sessionID);
+    if (!s || s.otherOrderNos?.includes(orderNo)) return;
+    this.rows.set(sessionID, { ...s, otherOrderNos: [...(s.otherOrderNos ?? []), orderNo] });
+  }
+  async markResent(sessionID: string, seenAt: number, at: number) {
+    const s = this.rows.get(sessionID);
+    if (s?.state !== 'queued' || s.updatedAt !== seenAt) return false;
+    this.rows.set(sessionID, { ...s, queuedAt: at, updatedAt: at });
     return true;
   }
   async claim(sessionID: string, now: number, leaseMs: number) {
@@ -102,8 +112,10 @@ export class MemorySessionStore implements SessionStore {
   async listByOrder(orderNo: string) {
     return [...this.rows.values()].filter((s) => s.orderNo === orderNo);
   }
-  async listByState(state: Session['state'], since = 0) {
-    return [...this.rows.values()].filter((s) => s.state === state && s.updatedAt >= since);
+  async listByState(state: Session['state'], since = 0, until = Number.MAX_SAFE_INTEGER) {
+    return [...this.rows.values()].filter(
+      (s) => s.state === state && s.updatedAt >= since && s.updatedAt <= until,
+    );
   }
   private patch(sessionID: string, change: Partial<Session>) {
     const s = this.rows.get(sessionID);

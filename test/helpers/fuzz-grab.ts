@@ -19,14 +19,16 @@ export interface ValidGrab {
 }
 
 const printableAscii = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c));
+/** What a sessionID may hold: printable ASCII but `"`, `\` and `|`, which would break the sign source. */
+const sessionIDChar = printableAscii.filter((c) => !'"\\|'.includes(c));
 export const validSessionID = fc.oneof(
-  fc.string({ unit: printableAscii, minLength: 1, maxLength: 128 }),
+  fc.string({ unit: sessionIDChar, minLength: 1, maxLength: 128 }),
   fc.stringMatching(/^[A-Z]{6}-\d{8}$/),
 );
 const padding = fc.constantFrom('', ' ', '  ', '\t', '\u3000', '\n');
 const orderNoCore = fc
   .string({ unit: oddChar, minLength: 1, maxLength: 60 })
-  .filter((s) => s.trim() !== '' && !/\p{Cs}/u.test(s));
+  .filter((s) => s.trim() !== '' && !/[\p{Cs}\p{Cc}]/u.test(s));
 
 export const validGrab: fc.Arbitrary<ValidGrab> = fc
   .record({
@@ -149,11 +151,14 @@ const sessionIDBad = fc.oneof(
   fc
     .tuple(
       fc.string({ unit: printableAscii, maxLength: 20 }),
-      fc.oneof(fc.constantFrom(' ', '\t', '\n', '\u007f', '\u0000', '中', '😀', '\u200b'), loneSurrogate),
+      fc.oneof(
+        fc.constantFrom(' ', '\t', '\n', '\u007f', '\u0000', '中', '😀', '\u200b', '"', '\\', '|'),
+        loneSurrogate,
+      ),
       fc.string({ unit: printableAscii, maxLength: 20 }),
     )
     .map(([a, b, c]) => jsonOf(`${a}${b}${c}`)),
-  injection.filter((s) => !/^[\x21-\x7e]{1,128}$/.test(s)).map(jsonOf),
+  injection.filter((s) => !/^[\x21-\x7e]{1,128}$/.test(s) || /["\\|]/.test(s)).map(jsonOf),
 );
 const orderNoBad = fc.oneof(
   notAString,
@@ -164,6 +169,14 @@ const orderNoBad = fc.oneof(
     .filter((s) => [...s.trim()].length > 60)
     .map(jsonOf),
   fc.constant(jsonOf('𠮷'.repeat(61))),
+  // a control character inside (NUL, newline), or U+FFFD where bytes were not UTF-8
+  fc
+    .tuple(
+      fc.string({ unit: printableAscii, minLength: 1, maxLength: 10 }),
+      fc.constantFrom('\u0000', '\n', '\r', '\u001b', '\u007f', '\ufffd'),
+      fc.string({ unit: printableAscii, minLength: 1, maxLength: 10 }),
+    )
+    .map(([a, b, c]) => jsonOf(`${a}${b}${c}`)),
   // JSON can carry half a surrogate pair (`\ud800`); no UTF-8 store or log can.
   fc
     .tuple(oddText({ maxLength: 10 }), loneSurrogate, oddText({ maxLength: 10 }))

@@ -185,6 +185,38 @@ describe('grab pipeline on the local stack', () => {
     assert.equal((await sessions.get(first.sessionID))?.attempts, 1);
   });
 
+  it("LOST-1: a session recorded but never sent is uploaded at once on customs' repeated grab", async () => {
+    const p = paymentWith(1);
+    await loadAndDeclare(p);
+    const orderNo = p.orders[0]?.orderNo ?? '';
+    const sessionID = customs.registerSession(orderNo, `LOST-1-${Date.now()}`);
+    // The grab request died between its record and its send.
+    await sessions.create({ sessionID, orderNo, receivedAt: Date.now() });
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal((await sessions.get(sessionID))?.state, 'received', 'nothing else moves it');
+
+    const again = await customs.sendGrab(stack.platDataOpenUrl, orderNo, { sessionID });
+    assert.equal((again.reply as { code: string }).code, '10000');
+    const s = await settled(sessionID);
+    assert.equal(s.state, 'uploaded');
+    assert.equal(customs.session(sessionID)?.status, 'accepted');
+  });
+
+  it('LOST-1: the sweep queues a session recorded but never sent, and counts it', async () => {
+    const p = paymentWith(1);
+    await loadAndDeclare(p);
+    const orderNo = p.orders[0]?.orderNo ?? '';
+    const sessionID = customs.registerSession(orderNo, `LOST-2-${Date.now()}`);
+    // Recorded a minute ago by a grab request that died before its send; customs never asks again.
+    await sessions.create({ sessionID, orderNo, receivedAt: Date.now() - 60_000 });
+    const swept = await stack.sweep();
+    assert.ok(swept.requeued.includes(sessionID), `swept ${swept.requeued.join(', ')}`);
+    const s = await settled(sessionID);
+    assert.equal(s.state, 'uploaded');
+    assert.equal(customs.uploads(sessionID).length, 1);
+    assert.equal((await stack.sweep()).requeued.includes(sessionID), false, 'swept once');
+  });
+
   it("records customs' 20004 when the certificate is not registered for the ebpCode, without retrying", async () => {
     const p = paymentWith(1, 'UNREGISTERED01');
     await loadAndDeclare(p, false);

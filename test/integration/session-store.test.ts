@@ -82,7 +82,43 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
       }),
       ConditionalCheckFailedException,
     );
-    assert.equal((await store.get('S-queued'))?.state, 'queued');
+    assert.equal((await store.get('S-queued'))?.state, 'received');
+  });
+
+  it('another orderNo sent with a sessionID is noted once each, the first order kept', async () => {
+    await store.create({ sessionID: 'S-other', orderNo: 'O-1', receivedAt: 100 });
+    await store.recordOtherOrder('S-other', 'O-2', 200);
+    await store.recordOtherOrder('S-other', 'O-2', 300);
+    await store.recordOtherOrder('S-other', 'O-3', 400);
+    const s = await store.get('S-other');
+    assert.deepEqual([s?.orderNo, s?.otherOrderNos], ['O-1', ['O-2', 'O-3']]);
+    // and never creates a session
+    await store.recordOtherOrder('S-none', 'O-2', 500);
+    assert.equal(await store.get('S-none'), undefined);
+  });
+
+  it('a grab is recorded received, queued after its send, and found by the sweep only once stale', async () => {
+    await store.create({ sessionID: 'S-sweep', orderNo: 'O-1', receivedAt: 1_000 });
+    assert.deepEqual(
+      (await store.listByState('received', 0, 999)).map((s) => s.sessionID),
+      [],
+      'not before its time',
+    );
+    assert.ok((await store.listByState('received', 0, 1_000)).some((s) => s.sessionID === 'S-sweep'));
+    // a send that failed keeps it received, with the reason
+    await store.markNotQueued('S-sweep', 'could not queue the grab: down', 1_100);
+    assert.equal((await store.get('S-sweep'))?.error, 'could not queue the grab: down');
+    assert.equal(await store.markQueued('S-sweep', 1_200, ['received']), true);
+    const queued = await store.get('S-sweep');
+    assert.deepEqual([queued?.state, queued?.queuedAt, queued?.error], ['queued', 1_200, undefined]);
+
+    // one sweep of a stale queued session stamps it; a second sweep that saw the old stamp does not
+    assert.equal(await store.markResent('S-sweep', 1_200, 9_000), true);
+    assert.equal(await store.markResent('S-sweep', 1_200, 9_001), false);
+    assert.equal((await store.get('S-sweep'))?.updatedAt, 9_000);
+    // and a claimed session is never stamped as resent
+    const { session } = await store.claim('S-sweep', 9_100, LEASE);
+    assert.equal(await store.markResent('S-sweep', session.updatedAt, 9_200), false);
   });
 
   it('a live lease is not taken over; one that ran out is', async () => {

@@ -26,7 +26,7 @@ describe('configuring the upload worker', () => {
     const c = uploadWorkerConfig(WORKER_ENV);
     assert.equal(c.CUSTOMS_TIMEOUT_MS, 4_000);
     assert.equal(c.UPLOAD_TRIES, 2);
-    assert.equal(c.UPLOAD_LEASE_MS, 20_000);
+    assert.equal(c.UPLOAD_LEASE_MS, 25_000);
     assert.equal(c.MAX_RECEIVES, 5);
     assert.equal(c.CUSTOMS_TIMEOUT_MS, settings.CUSTOMS_TIMEOUT_MS);
     const tuned = uploadWorkerConfig({ ...WORKER_ENV, CUSTOMS_TIMEOUT_MS: '2500', UPLOAD_TRIES: '1' });

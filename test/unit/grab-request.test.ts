@@ -40,7 +40,26 @@ describe('the grab customs sends (platDataOpen)', () => {
     ['openReq that is a JSON array', form('[1,2]'), '20002', /JSON object/],
     ['no sessionID', form(JSON.stringify({ orderNo: 'A1' })), '20003', /^sessionID is missing$/],
     ['a sessionID with spaces', form(JSON.stringify({ ...grab, sessionID: 'a b' })), '20003', /sessionID/],
+    // pasted raw into the sign source between quotes and `||`: customs could not rebuild it
+    ...['"', '\\', '|'].map((c): [string, string, string, RegExp] => [
+      `a sessionID holding ${c}`,
+      form(JSON.stringify({ ...grab, sessionID: `S${c}1` })),
+      '20003',
+      /must not hold/,
+    ]),
     ['no orderNo', form(JSON.stringify({ sessionID: 'S1' })), '20005', /^orderNo is missing$/],
+    ...['\u0000', '\n', '\u001b', '\ufffd'].map((c): [string, string, string, RegExp] => [
+      `an orderNo holding U+${c.codePointAt(0)?.toString(16).padStart(4, '0')}`,
+      form(JSON.stringify({ ...grab, orderNo: `SO${c}1` })),
+      '20005',
+      /control character or bytes that are not UTF-8/,
+    ]),
+    [
+      'a form whose %-escapes are not UTF-8',
+      `openReq=${encodeURIComponent('{"sessionID":"S1","orderNo":"SO')}%FF%FE${encodeURIComponent('"}')}`,
+      '20002',
+      /not UTF-8/,
+    ],
     [
       'an orderNo over 60 characters',
       form(JSON.stringify({ ...grab, orderNo: 'O'.repeat(61) })),
@@ -54,6 +73,23 @@ describe('the grab customs sends (platDataOpen)', () => {
       /serviceTime/,
     ],
   ];
+  it('refuses a base64 body that is not UTF-8 with 20002, rather than guessing at its text', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`openReq=${encodeURIComponent('{"sessionID":"S1","orderNo":"SO')}`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(encodeURIComponent('"}')),
+    ]);
+    assert.throws(
+      () => parseGrabRequest({ contentType: FORM, body: bytes.toString('base64'), isBase64Encoded: true }),
+      (e: unknown) => e instanceof MalformedGrabError && e.code === '20002' && /not UTF-8/.test(e.message),
+    );
+  });
+
+  it('still reads CJK orderNos sent as %-escaped UTF-8', () => {
+    const cjk = { ...grab, orderNo: '订单-2026-一' };
+    assert.deepEqual(parseGrabRequest({ contentType: FORM, body: form(JSON.stringify(cjk)) }), cjk);
+  });
+
   for (const [name, body, code, message] of refused) {
     it(`refuses ${name} with ${code} and a readable message`, () => {
       assert.throws(

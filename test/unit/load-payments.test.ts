@@ -81,6 +81,12 @@ class MemorySessions implements SessionStore {
   claim(): never {
     throw new Error('not used by a load');
   }
+  recordOtherOrder(): never {
+    throw new Error('not used by a load');
+  }
+  markResent(): never {
+    throw new Error('not used by a load');
+  }
   recordPrepared(): never {
     throw new Error('not used by a load');
   }

@@ -66,7 +66,10 @@ describe('the session lifecycle table', () => {
   it('what an operator may replay, a load may re-queue and a failed queue send keeps are all allowed moves', () => {
     for (const s of REPLAYABLE) assert.ok(canMove(s, REQUEUED_STATE), `${s} cannot be replayed`);
     assert.ok(canMove('no-data', REQUEUED_STATE));
-    assert.deepEqual(sourcesOf(NOT_QUEUED_STATE), [INITIAL_STATE]);
+    // a grab is recorded `received` and queued only after the send; a replay whose send failed goes back
+    assert.equal(INITIAL_STATE, NOT_QUEUED_STATE);
+    assert.ok(canMove(INITIAL_STATE, REQUEUED_STATE));
+    assert.deepEqual(sourcesOf(NOT_QUEUED_STATE), [REQUEUED_STATE]);
     for (const s of [LEASED_STATE, 'retrying', 'queued', 'uploaded'] as const)
       assert.equal(canMove(s, REQUEUED_STATE), false, `${s} must not be re-queued`);
   });

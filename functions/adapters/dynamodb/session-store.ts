@@ -35,6 +35,7 @@ import {
   REQUEUED_STATE,
   sourcesOf,
 } from '#core/session-lifecycle.ts';
+import { OTHER_ORDERS_KEPT } from '#core/settings.ts';
 
 /**
  * Sessions in DynamoDB, one item per sessionID. Every state change is a conditional write built from
@@ -64,7 +65,6 @@ export class DynamoSessionStore implements SessionStore {
           Item: {
             ...grab,
             state: INITIAL_STATE,
-            queuedAt: grab.receivedAt,
             updatedAt: grab.receivedAt,
             attempts: 0,
           },
@@ -86,7 +86,8 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async markNotQueued(sessionID: string, reason: string, at: number): Promise<void> {
-    const from = stateIn('from', sourcesOf(NOT_QUEUED_STATE));
+    // Also a session still `received` (the state a grab is recorded in): it keeps the reason.
+    const from = stateIn('from', [NOT_QUEUED_STATE, ...sourcesOf(NOT_QUEUED_STATE)]);
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -116,6 +117,37 @@ export class DynamoSessionStore implements SessionStore {
           ExpressionAttributeValues: { ':to': REQUEUED_STATE, ':at': at, ...source.values },
         }),
       );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  async recordOtherOrder(sessionID: string, orderNo: string, at: number): Promise<void> {
+    try {
+      await this.update(sessionID, {
+        UpdateExpression:
+          'SET otherOrderNos = list_append(if_not_exists(otherOrderNos, :none), :one), updatedAt = :at',
+        ConditionExpression:
+          'attribute_exists(sessionID) AND NOT contains(otherOrderNos, :orderNo) AND ' +
+          '(attribute_not_exists(otherOrderNos) OR size(otherOrderNos) < :max)',
+        values: { ':none': [], ':one': [orderNo], ':orderNo': orderNo, ':at': at, ':max': OTHER_ORDERS_KEPT },
+      });
+    } catch (e) {
+      // Noted already, or enough noted.
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  async markResent(sessionID: string, seenAt: number, at: number): Promise<boolean> {
+    try {
+      await this.update(sessionID, {
+        UpdateExpression: 'SET queuedAt = :at, updatedAt = :at',
+        ConditionExpression: '#state = :queued AND updatedAt = :seen',
+        ExpressionAttributeNames: { '#state': 'state' },
+        values: { ':queued': REQUEUED_STATE, ':seen': seenAt, ':at': at },
+      });
       return true;
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return false;
@@ -261,11 +293,15 @@ export class DynamoSessionStore implements SessionStore {
     return this.query('byOrder', 'orderNo = :k', { ':k': orderNo });
   }
 
-  async listByState(state: Session['state'], sinceMs = 0): Promise<Session[]> {
+  async listByState(
+    state: Session['state'],
+    sinceMs = 0,
+    untilMs = Number.MAX_SAFE_INTEGER,
+  ): Promise<Session[]> {
     return this.query(
       'byState',
-      '#state = :k AND updatedAt >= :since',
-      { ':k': state, ':since': sinceMs },
+      '#state = :k AND updatedAt BETWEEN :since AND :until',
+      { ':k': state, ':since': sinceMs, ':until': untilMs },
       { '#state': 'state' },
     );
   }

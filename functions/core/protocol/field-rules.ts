@@ -36,16 +36,32 @@ export const orderNo = (field = 'orderNo') =>
     v.minLength(1, `${field} is empty`),
     maxChars(60, `${field} is longer than 60 characters`),
     wholeCharacters(`${field} holds half of a UTF-16 surrogate pair`),
+    cleanText(field),
+  );
+
+/**
+ * No control characters (NUL, newline, ...) and no U+FFFD, which is what bytes that were not UTF-8
+ * became on the way in: such a value is not what the sender meant, and would be stored and logged.
+ */
+export const cleanText = (field: string) =>
+  v.check<string, string>(
+    (s) => !/[\p{Cc}\uFFFD]/u.test(s),
+    `${field} holds a control character or bytes that are not UTF-8`,
   );
 
 /** An orderNo a person or customs typed: surrounding blanks are no part of it. */
 export const trimmedOrderNo = (field = 'orderNo') =>
   v.pipe(v.string(`${field} is missing`), v.trim(), orderNo(field));
 
-/** sessionID: customs' key for one grab. It becomes a DynamoDB key and a log field: printable ASCII, no spaces. */
+/**
+ * sessionID: customs' key for one grab. It becomes a DynamoDB key and a log field: printable ASCII, no
+ * spaces; and it is pasted raw into the sign source between `"` and `||` (docs/protocol.md §3), so `"`,
+ * `\` and `|` would make a sign source customs cannot rebuild.
+ */
 export const sessionID = v.pipe(
   v.string('sessionID is missing'),
   v.regex(/^[\x21-\x7e]{1,128}$/, 'sessionID must be 1 to 128 printable ASCII characters without spaces'),
+  v.regex(/^[^"\\|]*$/, 'sessionID must not hold ", \\ or |'),
 );
 
 /** guid C..36: 36 characters, upper case (letters A-Z, digits and hyphens). */

@@ -36,11 +36,11 @@ const GrabSchema = v.object({
   ),
 });
 
+/** Refuses bytes that are not UTF-8 rather than replacing them with U+FFFD. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function parseGrabRequest(http: HttpBody): GrabRequest {
-  const raw = http.isBase64Encoded
-    ? Buffer.from(http.body ?? '', 'base64').toString('utf8')
-    : (http.body ?? '');
-  const text = raw.trim();
+  const text = bodyText(http).trim();
   if (text === '')
     throw new MalformedGrabError(GrabReplyCode.emptyBody, 'empty request: expected form field openReq');
 
@@ -68,6 +68,17 @@ export function parseGrabRequest(http: HttpBody): GrabRequest {
   return serviceTime === undefined ? { sessionID, orderNo } : { sessionID, orderNo, serviceTime };
 }
 
+function bodyText(http: HttpBody): string {
+  if (!http.isBase64Encoded) return http.body ?? '';
+  try {
+    return strictUtf8.decode(Buffer.from(http.body ?? '', 'base64'));
+  } catch {
+    throw notUtf8();
+  }
+}
+
+const notUtf8 = () => new MalformedGrabError(GrabReplyCode.notJson, 'openReq holds bytes that are not UTF-8');
+
 /** The JSON text of the request: the openReq form field, or the body itself when it is JSON. */
 function extractOpenReq(text: string, contentType: string | undefined): string {
   const isForm = /application\/x-www-form-urlencoded/i.test(contentType ?? '');
@@ -83,7 +94,17 @@ function extractOpenReq(text: string, contentType: string | undefined): string {
   }
   const form = new URLSearchParams(text);
   const field = form.get('openReq');
-  if (field !== null) return field;
+  if (field !== null) {
+    // URLSearchParams turns %-escapes that are not UTF-8 into U+FFFD: what customs meant would be lost.
+    for (const run of text.match(/(?:%[0-9A-Fa-f]{2})+/g) ?? []) {
+      try {
+        strictUtf8.decode(Buffer.from(run.replaceAll('%', ''), 'hex'));
+      } catch {
+        throw notUtf8();
+      }
+    }
+    return field;
+  }
   // Not a form after all: a JSON body sent with a form content type.
   if (text.startsWith('{')) return text;
   throw new MalformedGrabError(GrabReplyCode.emptyBody, 'form field openReq is missing');

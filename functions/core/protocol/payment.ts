@@ -1,5 +1,7 @@
 import * as v from 'valibot';
 import { ValidationError } from '../errors.ts';
+import { PAYMENT_MAX_BYTES } from '../settings.ts';
+import { utf8Bytes } from './bounded-text.ts';
 import { orderLine, paymentFields } from './field-rules.ts';
 import { toFieldIssues } from './issues.ts';
 
@@ -24,6 +26,11 @@ export const PaymentSchema = v.pipe(
       'an orderNo appears twice in this payment',
     ),
     ['orders'],
+  ),
+  // Its signed upload is kept on each grab session, which must stay under DynamoDB's item limit.
+  v.check(
+    (p) => utf8Bytes(JSON.stringify(p)) <= PAYMENT_MAX_BYTES,
+    `the payment is larger than ${PAYMENT_MAX_BYTES / 1024} KB: its upload would not fit a grab session`,
   ),
 );
 

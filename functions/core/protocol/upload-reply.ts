@@ -1,4 +1,6 @@
 import * as v from 'valibot';
+import { CUSTOMS_MESSAGE_MAX_BYTES } from '../settings.ts';
+import { boundedText } from './bounded-text.ts';
 import { isCustomsCode, SUCCESS } from './reply-codes.ts';
 
 /** What an upload attempt came to, from customs' HTTP reply. */
@@ -35,6 +37,7 @@ export function classifyUploadReply(httpStatus: number, body: string): UploadVer
     };
   }
   const { code } = reply.output;
-  const message = reply.output.message ?? '';
+  // Kept on the session and in logs: at most 2 KB of it, marked when cut.
+  const message = boundedText(reply.output.message ?? '', CUSTOMS_MESSAGE_MAX_BYTES);
   return code === SUCCESS ? { kind: 'accepted', code, message } : { kind: 'rejected', code, message };
 }

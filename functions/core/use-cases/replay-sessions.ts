@@ -10,7 +10,10 @@ export type ReplayOutcome =
 
 /**
  * Put sessions back on the queue (after payment data was fixed or loaded late). Safe to run
- * twice: a session already queued, in flight or uploaded is left alone and says why.
+ * twice: a session already queued, in flight or uploaded is left alone and says why. The session is
+ * marked `queued` before the send (a worker handed the message first would find it still ended): a
+ * crash between the two leaves a `queued` session with no message, which the sweep sends again
+ * (requeue-stuck.ts); a refused send leaves it `received`, which the sweep sends at its next run.
  */
 export async function replaySessions(
   sessionIDs: readonly string[],
@@ -31,7 +34,14 @@ export async function replaySessions(
       });
       continue;
     }
-    await deps.queue.send({ sessionID, orderNo: session.orderNo, receivedAt: session.receivedAt });
+    try {
+      await deps.queue.send({ sessionID, orderNo: session.orderNo, receivedAt: session.receivedAt });
+    } catch (e) {
+      const reason = `could not queue it: ${e instanceof Error ? e.message : String(e)}`;
+      await deps.sessions.markNotQueued(sessionID, reason, deps.clock.now()).catch(() => undefined);
+      out.push({ sessionID, replayed: false, reason: `${reason}; the sweep sends it again` });
+      continue;
+    }
     out.push({ sessionID, replayed: true });
   }
   return out;
