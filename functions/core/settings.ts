@@ -39,3 +39,8 @@ export const HSM_PROXY_MAX_CONCURRENT = 4;
 export const CALLBACK_MAX_BODY_BYTES = 64 * 1024;
 /** A partner's callback signature is good this long either side of our clock. */
 export const CALLBACK_SIGNATURE_WINDOW_MS = 5 * 60_000;
+/**
+ * The clearance table's partition-key prefix of the callback's replay markers: the only items the
+ * callback function may delete (IAM `dynamodb:LeadingKeys`), to release a marker when recording failed.
+ */
+export const REPLAY_MARKER_KEY_PREFIX = 'SIG#';

@@ -1,7 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { CallbackRejectedError, CallbackUnauthorizedError } from '#core/clearance/errors.ts';
+import {
+  CallbackForbiddenError,
+  CallbackRejectedError,
+  CallbackUnauthorizedError,
+} from '#core/clearance/errors.ts';
 import {
   type CallbackCode,
   callbackReply,
@@ -41,6 +45,15 @@ export function callbackErrorReplies({
         metrics.addMetric(METRIC.ClearanceCallbackRefused, MetricUnit.Count, 1);
         // The reason stays in the log: a caller that failed the signature check learns only its code.
         logger.warn('clearance callback refused', { reason: e.reason, partner: e.partner });
+        request.response = callbackResponse(request.event, e.code, e.message);
+        return;
+      }
+      if (e instanceof CallbackForbiddenError) {
+        metrics.addMetric(METRIC.ClearanceCallbackRefused, MetricUnit.Count, 1);
+        logger.warn('clearance callback out of the partner’s scope', {
+          partner: e.partner,
+          reason: e.message,
+        });
         request.response = callbackResponse(request.event, e.code, e.message);
         return;
       }

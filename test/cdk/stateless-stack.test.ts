@@ -7,7 +7,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
-import { MAX_RECEIVES } from '#core/settings.ts';
+import { MAX_RECEIVES, REPLAY_MARKER_KEY_PREFIX } from '#core/settings.ts';
 import { grabApiPolicy } from '../../lib/constructs/grab-api-policy.ts';
 import { LAZY_SDK_MODULES } from '../../lib/constructs/house-bundling.ts';
 import type { HouseFunction } from '../../lib/constructs/house-function.ts';
@@ -329,6 +329,17 @@ describe('least privilege: exactly these actions on exactly these resources', ()
         'secretsmanager:GetSecretValue partner-secret',
       ].sort(),
     );
+  });
+
+  it('clearance-callback may delete only replay markers (LeadingKeys SIG#*), never an event', () => {
+    const deletes = statementsOf(stateless, stage.stateless, clearanceCallback).filter((s) =>
+      list(s.Action).includes('dynamodb:DeleteItem'),
+    );
+    assert.equal(deletes.length, 1);
+    assert.deepEqual(list(deletes[0]?.Action), ['dynamodb:DeleteItem']);
+    assert.deepEqual(deletes[0]?.Condition, {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REPLAY_MARKER_KEY_PREFIX}*`] },
+    });
   });
 
   it('order-status only reads', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RecordedEvent } from '#core/clearance/event.ts';
-import type { ClearanceStore, PartnerSecrets } from '#core/clearance/ports.ts';
+import type { CallbackPartner, ClearanceStore, PartnerSecrets } from '#core/clearance/ports.ts';
 import {
   PARTNER_HEADER,
   SIGNATURE_HEADER,
@@ -57,7 +57,7 @@ export class MemoryClearanceStore implements ClearanceStore {
 
   async append(e: RecordedEvent) {
     if (this.failAppends) throw new Error('storage unavailable');
-    const key = `${e.orderNo}|${e.dedupeKey}`;
+    const key = `${e.orderNo}|${e.partner}|${e.dedupeKey}`;
     if (this.events.has(key)) return 'duplicate' as const;
     this.events.set(key, e);
     return 'appended' as const;
@@ -76,6 +76,10 @@ export class MemoryClearanceStore implements ClearanceStore {
   }
 }
 
-export const partnerSecretsOf = (secrets: Record<string, string>): PartnerSecrets => ({
-  secretFor: async (partner) => secrets[partner],
+/** Partners by id: a bare secret is an HMAC-header partner, as in the partner-secrets JSON. */
+export const partnerSecretsOf = (partners: Record<string, string | CallbackPartner>): PartnerSecrets => ({
+  partnerFor: async (id) => {
+    const p = partners[id];
+    return typeof p === 'string' ? { secret: p, scheme: 'hmac' } : p;
+  },
 });

@@ -85,14 +85,17 @@ describe('partner secrets from the stores a deployed stack uses', () => {
     const value = JSON.stringify({ 'broker-1': 'secret-from-the-store-0123' });
     await sm.send(new CreateSecretCommand({ Name: 'ceb-grab/callback-partners', SecretString: value }));
     const fromSecret = partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/callback-partners' });
-    assert.equal(await fromSecret.secretFor('broker-1'), 'secret-from-the-store-0123');
-    assert.equal(await fromSecret.secretFor('broker-2'), undefined);
+    assert.deepEqual(await fromSecret.partnerFor('broker-1'), {
+      secret: 'secret-from-the-store-0123',
+      scheme: 'hmac',
+    });
+    assert.equal(await fromSecret.partnerFor('broker-2'), undefined);
 
     await sm.send(
       new CreateSecretCommand({ Name: 'ceb-grab/not-json', SecretString: 'hunter2hunter2hunter2' }),
     );
     await assert.rejects(
-      partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/not-json' }).secretFor('broker-1'),
+      partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/not-json' }).partnerFor('broker-1'),
       (e) => e instanceof ConfigError && !e.message.includes('hunter2'),
     );
     sm.destroy();

@@ -3,11 +3,13 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, paginateQuery } from
 import * as v from 'valibot';
 import { type RecordedEvent, RecordedEventSchema } from '#core/clearance/event.ts';
 import type { ClearanceStore } from '#core/clearance/ports.ts';
+import { REPLAY_MARKER_KEY_PREFIX } from '#core/settings.ts';
 
 /**
  * The clearance table (pk, sk, TTL attribute `expiresAt`), one table for two kinds of item:
- * - an order's timeline: pk `ORDER#<orderNo>`, sk `EVENT#<dedupeKey>`, one item per event, written
- *   once by a conditional put (a repeat is a no-op) and never updated: append-only;
+ * - an order's timeline: pk `ORDER#<orderNo>`, sk `EVENT#<partner>#<dedupeKey>`, one item per event,
+ *   written once by a conditional put (a repeat is a no-op) and never updated: append-only. The
+ *   partner is part of the key, so one partner's idempotent key never suppresses another's event;
  * - seen callback signatures: pk `SIG#<partner>#<signature>`, sk `SIG`, expiring with `expiresAt`.
  */
 export class DynamoClearanceStore implements ClearanceStore {
@@ -25,7 +27,7 @@ export class DynamoClearanceStore implements ClearanceStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: orderKey(event.orderNo), sk: `EVENT#${event.dedupeKey}`, ...event },
+          Item: { pk: orderKey(event.orderNo), sk: `EVENT#${event.partner}#${event.dedupeKey}`, ...event },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -78,6 +80,6 @@ export class DynamoClearanceStore implements ClearanceStore {
 
 const orderKey = (orderNo: string) => `ORDER#${orderNo}`;
 const signatureKey = (partner: string, signature: string) => ({
-  pk: `SIG#${partner}#${signature}`,
+  pk: `${REPLAY_MARKER_KEY_PREFIX}${partner}#${signature}`,
   sk: 'SIG',
 });

@@ -17,6 +17,7 @@ export type RefusalReason =
   | 'no-signature'
   | 'malformed-headers'
   | 'unknown-partner'
+  | 'wrong-scheme'
   | 'wrong-signature'
   | 'stale'
   | 'replayed';
@@ -37,5 +38,17 @@ export class CallbackUnauthorizedError extends CebGrabError {
     if (this.reason === 'stale') return 'TIMESTAMP_EXPIRED';
     if (this.reason === 'replayed') return 'REQUEST_REPLAYED';
     return 'SIGN_INVALID';
+  }
+}
+
+/** A partner limited to some ebpCodes reported an event of another platform (or of none it named). */
+export class CallbackForbiddenError extends CebGrabError {
+  readonly retryable = false;
+  readonly code = 'EBP_CODE_NOT_ALLOWED' satisfies CallbackCode;
+  constructor(
+    message: string,
+    readonly partner: string,
+  ) {
+    super(message);
   }
 }

@@ -3,7 +3,10 @@ import type { RecordedEvent } from './event.ts';
 /** Ports of the clearance use cases, owned by the core; adapters implement them. */
 
 export interface ClearanceStore {
-  /** Add an event to its order's timeline, unless an event with its dedupeKey is there already. */
+  /**
+   * Add an event to its order's timeline, unless the same partner recorded an event with its dedupeKey
+   * already: the key is the partner's, so one partner's key never suppresses another's event.
+   */
   append(event: RecordedEvent): Promise<'appended' | 'duplicate'>;
   /** Every event of the order, in no particular order. */
   timeline(orderNo: string): Promise<RecordedEvent[]>;
@@ -16,7 +19,21 @@ export interface ClearanceStore {
   releaseSignature(partner: string, signature: string): Promise<void>;
 }
 
-/** Each partner's shared HMAC secret. Undefined for a partner we do not know. */
+/**
+ * How a partner proves its requests: `hmac`, our own headers (signature.ts); `top`, the TOP open
+ * platform's signed parameters (top-signature.ts). A partner is configured for one, and only that one.
+ */
+export const CALLBACK_SCHEMES = ['hmac', 'top'] as const;
+export type CallbackScheme = (typeof CALLBACK_SCHEMES)[number];
+
+export interface CallbackPartner {
+  readonly secret: string;
+  readonly scheme: CallbackScheme;
+  /** When given, the partner may only report events of these e-commerce platforms (ebpCode). */
+  readonly ebpCodes?: readonly string[];
+}
+
+/** The callback partners' configuration. Undefined for a partner we do not know. */
 export interface PartnerSecrets {
-  secretFor(partner: string): Promise<string | undefined>;
+  partnerFor(partner: string): Promise<CallbackPartner | undefined>;
 }

@@ -1,7 +1,8 @@
 import { parseCallbackBody } from '../clearance/callback-body.ts';
 import { deriveClearance } from '../clearance/derive-state.ts';
 import { CallbackRejectedError, CallbackUnauthorizedError } from '../clearance/errors.ts';
-import { meaningOf, type RecordedEvent } from '../clearance/event.ts';
+import { type ClearanceEvent, meaningOf, type RecordedEvent } from '../clearance/event.ts';
+import { checkPartnerScope } from '../clearance/partner-scope.ts';
 import type { ClearanceStore, PartnerSecrets } from '../clearance/ports.ts';
 import type { ClearanceState } from '../clearance/return-status.ts';
 import { readCredentials, verifyCallback } from '../clearance/signature.ts';
@@ -48,9 +49,10 @@ export interface RecordClearanceResult {
 }
 
 /**
- * Take one clearance callback: prove who sent it (HMAC, fresh, first time) before reading the body,
- * then append its events to their orders' timelines, once each. Nothing is stored for a refused
- * callback. Orders we never saw (no grab, no payment) are recorded all the same: clearance runs on
+ * Take one clearance callback: prove who sent it (HMAC, fresh) before reading the body, read it, check
+ * the partner may report its events, and only then mark the signature used (first time only) and
+ * append the events to their orders' timelines, once each per partner. Nothing at all is stored for a
+ * refused callback. Orders we never saw (no grab, no payment) are recorded all the same: clearance runs on
  * its own schedule and the payment may be loaded later.
  */
 export async function recordClearance(
@@ -67,14 +69,21 @@ export async function recordClearance(
   }
   const credentials = readCredentials(callback.headers);
   const receivedAt = clock.now();
-  verifyCallback(
-    credentials,
-    await secrets.secretFor(credentials.partner),
-    callback.body,
-    receivedAt,
-    settings.signatureWindowMs,
-  );
+  const config = await secrets.partnerFor(credentials.partner);
+  // A partner set up for TOP signatures cannot use ours: it is checked as an unknown one.
+  const secret = config?.scheme === 'hmac' ? config.secret : undefined;
+  try {
+    verifyCallback(credentials, secret, callback.body, receivedAt, settings.signatureWindowMs);
+  } catch (e) {
+    if (config && secret === undefined && e instanceof CallbackUnauthorizedError) {
+      throw new CallbackUnauthorizedError('wrong-scheme', e.message, credentials.partner);
+    }
+    throw e;
+  }
   const { partner, signature, timestamp } = credentials;
+  const events = parseCallbackBody(callback.contentType, callback.body, receivedAt);
+  // (verifyCallback refused an unknown partner: config is there)
+  if (config) checkPartnerScope(partner, config, events);
   // Kept until the timestamp leaves the window; after that the staleness check refuses a replay.
   if (!(await store.claimSignature(partner, signature, timestamp + settings.signatureWindowMs))) {
     throw new CallbackUnauthorizedError(
@@ -83,8 +92,17 @@ export async function recordClearance(
       partner,
     );
   }
+  return appendEvents(partner, signature, events, receivedAt, store);
+}
 
-  const events = parseCallbackBody(callback.contentType, callback.body, receivedAt);
+/** Append the events of an authenticated, readable callback; on failure, let the partner send it again. */
+async function appendEvents(
+  partner: string,
+  signature: string,
+  events: readonly ClearanceEvent[],
+  receivedAt: number,
+  store: ClearanceStore,
+): Promise<RecordClearanceResult> {
   try {
     const outcomes: RecordedOutcome[] = [];
     const appended = new Set<string>();
