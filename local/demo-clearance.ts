@@ -26,9 +26,12 @@ export function localPartnerSecretsEnv(env: NodeJS.ProcessEnv = process.env): {
   };
 }
 
-/** A partner's secret from CALLBACK_PARTNER_SECRETS. */
+/** A partner's secret from CALLBACK_PARTNER_SECRETS (a bare secret, or `{"secret", "scheme", ...}`). */
 export function partnerSecretFromEnv(partner = DEMO_PARTNER, env: NodeJS.ProcessEnv = process.env): string {
-  const secret = (JSON.parse(env.CALLBACK_PARTNER_SECRETS ?? '{}') as Record<string, string>)[partner];
+  const entry = (
+    JSON.parse(env.CALLBACK_PARTNER_SECRETS ?? '{}') as Record<string, string | { secret?: string }>
+  )[partner];
+  const secret = typeof entry === 'string' ? entry : entry?.secret;
   if (!secret) throw new Error(`CALLBACK_PARTNER_SECRETS has no secret for partner ${partner}`);
   return secret;
 }

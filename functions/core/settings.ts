@@ -44,3 +44,6 @@ export const CALLBACK_SIGNATURE_WINDOW_MS = 5 * 60_000;
  * callback function may delete (IAM `dynamodb:LeadingKeys`), to release a marker when recording failed.
  */
 export const REPLAY_MARKER_KEY_PREFIX = 'SIG#';
+
+/** A TOP-signed notice's timestamp (Beijing time) is good this long either side of our clock (docs/protocol.md §7). */
+export const TOP_TIMESTAMP_WINDOW_MS = 10 * 60_000;

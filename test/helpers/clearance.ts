@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { formatClearanceTime } from '#core/clearance/china-time.ts';
 import type { RecordedEvent } from '#core/clearance/event.ts';
 import type { CallbackPartner, ClearanceStore, PartnerSecrets } from '#core/clearance/ports.ts';
 import {
@@ -8,6 +9,8 @@ import {
   signedHeaders,
   TIMESTAMP_HEADER,
 } from '#core/clearance/signature.ts';
+import { TOP_METHOD } from '#core/clearance/top-reply.ts';
+import { signTop, type TopSignMethod } from '#core/clearance/top-signature.ts';
 
 /** The partner and secret the fixtures in events/clearance-callback/ are signed with, at FIXTURE_TIME. */
 export const FIXTURE_PARTNER = 'fixture-broker';
@@ -83,3 +86,24 @@ export const partnerSecretsOf = (partners: Record<string, string | CallbackPartn
     return typeof p === 'string' ? { secret: p, scheme: 'hmac' } : p;
   },
 });
+
+/** A TOP-style notice's parameters, signed by our own TOP signing code (the SDK test peer signs md5 only). */
+export function topParams(opts: {
+  appKey: string;
+  secret: string;
+  notice: Record<string, unknown>;
+  at: number;
+  signMethod?: TopSignMethod;
+  format?: 'json' | 'xml';
+}): Record<string, string> {
+  const params: Record<string, string> = {
+    method: TOP_METHOD,
+    app_key: opts.appKey,
+    timestamp: formatClearanceTime(opts.at),
+    v: '2.0',
+    sign_method: opts.signMethod ?? 'md5',
+    format: opts.format ?? 'json',
+    order_clearance_info_request: JSON.stringify(opts.notice),
+  };
+  return { ...params, sign: signTop(params, opts.secret, opts.signMethod ?? 'md5') };
+}

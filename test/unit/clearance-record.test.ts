@@ -56,7 +56,7 @@ function setup(now = FIXTURE_TIME) {
       [TOP_PARTNER]: { secret: TOP_SECRET, scheme: 'top' },
     }),
     clock,
-    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000 },
+    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000, topTimestampWindowMs: 600_000 },
   };
   /** A callback signed by broker-1 now (or `at`), by `secret`. */
   const signed = (

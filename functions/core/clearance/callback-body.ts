@@ -31,7 +31,7 @@ export function parseCallbackBody(
     if (field === null || field.trim() === '') {
       throw new CallbackRejectedError('PARAM_NOT_NULL', `form field ${NOTICE_FIELD} is missing`);
     }
-    return [noticeToEvent(parseJson(field, NOTICE_FIELD), receivedAt)];
+    return [parseNoticeText(field, receivedAt)];
   }
   const json = parseJson(text, 'the body');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -58,6 +58,11 @@ export function parseCallbackBody(
     'PARAM_INVALID',
     `not a clearance callback: expected ${NOTICE_FIELD}, CEB312Message or CEB622Message`,
   );
+}
+
+/** The notice's JSON text (a form field, or a TOP business parameter) -> its event. */
+export function parseNoticeText(text: string, receivedAt: number): ClearanceEvent {
+  return noticeToEvent(parseJson(text, NOTICE_FIELD), receivedAt);
 }
 
 /**

@@ -20,6 +20,7 @@ export type RefusalReason =
   | 'wrong-scheme'
   | 'wrong-signature'
   | 'stale'
+  | 'bad-timestamp'
   | 'replayed';
 
 /** The callback's signature did not prove it came from a partner, just now, for the first time. */
@@ -35,7 +36,7 @@ export class CallbackUnauthorizedError extends CebGrabError {
   }
 
   get code(): Extract<CallbackCode, 'SIGN_INVALID' | 'TIMESTAMP_EXPIRED' | 'REQUEST_REPLAYED'> {
-    if (this.reason === 'stale') return 'TIMESTAMP_EXPIRED';
+    if (this.reason === 'stale' || this.reason === 'bad-timestamp') return 'TIMESTAMP_EXPIRED';
     if (this.reason === 'replayed') return 'REQUEST_REPLAYED';
     return 'SIGN_INVALID';
   }

@@ -3,16 +3,20 @@ import { deriveClearance } from '../clearance/derive-state.ts';
 import { CallbackRejectedError, CallbackUnauthorizedError } from '../clearance/errors.ts';
 import { type ClearanceEvent, meaningOf, type RecordedEvent } from '../clearance/event.ts';
 import { checkPartnerScope } from '../clearance/partner-scope.ts';
-import type { ClearanceStore, PartnerSecrets } from '../clearance/ports.ts';
+import type { CallbackPartner, CallbackScheme, ClearanceStore, PartnerSecrets } from '../clearance/ports.ts';
 import type { ClearanceState } from '../clearance/return-status.ts';
 import { readCredentials, verifyCallback } from '../clearance/signature.ts';
+import { isTopRequest, topNoticeEvents } from '../clearance/top-notice.ts';
+import { readTopCredentials, verifyTop } from '../clearance/top-signature.ts';
 import type { Clock } from '../ports.ts';
 
 export interface ClearanceCallback {
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly contentType: string | undefined;
-  /** the body's bytes exactly as received: they are what the partner signed */
+  /** the body's bytes exactly as received: they are what an HMAC partner signed */
   readonly body: Buffer;
+  /** query-string and form parameters, merged (the edge reads urlencoded and multipart forms): TOP's */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export interface RecordClearanceDeps {
@@ -23,6 +27,8 @@ export interface RecordClearanceDeps {
     readonly maxBodyBytes: number;
     /** how far a signature's timestamp may be from our clock, either way */
     readonly signatureWindowMs: number;
+    /** the same for a TOP-signed notice's Beijing-time timestamp */
+    readonly topTimestampWindowMs: number;
   };
 }
 
@@ -43,56 +49,122 @@ export interface StateChange {
 
 export interface RecordClearanceResult {
   readonly partner: string;
+  /** how the partner proved itself: our HMAC headers or TOP's signed parameters */
+  readonly scheme: CallbackScheme;
   readonly events: readonly RecordedOutcome[];
   /** orders whose derived clearance state this callback changed */
   readonly changes: readonly StateChange[];
 }
 
 /**
- * Take one clearance callback: prove who sent it (HMAC, fresh) before reading the body, read it, check
- * the partner may report its events, and only then mark the signature used (first time only) and
- * append the events to their orders' timelines, once each per partner. Nothing at all is stored for a
- * refused callback. Orders we never saw (no grab, no payment) are recorded all the same: clearance runs on
- * its own schedule and the payment may be loaded later.
+ * Take one clearance callback: prove who sent it (our HMAC headers, or TOP's signed parameters; fresh)
+ * before reading the body, read it, check the partner may report its events, and only then mark the
+ * signature used (first time only) and append the events to their orders' timelines, once each per
+ * partner. Nothing at all is stored for a refused callback. Orders we never saw (no grab, no payment)
+ * are recorded all the same: clearance runs on its own schedule and the payment may be loaded later.
  */
 export async function recordClearance(
   callback: ClearanceCallback,
   deps: RecordClearanceDeps,
 ): Promise<RecordClearanceResult> {
-  const { store, secrets, clock, settings } = deps;
-  // Before the HMAC: never hash (or store) an oversized body.
+  const { store, settings } = deps;
+  // Before any signature check: never hash (or store) an oversized body.
   if (callback.body.length > settings.maxBodyBytes) {
     throw new CallbackRejectedError(
       'BODY_TOO_LARGE',
       `the body is larger than ${settings.maxBodyBytes} bytes`,
     );
   }
-  const credentials = readCredentials(callback.headers);
-  const receivedAt = clock.now();
-  const config = await secrets.partnerFor(credentials.partner);
-  // A partner set up for TOP signatures cannot use ours: it is checked as an unknown one.
-  const secret = config?.scheme === 'hmac' ? config.secret : undefined;
-  try {
-    verifyCallback(credentials, secret, callback.body, receivedAt, settings.signatureWindowMs);
-  } catch (e) {
-    if (config && secret === undefined && e instanceof CallbackUnauthorizedError) {
-      throw new CallbackUnauthorizedError('wrong-scheme', e.message, credentials.partner);
-    }
-    throw e;
-  }
-  const { partner, signature, timestamp } = credentials;
-  const events = parseCallbackBody(callback.contentType, callback.body, receivedAt);
-  // (verifyCallback refused an unknown partner: config is there)
-  if (config) checkPartnerScope(partner, config, events);
+  const receivedAt = deps.clock.now();
+  const proven = isTopRequest(callback.headers, callback.params)
+    ? await proveTop(callback.params ?? {}, deps, receivedAt)
+    : await proveHmac(callback, deps, receivedAt);
+  const { partner, scheme, config, signature, signedAt, windowMs } = proven;
+  const events =
+    scheme === 'top'
+      ? topNoticeEvents(callback.params ?? {}, receivedAt)
+      : parseCallbackBody(callback.contentType, callback.body, receivedAt);
+  checkPartnerScope(partner, config, events);
   // Kept until the timestamp leaves the window; after that the staleness check refuses a replay.
-  if (!(await store.claimSignature(partner, signature, timestamp + settings.signatureWindowMs))) {
+  if (!(await store.claimSignature(partner, signature, signedAt + windowMs))) {
     throw new CallbackUnauthorizedError(
       'replayed',
       'this signature was used before: sign each request anew',
       partner,
     );
   }
-  return appendEvents(partner, signature, events, receivedAt, store);
+  return { ...(await appendEvents(partner, signature, events, receivedAt, store)), scheme };
+}
+
+interface Proven {
+  readonly partner: string;
+  readonly scheme: CallbackScheme;
+  readonly config: CallbackPartner;
+  /** what is remembered against replays */
+  readonly signature: string;
+  readonly signedAt: number;
+  readonly windowMs: number;
+}
+
+/** A partner configured for the other scheme is checked as an unknown one (same cost, same answer). */
+function secretFor(config: CallbackPartner | undefined, scheme: CallbackScheme): string | undefined {
+  return config?.scheme === scheme ? config.secret : undefined;
+}
+
+function withSchemeReason(e: unknown, config: CallbackPartner | undefined, scheme: CallbackScheme): unknown {
+  if (config && config.scheme !== scheme && e instanceof CallbackUnauthorizedError) {
+    return new CallbackUnauthorizedError('wrong-scheme', e.message, e.partner);
+  }
+  return e;
+}
+
+async function proveHmac(
+  callback: ClearanceCallback,
+  deps: RecordClearanceDeps,
+  now: number,
+): Promise<Proven> {
+  const credentials = readCredentials(callback.headers);
+  const config = await deps.secrets.partnerFor(credentials.partner);
+  const windowMs = deps.settings.signatureWindowMs;
+  try {
+    verifyCallback(credentials, secretFor(config, 'hmac'), callback.body, now, windowMs);
+  } catch (e) {
+    throw withSchemeReason(e, config, 'hmac');
+  }
+  // verifyCallback refused an unknown partner and one of the other scheme.
+  const { partner, signature, timestamp } = credentials;
+  return {
+    partner,
+    scheme: 'hmac',
+    config: config as CallbackPartner,
+    signature,
+    signedAt: timestamp,
+    windowMs,
+  };
+}
+
+async function proveTop(
+  params: Readonly<Record<string, string>>,
+  deps: RecordClearanceDeps,
+  now: number,
+): Promise<Proven> {
+  const credentials = readTopCredentials(params);
+  const config = await deps.secrets.partnerFor(credentials.partner);
+  const windowMs = deps.settings.topTimestampWindowMs;
+  try {
+    verifyTop(params, credentials, secretFor(config, 'top'), now, windowMs);
+  } catch (e) {
+    throw withSchemeReason(e, config, 'top');
+  }
+  const { partner, sign, timestamp } = credentials;
+  return {
+    partner,
+    scheme: 'top',
+    config: config as CallbackPartner,
+    signature: sign,
+    signedAt: timestamp,
+    windowMs,
+  };
 }
 
 /** Append the events of an authenticated, readable callback; on failure, let the partner send it again. */
@@ -102,7 +174,7 @@ async function appendEvents(
   events: readonly ClearanceEvent[],
   receivedAt: number,
   store: ClearanceStore,
-): Promise<RecordClearanceResult> {
+): Promise<Omit<RecordClearanceResult, 'scheme'>> {
   try {
     const outcomes: RecordedOutcome[] = [];
     const appended = new Set<string>();
