@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsClientOptions, dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
+import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letter-queue.ts';
@@ -35,6 +36,8 @@ export interface OperatorRoot {
   redrive(): Parameters<typeof redriveDeadLetters>[0];
   load(): LoadPaymentsDeps;
   status(): OrderStatusDeps;
+  /** the clearance table, for the operator's questions (receipts waiting for their order's link) */
+  clearance(): DynamoClearanceStore;
   /** Close the clients' connections, so a command exits at once. */
   close(): void;
 }
@@ -74,6 +77,8 @@ export function operatorRoot(target: OperatorTarget = {}): OperatorRoot {
       };
     },
     status: () => orderStatusDeps(env, aws),
+    clearance: () =>
+      new DynamoClearanceStore(dynamo(), operatorConfig(['CLEARANCE_TABLE'], env).CLEARANCE_TABLE),
     close: () => {
       ddb?.destroy();
       sqs?.destroy();

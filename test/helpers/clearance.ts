@@ -52,21 +52,36 @@ export function resigned(
   };
 }
 
-/** The clearance store in memory, for unit tests of the use cases. */
+/** The clearance store in memory, for unit tests of the use cases (links as the DynamoDB store keeps them). */
 export class MemoryClearanceStore implements ClearanceStore {
   readonly events = new Map<string, RecordedEvent>();
   readonly signatures = new Map<string, number>();
+  readonly links = new Map<string, string>();
   failAppends = false;
 
   async append(e: RecordedEvent) {
     if (this.failAppends) throw new Error('storage unavailable');
-    const key = `${e.orderNo}|${e.partner}|${e.dedupeKey}`;
+    const file =
+      e.source === 'CEB622' && e.refs.copNo !== undefined ? `COP#${e.refs.copNo}` : `ORDER#${e.orderNo}`;
+    const key = `${file}|${e.partner}|${e.dedupeKey}`;
     if (this.events.has(key)) return 'duplicate' as const;
     this.events.set(key, e);
     return 'appended' as const;
   }
   async timeline(orderNo: string) {
-    return [...this.events.values()].filter((e) => e.orderNo === orderNo);
+    const copNos = new Set([...this.links].filter(([, o]) => o === orderNo).map(([c]) => c));
+    return [...this.events.values()].filter((e) =>
+      e.source === 'CEB622' && e.refs.copNo !== undefined ? copNos.has(e.refs.copNo) : e.orderNo === orderNo,
+    );
+  }
+  async link(link: { copNo: string; orderNo: string }) {
+    const existing = this.links.get(link.copNo);
+    if (existing !== undefined) return { outcome: 'already' as const, orderNo: existing };
+    this.links.set(link.copNo, link.orderNo);
+    return { outcome: 'linked' as const, orderNo: link.orderNo };
+  }
+  async orderOf(copNo: string) {
+    return this.links.get(copNo);
   }
   async claimSignature(partner: string, signature: string, expiresAt: number) {
     const key = `${partner}|${signature}`;

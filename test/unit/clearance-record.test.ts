@@ -8,7 +8,7 @@ import {
 } from '#core/clearance/errors.ts';
 import { signedHeaders } from '#core/clearance/signature.ts';
 import { type ClearanceCallback, recordClearance } from '#core/use-cases/record-clearance.ts';
-import { ceb312Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
+import { ceb312Xml, ceb621Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
 import {
   CALLBACK_FIXTURES,
   callbackFixture,
@@ -192,23 +192,73 @@ describe('recording a clearance callback', () => {
     );
   });
 
-  it('records receipts for an order nobody has heard of', async () => {
+  it('keeps an inventory receipt whose copNo has no link, and files it on its order when the CEB621 comes', async () => {
+    const { store, deps, signed, clock } = setup();
+    const inventory = (returnStatus: number, minutesAgo: number, returnInfo: string) =>
+      ceb622Xml({
+        guid: `GI-${returnStatus}`,
+        ebpCode: '46016602EV',
+        customsCode: '2991',
+        agentCode: 'A',
+        copNo: 'NB-X',
+        preNo: 'P',
+        invtNo: 'I',
+        returnStatus,
+        at: FIXTURE_TIME - minutesAgo * 60_000,
+        returnInfo,
+      });
+    await recordClearance(signed(receipt('SO-O', 2, 30)), deps);
+    clock.advance(1_000);
+    // The release first: nothing tells yet which order it is for.
+    const early = await recordClearance(signed(inventory(800, 5, '[Code:2600;Desc:放行]')), deps);
+    assert.equal(early.events[0]?.orderNo, undefined);
+    assert.equal(early.events[0]?.copNo, 'NB-X');
+    assert.deepEqual(early.changes, []);
+    assert.equal(deriveClearance(await store.timeline('SO-O')).state, 'declared');
+    clock.advance(1_000);
+    const link = ceb621Xml({
+      guid: 'G621',
+      orderNo: 'SO-O',
+      copNo: 'NB-X',
+      logisticsNo: 'L',
+      ebpCode: '46016602EV',
+      agentCode: 'A',
+    });
+    const linked = await recordClearance(signed(link), deps);
+    assert.deepEqual(linked.links, [{ copNo: 'NB-X', orderNo: 'SO-O', source: 'CEB621', outcome: 'linked' }]);
+    assert.deepEqual(linked.changes, [{ orderNo: 'SO-O', from: 'declared', to: 'released' }]);
+    // An older inventory receipt arriving last takes its place in time: the order stays released.
+    clock.advance(1_000);
+    const late = await recordClearance(signed(inventory(120, 20, '[Code:1800;Desc:逻辑校验通过]')), deps);
+    assert.equal(late.events[0]?.orderNo, 'SO-O');
+    const summary = deriveClearance(await store.timeline('SO-O'));
+    assert.equal(summary.state, 'released');
+    assert.deepEqual(
+      summary.timeline.map((e) => `${e.source} ${e.returnStatus}`),
+      ['CEB312 2', 'CEB622 120', 'CEB622 800'],
+    );
+  });
+
+  it('links an inventory receipt to the order its returnInfo names', async () => {
     const { store, deps, signed } = setup();
     const xml = ceb622Xml({
       guid: 'G9',
-      ebpCode: 'E',
+      ebpCode: '46016602EV',
       customsCode: '2991',
       agentCode: 'A',
-      copNo: 'NEVER-GRABBED-1',
+      copNo: 'NB-Y',
       preNo: 'P',
       invtNo: 'I',
-      returnStatus: 501,
+      returnStatus: 800,
       at: FIXTURE_TIME,
-      returnInfo: '扣留',
+      returnInfo: '清单放行[NB-Y][订单编号：SO-NAMED]',
     });
     const result = await recordClearance(signed(xml), deps);
-    assert.deepEqual(result.changes, [{ orderNo: 'NEVER-GRABBED-1', from: 'none', to: 'held' }]);
-    assert.equal((await store.timeline('NEVER-GRABBED-1'))[0]?.partner, PARTNER);
+    assert.deepEqual(result.links, [
+      { copNo: 'NB-Y', orderNo: 'SO-NAMED', source: 'returnInfo', outcome: 'linked' },
+    ]);
+    assert.deepEqual(result.changes, [{ orderNo: 'SO-NAMED', from: 'none', to: 'released' }]);
+    assert.equal((await store.timeline('SO-NAMED'))[0]?.partner, PARTNER);
   });
 
   it('refuses an oversized body before reading or storing anything', async () => {

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from './event.ts';
+import type { InventoryLink } from './inventory-link.ts';
 
 /** Ports of the clearance use cases, owned by the core; adapters implement them. */
 
@@ -8,8 +9,12 @@ export interface ClearanceStore {
    * already: the key is the partner's, so one partner's key never suppresses another's event.
    */
   append(event: RecordedEvent): Promise<'appended' | 'duplicate'>;
-  /** Every event of the order, in no particular order. */
+  /** Every event of the order, its linked inventories' receipts included, in no particular order. */
   timeline(orderNo: string): Promise<RecordedEvent[]>;
+  /** Link an inventory (copNo) to its order; the first link of a copNo stands. */
+  link(link: InventoryLink & { readonly partner: string; readonly linkedAt: number }): Promise<LinkOutcome>;
+  /** The order an inventory (copNo) is linked to, if any. */
+  orderOf(copNo: string): Promise<string | undefined>;
   /**
    * Remember a callback's signature until `expiresAt` (ms); false when it was seen before, i.e. the
    * request is a replay. A conditional write, so two concurrent copies cannot both get through.
@@ -17,6 +22,17 @@ export interface ClearanceStore {
   claimSignature(partner: string, signature: string, expiresAt: number): Promise<boolean>;
   /** Forget a claimed signature, so a request we failed to record can be sent again as it was. */
   releaseSignature(partner: string, signature: string): Promise<void>;
+}
+
+/** `already`: the copNo was linked before, to `orderNo` (which may differ from the one asked). */
+export interface LinkOutcome {
+  readonly outcome: 'linked' | 'already';
+  readonly orderNo: string;
+}
+
+/** Inventory receipts still waiting for the link to their order (an operator's question). */
+export interface UnlinkedReceipts {
+  unlinked(): Promise<{ copNo: string; events: RecordedEvent[] }[]>;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { parseCallbackBody } from '../clearance/callback-body.ts';
+import { type CallbackMessage, parseCallbackMessage } from '../clearance/callback-body.ts';
 import { deriveClearance } from '../clearance/derive-state.ts';
 import { CallbackRejectedError, CallbackUnauthorizedError } from '../clearance/errors.ts';
-import { type ClearanceEvent, meaningOf, type RecordedEvent } from '../clearance/event.ts';
+import { meaningOf, type RecordedEvent } from '../clearance/event.ts';
+import type { LinkSource } from '../clearance/inventory-link.ts';
 import { checkPartnerScope } from '../clearance/partner-scope.ts';
 import type { CallbackPartner, CallbackScheme, ClearanceStore, PartnerSecrets } from '../clearance/ports.ts';
 import type { ClearanceState } from '../clearance/return-status.ts';
@@ -33,12 +34,22 @@ export interface RecordClearanceDeps {
 }
 
 export interface RecordedOutcome {
-  readonly orderNo: string;
+  /** absent for an inventory receipt whose copNo is not linked to an order yet */
+  readonly orderNo?: string;
+  readonly copNo?: string;
   readonly dedupeKey: string;
   readonly code: string;
   readonly state: ClearanceState;
   /** `duplicate`: the same event was recorded before; nothing changed */
   readonly outcome: 'appended' | 'duplicate';
+}
+
+export interface LinkResult {
+  readonly copNo: string;
+  /** the order the copNo is linked to (for `already`, the first link's, which stands) */
+  readonly orderNo: string;
+  readonly source: LinkSource;
+  readonly outcome: 'linked' | 'already';
 }
 
 export interface StateChange {
@@ -52,6 +63,7 @@ export interface RecordClearanceResult {
   /** how the partner proved itself: our HMAC headers or TOP's signed parameters */
   readonly scheme: CallbackScheme;
   readonly events: readonly RecordedOutcome[];
+  readonly links: readonly LinkResult[];
   /** orders whose derived clearance state this callback changed */
   readonly changes: readonly StateChange[];
 }
@@ -80,11 +92,11 @@ export async function recordClearance(
     ? await proveTop(callback.params ?? {}, deps, receivedAt)
     : await proveHmac(callback, deps, receivedAt);
   const { partner, scheme, config, signature, signedAt, windowMs } = proven;
-  const events =
+  const message: CallbackMessage =
     scheme === 'top'
-      ? topNoticeEvents(callback.params ?? {}, receivedAt)
-      : parseCallbackBody(callback.contentType, callback.body, receivedAt);
-  checkPartnerScope(partner, config, events);
+      ? { events: topNoticeEvents(callback.params ?? {}, receivedAt), links: [] }
+      : parseCallbackMessage(callback.contentType, callback.body, receivedAt);
+  checkPartnerScope(partner, config, message.events, message.links);
   // Kept until the timestamp leaves the window; after that the staleness check refuses a replay.
   if (!(await store.claimSignature(partner, signature, signedAt + windowMs))) {
     throw new CallbackUnauthorizedError(
@@ -93,7 +105,7 @@ export async function recordClearance(
       partner,
     );
   }
-  return { ...(await appendEvents(partner, signature, events, receivedAt, store)), scheme };
+  return { ...(await applyMessage(partner, signature, message, receivedAt, store)), scheme };
 }
 
 interface Proven {
@@ -167,33 +179,54 @@ async function proveTop(
   };
 }
 
-/** Append the events of an authenticated, readable callback; on failure, let the partner send it again. */
-async function appendEvents(
+/** Record the links and events of an authenticated, readable callback; on failure, let the partner send it again. */
+async function applyMessage(
   partner: string,
   signature: string,
-  events: readonly ClearanceEvent[],
+  { events, links }: CallbackMessage,
   receivedAt: number,
   store: ClearanceStore,
 ): Promise<Omit<RecordClearanceResult, 'scheme'>> {
   try {
+    const linked: LinkResult[] = [];
+    for (const link of links) {
+      const { outcome, orderNo } = await store.link({ ...link, partner, linkedAt: receivedAt });
+      linked.push({ copNo: link.copNo, orderNo, source: link.source, outcome });
+    }
     const outcomes: RecordedOutcome[] = [];
+    // This callback's own events (by partner and key), and inventories it newly linked: what was not there before.
     const appended = new Set<string>();
     for (const event of events) {
-      const recorded: RecordedEvent = { ...event, partner, receivedAt };
-      const outcome = await store.append(recorded);
+      const outcome = await store.append({ ...event, partner, receivedAt });
       if (outcome === 'appended') appended.add(event.dedupeKey);
       const { code, state } = meaningOf(event);
-      outcomes.push({ orderNo: event.orderNo, dedupeKey: event.dedupeKey, code, state, outcome });
+      const copNo = event.source === 'CEB622' ? event.refs.copNo : undefined;
+      const orderNo = event.orderNo ?? (copNo === undefined ? undefined : await store.orderOf(copNo));
+      outcomes.push({
+        ...(orderNo === undefined ? {} : { orderNo }),
+        ...(copNo === undefined ? {} : { copNo }),
+        dedupeKey: event.dedupeKey,
+        code,
+        state,
+        outcome,
+      });
     }
+    const newlyLinked = new Set(linked.filter((l) => l.outcome === 'linked').map((l) => l.copNo));
+    const isNew = (e: RecordedEvent) =>
+      (e.partner === partner && appended.has(e.dedupeKey)) ||
+      (e.source === 'CEB622' && e.refs.copNo !== undefined && newlyLinked.has(e.refs.copNo));
+    const changedOrders = new Set([
+      ...outcomes.flatMap((o) => (o.outcome === 'appended' && o.orderNo !== undefined ? [o.orderNo] : [])),
+      ...linked.flatMap((l) => (l.outcome === 'linked' ? [l.orderNo] : [])),
+    ]);
     const changes: StateChange[] = [];
-    const changedOrders = new Set(outcomes.filter((o) => o.outcome === 'appended').map((o) => o.orderNo));
     for (const orderNo of changedOrders) {
       const timeline = await store.timeline(orderNo);
-      const from = deriveClearance(timeline.filter((e) => !appended.has(e.dedupeKey))).state;
+      const from = deriveClearance(timeline.filter((e) => !isNew(e))).state;
       const to = deriveClearance(timeline).state;
       if (from !== to) changes.push({ orderNo, from, to });
     }
-    return { partner, events: outcomes, changes };
+    return { partner, events: outcomes, links: linked, changes };
   } catch (e) {
     // Our storage failed: let the partner send the very same request again.
     await store.releaseSignature(partner, signature).catch(() => undefined);
