@@ -7,6 +7,7 @@ import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letter-queue.ts';
 import { SqsGrabQueue } from '#adapters/sqs/grab-queue.ts';
+import { ConfigError } from '#core/errors.ts';
 import { systemClock } from '#core/ports.ts';
 import type { LoadPaymentsDeps } from '#core/use-cases/load-payments.ts';
 import type { OrderStatusDeps } from '#core/use-cases/order-status.ts';
@@ -74,6 +75,9 @@ export function operatorRoot(target: OperatorTarget = {}): OperatorRoot {
         sessions: new DynamoSessionStore(dynamo(), config.SESSIONS_TABLE),
         queue: new SqsGrabQueue(queues(), config.GRAB_QUEUE_URL),
         clock: systemClock,
+        ...(clearanceTable(env) === undefined
+          ? {}
+          : { links: new DynamoClearanceStore(dynamo(), clearanceTable(env) as string) }),
       };
     },
     status: () => orderStatusDeps(env, aws),
@@ -84,4 +88,14 @@ export function operatorRoot(target: OperatorTarget = {}): OperatorRoot {
       sqs?.destroy();
     },
   };
+}
+
+/** The clearance table when the target names one (a load links inventories only then). */
+function clearanceTable(env: NodeJS.ProcessEnv | undefined): string | undefined {
+  try {
+    return operatorConfig(['CLEARANCE_TABLE'], env).CLEARANCE_TABLE;
+  } catch (e) {
+    if (e instanceof ConfigError) return undefined;
+    throw e;
+  }
 }
