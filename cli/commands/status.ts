@@ -13,7 +13,7 @@ export function registerStatus(program: Command): void {
     .description(
       'show an order (or the order of a sessionID): grab sessions, payment, clearance timeline and state',
     )
-    .argument('<id>', 'a sessionID, an orderNo, or an inventory copNo linked to its order')
+    .argument('<id>', 'a sessionID, an orderNo, or an inventory copNo or invtNo linked to its order')
     .option('--json', 'print JSON (what GET /orders/{orderNo}/status returns)')
     .action(async (id: string, opts: { json?: boolean }) => {
       try {

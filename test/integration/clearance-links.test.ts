@@ -101,8 +101,9 @@ describe('inventory receipts land on their order', () => {
     assert.equal(order?.clearance.state, 'released');
     assert.equal(order?.clearance.current?.refs.copNo, copNo);
     assert.ok(order?.clearance.current?.refs.invtNo);
-    // Asked by copNo, status finds the order.
+    // Asked by copNo, or by customs' invtNo, status finds the order.
     assert.equal((await status(copNo))?.orderNo, orderNo);
+    assert.equal((await status(order?.clearance.current?.refs.invtNo ?? ''))?.orderNo, orderNo);
     assert.doesNotMatch(await unlinked(), new RegExp(copNo));
 
     // The buyer's ID number, name, phone and address: in no stored item and in no log line.

@@ -86,6 +86,9 @@ describe('the clearance table', () => {
     // The first link stands.
     assert.deepEqual(await store.link({ ...link, orderNo: 'SO-8' }), { outcome: 'already', orderNo: 'SO-7' });
     assert.equal(await store.orderOf('NB-7'), 'SO-7');
+    // customs' invtNo, once a receipt carried it, finds the order too.
+    assert.equal(await store.orderOf('29912026I000007'), 'SO-7');
+    assert.equal(await store.orderOf('29912026I-NONE'), undefined);
     const timeline = await store.timeline('SO-7');
     assert.deepEqual(timeline.map((e) => `${e.source} ${e.returnStatus} ${e.partner}`).sort(), [
       'CEB312 2 broker',

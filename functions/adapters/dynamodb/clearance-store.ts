@@ -21,6 +21,7 @@ import { REPLAY_MARKER_KEY_PREFIX } from '#core/settings.ts';
  *   copNo whether or not its order is known yet, so a link arriving later needs no move;
  * - the link copNo -> orderNo: `COP#<copNo>`/`LINK` (orderNo, source), and `ORDER#<orderNo>`/`LINK#<copNo>`
  *   so an order's timeline finds its inventories; the first link of a copNo stands;
+ * - customs' inventory number: `INVT#<invtNo>`/`COP` (copNo), written when a receipt carries both;
  * - seen callback signatures: pk `SIG#<partner>#<signature>`, sk `SIG`, expiring with `expiresAt`.
  */
 export class DynamoClearanceStore implements ClearanceStore, UnlinkedReceipts {
@@ -35,6 +36,11 @@ export class DynamoClearanceStore implements ClearanceStore, UnlinkedReceipts {
 
   async append(event: RecordedEvent): Promise<'appended' | 'duplicate'> {
     const pk = eventPartition(event);
+    const { copNo, invtNo } = event.refs;
+    // customs' own inventory number, once assigned, finds the inventory too (`ceb-grab status <invtNo>`).
+    if (event.source === 'CEB622' && copNo !== undefined && invtNo !== undefined) {
+      await this.putOnce({ pk: invtKey(invtNo), sk: 'COP', copNo });
+    }
     return (await this.putOnce({ pk, sk: `EVENT#${event.partner}#${event.dedupeKey}`, ...event }))
       ? 'appended'
       : 'duplicate';
@@ -53,10 +59,13 @@ export class DynamoClearanceStore implements ClearanceStore, UnlinkedReceipts {
     return { outcome: 'already', orderNo: orderNo ?? link.orderNo };
   }
 
-  async orderOf(copNo: string): Promise<string | undefined> {
-    const items = await this.query(copKey(copNo), 'LINK');
-    const orderNo = items[0]?.orderNo;
-    return typeof orderNo === 'string' ? orderNo : undefined;
+  async orderOf(copNoOrInvtNo: string): Promise<string | undefined> {
+    const orderNo = (await this.query(copKey(copNoOrInvtNo), 'LINK'))[0]?.orderNo;
+    if (typeof orderNo === 'string') return orderNo;
+    const copNo = (await this.query(invtKey(copNoOrInvtNo), 'COP'))[0]?.copNo;
+    if (typeof copNo !== 'string' || copNo === copNoOrInvtNo) return undefined;
+    const viaInvt = (await this.query(copKey(copNo), 'LINK'))[0]?.orderNo;
+    return typeof viaInvt === 'string' ? viaInvt : undefined;
   }
 
   async timeline(orderNo: string): Promise<RecordedEvent[]> {
@@ -147,6 +156,7 @@ function eventPartition(event: RecordedEvent): string {
 
 const orderKey = (orderNo: string) => `ORDER#${orderNo}`;
 const copKey = (copNo: string) => `COP#${copNo}`;
+const invtKey = (invtNo: string) => `INVT#${invtNo}`;
 const signatureKey = (partner: string, signature: string) => ({
   pk: `${REPLAY_MARKER_KEY_PREFIX}${partner}#${signature}`,
   sk: 'SIG',

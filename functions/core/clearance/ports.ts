@@ -13,8 +13,8 @@ export interface ClearanceStore {
   timeline(orderNo: string): Promise<RecordedEvent[]>;
   /** Link an inventory (copNo) to its order; the first link of a copNo stands. */
   link(link: InventoryLink & { readonly partner: string; readonly linkedAt: number }): Promise<LinkOutcome>;
-  /** The order an inventory (copNo) is linked to, if any. */
-  orderOf(copNo: string): Promise<string | undefined>;
+  /** The order an inventory is linked to, if any, by its copNo (or customs' invtNo, once a receipt gave one). */
+  orderOf(copNoOrInvtNo: string): Promise<string | undefined>;
   /**
    * Remember a callback's signature until `expiresAt` (ms); false when it was seen before, i.e. the
    * request is a replay. A conditional write, so two concurrent copies cannot both get through.

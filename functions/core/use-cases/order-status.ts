@@ -60,7 +60,8 @@ function withUploads(listed: readonly Session[], deps: OrderStatusDeps): Promise
 
 /**
  * The same, asked by a sessionID (that session only), else by an orderNo, else by an inventory's copNo
- * (the declaring agent's number, which customs' inventory receipts carry) once it is linked to its order.
+ * (the declaring agent's number, which customs' inventory receipts carry) or customs' invtNo, once the
+ * inventory is linked to its order.
  */
 export async function statusBySessionOrOrder(
   id: string,
