@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCerts } from './commands/certs.ts';
+import { registerClearance } from './commands/clearance.ts';
 import { registerCustomsSim } from './commands/customs-sim.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerKmsDouble } from './commands/kms-double.ts';
@@ -24,6 +25,7 @@ export function buildCli(): Command {
     registerLocal,
     registerLoad,
     registerStatus,
+    registerClearance,
     registerReplay,
     registerRedrive,
     registerSessions,

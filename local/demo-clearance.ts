@@ -26,9 +26,12 @@ export function localPartnerSecretsEnv(env: NodeJS.ProcessEnv = process.env): {
   };
 }
 
-/** A partner's secret from CALLBACK_PARTNER_SECRETS. */
+/** A partner's secret from CALLBACK_PARTNER_SECRETS (a bare secret, or `{"secret", "scheme", ...}`). */
 export function partnerSecretFromEnv(partner = DEMO_PARTNER, env: NodeJS.ProcessEnv = process.env): string {
-  const secret = (JSON.parse(env.CALLBACK_PARTNER_SECRETS ?? '{}') as Record<string, string>)[partner];
+  const entry = (
+    JSON.parse(env.CALLBACK_PARTNER_SECRETS ?? '{}') as Record<string, string | { secret?: string }>
+  )[partner];
+  const secret = typeof entry === 'string' ? entry : entry?.secret;
   if (!secret) throw new Error(`CALLBACK_PARTNER_SECRETS has no secret for partner ${partner}`);
   return secret;
 }
@@ -78,6 +81,44 @@ export function ceb622Xml(r: InventoryReturnFields): string {
     `${el('invtNo', r.invtNo)}${el('returnStatus', r.returnStatus)}${el('returnTime', formatReturnTime(r.at))}` +
     `${el('returnInfo', r.returnInfo)}</ceb:InventoryReturn></ceb:CEB622Message>`
   );
+}
+
+/** The buyer's personal data a CEB621 carries (made up): ceb-grab must never keep or log any of it. */
+export const DEMO_BUYER = {
+  buyerIdType: '1',
+  buyerIdNumber: '110101199003077777',
+  buyerName: '张晓明',
+  buyerTelephone: '13800138777',
+  consigneeAddress: '北京市东城区演示路77号',
+} as const;
+
+export interface InventoryDeclarationFields {
+  readonly guid: string;
+  readonly orderNo: string;
+  readonly copNo: string;
+  readonly logisticsNo: string;
+  readonly ebpCode: string;
+  readonly agentCode: string;
+}
+
+/** customs' CEB621 inventory declaration (统一版, `ceb:` prefixed as customs' sample), head and one good. */
+export function ceb621Xml(r: InventoryDeclarationFields, buyer = DEMO_BUYER): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ceb:CEB621Message guid="${randomUUID().toUpperCase()}" version="1.0" ${CEB_NS}>` +
+    `<ceb:Inventory><ceb:InventoryHead>${el('guid', r.guid)}${el('appType', 1)}${el('appStatus', 2)}` +
+    `${el('orderNo', r.orderNo)}${el('ebpCode', r.ebpCode)}${el('ebcCode', r.ebpCode)}${el('logisticsNo', r.logisticsNo)}` +
+    `${el('copNo', r.copNo)}${el('preNo', '')}${el('invtNo', '')}${el('ieFlag', 'I')}${el('customsCode', '2991')}` +
+    `${el('buyerIdType', buyer.buyerIdType)}${el('buyerIdNumber', buyer.buyerIdNumber)}${el('buyerName', buyer.buyerName)}` +
+    `${el('buyerTelephone', buyer.buyerTelephone)}${el('consigneeAddress', buyer.consigneeAddress)}` +
+    `${el('agentCode', r.agentCode)}${el('currency', 142)}</ceb:InventoryHead>` +
+    `<ceb:InventoryList>${el('gnum', 1)}${el('itemName', '婴儿奶粉')}${el('qty', 2)}${el('price', 199)}</ceb:InventoryList>` +
+    `</ceb:Inventory></ceb:CEB621Message>`
+  );
+}
+
+/** The same message with customs' default namespace instead of `ceb:` on every element (its receipt samples). */
+export function withDefaultNamespace(xml: string): string {
+  return xml.replaceAll('<ceb:', '<').replaceAll('</ceb:', '</').replace('xmlns:ceb=', 'xmlns=');
 }
 
 /** A clearance party's notice object (tmall.hk.clearance.info.send fields). */
@@ -145,8 +186,9 @@ export interface DemoClearanceResult {
 
 /**
  * Send each order's clearance callbacks to the running API and read back its status.
- * Per order: CEB312 2, then CEB622 800, then CEB312 120 (late: it happened before the 800), the
- * 800 again (a repeat), and the broker's result notice (JSON or form, alternately).
+ * Per order: CEB312 2, then CEB622 800 (filed under its copNo: no link to the order yet), then CEB312
+ * 120 (late: it happened before the 800), the 800 again (a repeat), the CEB621 that links the copNo to
+ * the order, and the broker's result notice (JSON or form, alternately).
  */
 export async function sendDemoClearance(opts: {
   apiUrl: string;
@@ -173,12 +215,14 @@ export async function sendDemoClearance(opts: {
       const invtGuid = randomUUID().toUpperCase();
       const base = { ebpCode, ebcCode: ebpCode, orderNo, guid: orderGuid };
       const invtNo = `29912026I${String(100000 + i)}`;
+      // The declaring agent's own number for the inventory, not the orderNo.
+      const copNo = `NB${orderGuid.slice(0, 8)}${i}`;
       const released = ceb622Xml({
         ...base,
         guid: invtGuid,
         customsCode: '2991',
         agentCode: '4601980001',
-        copNo: orderNo,
+        copNo,
         preNo: `B2026${String(10000000 + i)}`,
         invtNo,
         returnStatus: 800,
@@ -200,6 +244,17 @@ export async function sendDemoClearance(opts: {
         'application/xml',
       );
       await send(released, 'application/xml');
+      await send(
+        ceb621Xml({
+          guid: invtGuid,
+          orderNo,
+          copNo,
+          logisticsNo: `LN${invtNo}`,
+          ebpCode,
+          agentCode: '4601980001',
+        }),
+        'application/xml',
+      );
       const notice = clearanceNotice({
         orderNo,
         status: 2,

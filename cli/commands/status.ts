@@ -4,7 +4,7 @@ import type { Session } from '#core/session.ts';
 import type { OrderStatus, TimelineView } from '#core/use-cases/order-status.ts';
 
 /**
- * `ceb-grab status <sessionID|orderNo>`: where an order stands, from the grab (sessions: state,
+ * `ceb-grab status <sessionID|orderNo|copNo>`: where an order stands, from the grab (sessions: state,
  * attempts, customs' reply) to customs clearance (its timeline and current state).
  */
 export function registerStatus(program: Command): void {
@@ -13,7 +13,7 @@ export function registerStatus(program: Command): void {
     .description(
       'show an order (or the order of a sessionID): grab sessions, payment, clearance timeline and state',
     )
-    .argument('<id>', 'a sessionID or an orderNo')
+    .argument('<id>', 'a sessionID, an orderNo, or an inventory copNo or invtNo linked to its order')
     .option('--json', 'print JSON (what GET /orders/{orderNo}/status returns)')
     .action(async (id: string, opts: { json?: boolean }) => {
       try {
@@ -81,7 +81,11 @@ function describeClearance(c: OrderStatus['clearance']): string[] {
 }
 
 function describeEvent(e: TimelineView): string {
-  const ref = e.refs.invtNo ? ` invtNo ${e.refs.invtNo}` : e.refs.passNo ? ` passNo ${e.refs.passNo}` : '';
+  const ref = [
+    e.refs.copNo ? ` copNo ${e.refs.copNo}` : '',
+    e.refs.invtNo ? ` invtNo ${e.refs.invtNo}` : '',
+    e.refs.passNo ? ` passNo ${e.refs.passNo}` : '',
+  ].join('');
   const late = e.applied
     ? ''
     : e.state === 'unknown'

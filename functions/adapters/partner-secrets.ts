@@ -1,34 +1,67 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
-import type { PartnerSecrets } from '#core/clearance/ports.ts';
+import { CALLBACK_SCHEMES, type CallbackPartner, type PartnerSecrets } from '#core/clearance/ports.ts';
 import { ConfigError } from '#core/errors.ts';
 import type { PartnerSecretsConfig } from '#functions/config.ts';
 
 /**
- * Each callback partner's HMAC secret, from one JSON object `{"<partnerId>": "<secret>", ...}` held in
- * the Secrets Manager secret the stack makes (deployed), or in the environment (local stack). One
- * store only: an SSM client would add about 80 KB to the function's bundle.
+ * The callback partners, from one JSON object held in the Secrets Manager secret the stack makes
+ * (deployed), or in the environment (local stack). Each entry is either a bare secret (our HMAC
+ * headers) or `{"secret", "scheme": "hmac" | "top", "ebpCodes": [...]}`. One store only: an SSM client
+ * would add about 80 KB to the function's bundle.
  * Cached for a few minutes, so a new partner or a rotated secret is live within that time.
  * Secrets are never logged, and never named in an error.
  */
 export const PARTNER_SECRETS_MAX_AGE_S = 300;
 
-const SecretsSchema = v.record(
-  v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'a partner id is 1 to 64 letters, digits, _ . -')),
-  v.pipe(v.string(), v.minLength(16, 'a partner secret must be at least 16 characters')),
+const Secret = v.pipe(v.string(), v.minLength(16, 'a partner secret must be at least 16 characters'));
+
+const PartnerSchema = v.union(
+  [
+    v.pipe(
+      Secret,
+      v.transform((secret): CallbackPartner => ({ secret, scheme: 'hmac' })),
+    ),
+    v.strictObject({
+      secret: Secret,
+      scheme: v.optional(v.picklist(CALLBACK_SCHEMES, 'scheme must be "hmac" or "top"'), 'hmac'),
+      ebpCodes: v.optional(
+        v.pipe(
+          v.array(v.pipe(v.string(), v.regex(/^\S{1,64}$/, 'an ebpCode is 1 to 64 characters'))),
+          v.minLength(1, 'ebpCodes, when given, lists at least one ebpCode'),
+        ),
+      ),
+    }),
+  ],
+  'a partner is "<secret>" or {"secret": "<secret>", "scheme": "hmac" | "top", "ebpCodes": [...]}',
 );
 
-function parseSecrets(value: unknown, where: string): Map<string, string> {
+const SecretsSchema = v.record(
+  v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'a partner id is 1 to 64 letters, digits, _ . -')),
+  PartnerSchema,
+);
+
+function parseSecrets(value: unknown, where: string): Map<string, CallbackPartner> {
   const parsed = v.safeParse(SecretsSchema, value);
   if (!parsed.success) {
     // The issue message only, never the input: it is a secret.
-    throw new ConfigError(`${where} must hold {"partnerId": "secret", ...}: ${parsed.issues[0]?.message}`);
+    throw new ConfigError(
+      `${where} must hold {"partnerId": "secret" | {"secret", "scheme", "ebpCodes"}, ...}: ${parsed.issues[0]?.message}`,
+    );
   }
-  return new Map(Object.entries(parsed.output));
+  return new Map(
+    Object.entries(parsed.output).map(([id, p]) => [
+      id,
+      // exactOptionalPropertyTypes: an absent list is no key at all.
+      p.ebpCodes === undefined
+        ? { secret: p.secret, scheme: p.scheme }
+        : { secret: p.secret, scheme: p.scheme, ebpCodes: p.ebpCodes },
+    ]),
+  );
 }
 
 /** Parsed here, not by Powertools' `json` transform: its error quotes the start of the text. */
-function parseJsonSecrets(json: unknown, where: string): Map<string, string> {
+function parseJsonSecrets(json: unknown, where: string): Map<string, CallbackPartner> {
   if (typeof json !== 'string') throw new ConfigError(`${where} must be a JSON text`);
   let value: unknown;
   try {
@@ -39,24 +72,24 @@ function parseJsonSecrets(json: unknown, where: string): Map<string, string> {
   return parseSecrets(value, where);
 }
 
-/** The secrets as JSON text, read once (local stack, tests). */
+/** The partners as JSON text, read once (local stack, tests). */
 export class StaticPartnerSecrets implements PartnerSecrets {
-  private readonly secrets: Map<string, string>;
+  private readonly partners: Map<string, CallbackPartner>;
   constructor(json: string, where = 'CALLBACK_PARTNER_SECRETS') {
-    this.secrets = parseJsonSecrets(json, where);
+    this.partners = parseJsonSecrets(json, where);
   }
-  async secretFor(partner: string) {
-    return this.secrets.get(partner);
+  async partnerFor(partner: string) {
+    return this.partners.get(partner);
   }
 }
 
-/** The secrets in Secrets Manager, through Powertools' cache. */
+/** The partners in Secrets Manager, through Powertools' cache. */
 class FetchedPartnerSecrets implements PartnerSecrets {
   constructor(
     private readonly fetch: () => Promise<unknown>,
     private readonly where: string,
   ) {}
-  async secretFor(partner: string) {
+  async partnerFor(partner: string) {
     return parseJsonSecrets(await this.fetch(), this.where).get(partner);
   }
 }

@@ -5,26 +5,23 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger, metrics } from '#adapters/observability.ts';
 import { recordClearance } from '#core/use-cases/record-clearance.ts';
 import { clearanceCallbackDeps } from '#functions/composition/clearance-callback.ts';
-import { callbackErrorReplies, callbackResponse } from '#functions/edge/callback-reply.ts';
-import { bodyBytes, headerOf } from '#functions/edge/http-event.ts';
+import { callbackErrorReplies, callbackRequest, callbackResponse } from '#functions/edge/callback-reply.ts';
 import { countRecorded, describeRecorded } from './recorded.ts';
 
-/** POST /clearance/callback: clearance notices and customs receipts from the partners, HMAC-signed. */
+/**
+ * POST /clearance/callback: clearance notices and customs messages from the partners, signed with our
+ * HMAC headers, or TOP-style notices signed by TOP's rules.
+ */
 const deps = clearanceCallbackDeps();
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(callbackErrorReplies({ logger, metrics }))
-  .handler(async (event) => {
-    // The exact bytes: they are what the partner signed.
-    const request = {
-      headers: event.headers ?? {},
-      contentType: headerOf(event, 'content-type'),
-      body: bodyBytes(event),
-    };
+  .handler(async (event, context) => {
+    const request = await callbackRequest(event, deps.settings.maxBodyBytes);
     const result = await recordClearance(request, deps);
     countRecorded(result, metrics);
     logger.info('clearance callback recorded', { ...result });
-    return callbackResponse(event, 'SUCCESS', describeRecorded(result));
+    return callbackResponse(event, 'SUCCESS', describeRecorded(result), context.awsRequestId);
   });

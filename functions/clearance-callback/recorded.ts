@@ -20,10 +20,22 @@ export function countRecorded(result: RecordClearanceResult, metrics: Metrics): 
   }
 }
 
-/** The SUCCESS reply's msg_info: what was recorded, and what was a repeat. */
+/** The SUCCESS reply's msg_info: what was recorded, what was a repeat, and what waits for its order's link. */
 export function describeRecorded(result: RecordClearanceResult): string {
   const appended = result.events.filter((e) => e.outcome === 'appended').length;
   const repeated = result.events.length - appended;
-  if (appended === 0) return 'already recorded (a repeated callback)';
-  return `recorded ${appended} event${appended === 1 ? '' : 's'}${repeated ? `, ${repeated} already recorded` : ''}`;
+  const linked = result.links.filter((l) => l.outcome === 'linked').length;
+  const waiting = result.events.filter((e) => e.orderNo === undefined).length;
+  if (appended === 0 && linked === 0) return 'already recorded (a repeated callback)';
+  const parts = [
+    ...(appended || !linked ? [`recorded ${appended} event${appended === 1 ? '' : 's'}`] : []),
+    ...(repeated ? [`${repeated} already recorded`] : []),
+    ...(linked
+      ? [
+          `linked ${linked} inventor${linked === 1 ? 'y' : 'ies'} to ${linked === 1 ? 'its order' : 'their orders'}`,
+        ]
+      : []),
+    ...(waiting ? [`${waiting} kept until its copNo is linked to an order`] : []),
+  ];
+  return parts.join(', ');
 }

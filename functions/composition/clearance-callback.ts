@@ -2,6 +2,7 @@ import { dynamoClient } from '#adapters/aws-clients.ts';
 import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { partnerSecrets } from '#adapters/partner-secrets.ts';
 import { systemClock } from '#core/ports.ts';
+import { TOP_TIMESTAMP_WINDOW_MS } from '#core/settings.ts';
 import type { RecordClearanceDeps } from '#core/use-cases/record-clearance.ts';
 import { clearanceCallbackConfig } from '#functions/config.ts';
 
@@ -18,6 +19,7 @@ export function clearanceCallbackDeps(env = process.env): RecordClearanceDeps {
     settings: {
       maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES,
       signatureWindowMs: config.CALLBACK_SIGNATURE_WINDOW_MS,
+      topTimestampWindowMs: TOP_TIMESTAMP_WINDOW_MS,
     },
   };
 }

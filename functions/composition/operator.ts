@@ -2,11 +2,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsClientOptions, dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
+import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoPinHoldStore } from '#adapters/dynamodb/pin-hold-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letter-queue.ts';
 import { SqsGrabQueue } from '#adapters/sqs/grab-queue.ts';
+import { ConfigError } from '#core/errors.ts';
 import { systemClock } from '#core/ports.ts';
 import type { LoadPaymentsDeps } from '#core/use-cases/load-payments.ts';
 import type { OrderStatusDeps } from '#core/use-cases/order-status.ts';
@@ -38,6 +40,8 @@ export interface OperatorRoot {
   redrive(): Parameters<typeof redriveDeadLetters>[0];
   load(): LoadPaymentsDeps;
   status(): OrderStatusDeps;
+  /** the clearance table, for the operator's questions (receipts waiting for their order's link) */
+  clearance(): DynamoClearanceStore;
   /** Close the clients' connections, so a command exits at once. */
   close(): void;
 }
@@ -76,12 +80,27 @@ export function operatorRoot(target: OperatorTarget = {}): OperatorRoot {
         sessions: new DynamoSessionStore(dynamo(), config.SESSIONS_TABLE),
         queue: new SqsGrabQueue(queues(), config.GRAB_QUEUE_URL),
         clock: systemClock,
+        ...(clearanceTable(env) === undefined
+          ? {}
+          : { links: new DynamoClearanceStore(dynamo(), clearanceTable(env) as string) }),
       };
     },
     status: () => orderStatusDeps(env, aws),
+    clearance: () =>
+      new DynamoClearanceStore(dynamo(), operatorConfig(['CLEARANCE_TABLE'], env).CLEARANCE_TABLE),
     close: () => {
       ddb?.destroy();
       sqs?.destroy();
     },
   };
+}
+
+/** The clearance table when the target names one (a load links inventories only then). */
+function clearanceTable(env: NodeJS.ProcessEnv | undefined): string | undefined {
+  try {
+    return operatorConfig(['CLEARANCE_TABLE'], env).CLEARANCE_TABLE;
+  } catch (e) {
+    if (e instanceof ConfigError) return undefined;
+    throw e;
+  }
 }

@@ -94,3 +94,11 @@ export const WORKER_MAX_CONCURRENCY = { soft: 20, kms: 20, 'hsm-proxy': 2 } as c
 export const CALLBACK_MAX_BODY_BYTES = 64 * 1024;
 /** A partner's callback signature is good this long either side of our clock. */
 export const CALLBACK_SIGNATURE_WINDOW_MS = 5 * 60_000;
+/**
+ * The clearance table's partition-key prefix of the callback's replay markers: the only items the
+ * callback function may delete (IAM `dynamodb:LeadingKeys`), to release a marker when recording failed.
+ */
+export const REPLAY_MARKER_KEY_PREFIX = 'SIG#';
+
+/** A TOP-signed notice's timestamp (Beijing time) is good this long either side of our clock (docs/protocol.md §7). */
+export const TOP_TIMESTAMP_WINDOW_MS = 10 * 60_000;

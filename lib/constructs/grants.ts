@@ -1,5 +1,6 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { REPLAY_MARKER_KEY_PREFIX } from '#core/settings.ts';
 
 /**
  * How a function may use a table. Exact actions rather than `grantReadData`/`grantWriteData`, so the
@@ -9,8 +10,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
  * - `query`: Query only (items read back by partition, e.g. an order's clearance timeline);
  * - `write`: create and update items, never read or delete them;
  * - `read-update`: read, and update items that exist (UpdateItem), never create or delete;
- * - `append-query`: put items (conditional appends), query them back, and delete (the callback's
- *   replay guard, released when recording fails); no GetItem, no UpdateItem.
+ * - `append-query`: put items (conditional appends) and query them back; delete only the callback's
+ *   replay markers (released when recording fails), by IAM `dynamodb:LeadingKeys`; no GetItem, no UpdateItem.
  */
 export type TableAccess = 'get' | 'read' | 'query' | 'write' | 'read-update' | 'append-query';
 
@@ -19,14 +20,26 @@ const PUT_UPDATE = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
 /** Reads cover the table and its indexes; writes only the table (indexes are never written to). */
 export const TABLE_ACCESS: Readonly<
-  Record<TableAccess, { readonly read: readonly string[]; readonly write: readonly string[] }>
+  Record<
+    TableAccess,
+    {
+      readonly read: readonly string[];
+      readonly write: readonly string[];
+      /** DeleteItem, only of items whose partition key starts with this */
+      readonly deletePrefix?: string;
+    }
+  >
 > = {
   get: { read: ['dynamodb:GetItem'], write: [] },
   read: { read: READ, write: [] },
   query: { read: ['dynamodb:Query'], write: [] },
   write: { read: [], write: PUT_UPDATE },
   'read-update': { read: READ, write: ['dynamodb:UpdateItem'] },
-  'append-query': { read: ['dynamodb:Query'], write: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+  'append-query': {
+    read: ['dynamodb:Query'],
+    write: ['dynamodb:PutItem'],
+    deletePrefix: REPLAY_MARKER_KEY_PREFIX,
+  },
 };
 
 /** KMS actions per use of a customer-managed key. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type Duration, Stack } from 'aws-cdk-lib';
-import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Grant, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -121,7 +121,7 @@ export class HouseFunction extends NodejsFunction {
     readonly env: string;
     readonly access: TableAccess;
   }): this {
-    const access = TABLE_ACCESS[opts.access];
+    const access: (typeof TABLE_ACCESS)[TableAccess] = TABLE_ACCESS[opts.access];
     if (access.read.length > 0) {
       // Table.grant covers the indexes too (`<table>/index/*`) when the table has any.
       opts.table.grant(this, ...access.read);
@@ -143,6 +143,17 @@ export class HouseFunction extends NodejsFunction {
         actions: [...access.write],
         resourceArns: [opts.table.tableArn],
       });
+    }
+    if (access.deletePrefix !== undefined) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:DeleteItem'],
+          resources: [opts.table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${access.deletePrefix}*`] },
+          },
+        }),
+      );
     }
     if (opts.table.encryptionKey) {
       const writes = access.write.length > 0;

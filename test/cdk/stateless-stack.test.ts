@@ -9,6 +9,7 @@ import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { IConstruct } from 'constructs';
 import {
   MAX_RECEIVES,
+  REPLAY_MARKER_KEY_PREFIX,
   SWEEP_INTERVAL_MS,
   WORKER_MAX_CONCURRENCY,
   WORKER_TIMEOUT_MS,
@@ -408,6 +409,17 @@ describe('least privilege: exactly these actions on exactly these resources', ()
       ...[...DYNAMODB_KEY_WRITE, 'GenerateDataKey'].sort().map((a) => `kms:${a} data-key`),
       'sqs:SendMessage grab-queue',
     ]);
+  });
+
+  it('clearance-callback may delete only replay markers (LeadingKeys SIG#*), never an event', () => {
+    const deletes = statementsOf(stateless, stage.stateless, clearanceCallback).filter((s) =>
+      list(s.Action).includes('dynamodb:DeleteItem'),
+    );
+    assert.equal(deletes.length, 1);
+    assert.deepEqual(list(deletes[0]?.Action), ['dynamodb:DeleteItem']);
+    assert.deepEqual(deletes[0]?.Condition, {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REPLAY_MARKER_KEY_PREFIX}*`] },
+    });
   });
 
   it('order-status only reads', () => {

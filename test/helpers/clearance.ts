@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { formatClearanceTime } from '#core/clearance/china-time.ts';
 import type { RecordedEvent } from '#core/clearance/event.ts';
-import type { ClearanceStore, PartnerSecrets } from '#core/clearance/ports.ts';
+import type { CallbackPartner, ClearanceStore, PartnerSecrets } from '#core/clearance/ports.ts';
 import {
   PARTNER_HEADER,
   SIGNATURE_HEADER,
   signedHeaders,
   TIMESTAMP_HEADER,
 } from '#core/clearance/signature.ts';
+import { TOP_METHOD } from '#core/clearance/top-reply.ts';
+import { signTop, type TopSignMethod } from '#core/clearance/top-signature.ts';
 
 /** The partner and secret the fixtures in events/clearance-callback/ are signed with, at FIXTURE_TIME. */
 export const FIXTURE_PARTNER = 'fixture-broker';
@@ -49,21 +52,36 @@ export function resigned(
   };
 }
 
-/** The clearance store in memory, for unit tests of the use cases. */
+/** The clearance store in memory, for unit tests of the use cases (links as the DynamoDB store keeps them). */
 export class MemoryClearanceStore implements ClearanceStore {
   readonly events = new Map<string, RecordedEvent>();
   readonly signatures = new Map<string, number>();
+  readonly links = new Map<string, string>();
   failAppends = false;
 
   async append(e: RecordedEvent) {
     if (this.failAppends) throw new Error('storage unavailable');
-    const key = `${e.orderNo}|${e.dedupeKey}`;
+    const file =
+      e.source === 'CEB622' && e.refs.copNo !== undefined ? `COP#${e.refs.copNo}` : `ORDER#${e.orderNo}`;
+    const key = `${file}|${e.partner}|${e.dedupeKey}`;
     if (this.events.has(key)) return 'duplicate' as const;
     this.events.set(key, e);
     return 'appended' as const;
   }
   async timeline(orderNo: string) {
-    return [...this.events.values()].filter((e) => e.orderNo === orderNo);
+    const copNos = new Set([...this.links].filter(([, o]) => o === orderNo).map(([c]) => c));
+    return [...this.events.values()].filter((e) =>
+      e.source === 'CEB622' && e.refs.copNo !== undefined ? copNos.has(e.refs.copNo) : e.orderNo === orderNo,
+    );
+  }
+  async link(link: { copNo: string; orderNo: string }) {
+    const existing = this.links.get(link.copNo);
+    if (existing !== undefined) return { outcome: 'already' as const, orderNo: existing };
+    this.links.set(link.copNo, link.orderNo);
+    return { outcome: 'linked' as const, orderNo: link.orderNo };
+  }
+  async orderOf(copNo: string) {
+    return this.links.get(copNo);
   }
   async claimSignature(partner: string, signature: string, expiresAt: number) {
     const key = `${partner}|${signature}`;
@@ -76,6 +94,31 @@ export class MemoryClearanceStore implements ClearanceStore {
   }
 }
 
-export const partnerSecretsOf = (secrets: Record<string, string>): PartnerSecrets => ({
-  secretFor: async (partner) => secrets[partner],
+/** Partners by id: a bare secret is an HMAC-header partner, as in the partner-secrets JSON. */
+export const partnerSecretsOf = (partners: Record<string, string | CallbackPartner>): PartnerSecrets => ({
+  partnerFor: async (id) => {
+    const p = partners[id];
+    return typeof p === 'string' ? { secret: p, scheme: 'hmac' } : p;
+  },
 });
+
+/** A TOP-style notice's parameters, signed by our own TOP signing code (the SDK test peer signs md5 only). */
+export function topParams(opts: {
+  appKey: string;
+  secret: string;
+  notice: Record<string, unknown>;
+  at: number;
+  signMethod?: TopSignMethod;
+  format?: 'json' | 'xml';
+}): Record<string, string> {
+  const params: Record<string, string> = {
+    method: TOP_METHOD,
+    app_key: opts.appKey,
+    timestamp: formatClearanceTime(opts.at),
+    v: '2.0',
+    sign_method: opts.signMethod ?? 'md5',
+    format: opts.format ?? 'json',
+    order_clearance_info_request: JSON.stringify(opts.notice),
+  };
+  return { ...params, sign: signTop(params, opts.secret, opts.signMethod ?? 'md5') };
+}

@@ -28,13 +28,13 @@ after(async () => {
 const T = 1_795_300_000_000;
 const event = (orderNo: string, returnStatus: number, over: Partial<RecordedEvent> = {}): RecordedEvent => ({
   orderNo,
-  source: 'CEB622',
-  dedupeKey: `CEB622#G#${returnStatus}`,
+  source: 'CEB312',
+  dedupeKey: `CEB312#G#${returnStatus}`,
   returnStatus,
   eventAt: T + returnStatus,
   eventTime: '20261122063000000',
   info: '放行',
-  refs: { guid: 'G', invtNo: '29912026I000001', copNo: orderNo },
+  refs: { guid: 'G' },
   partner: 'broker',
   receivedAt: T + 10_000,
   ...over,
@@ -52,6 +52,51 @@ describe('the clearance table', () => {
     const timeline = (await store.timeline('SO-1')).sort((a, b) => a.eventAt - b.eventAt);
     assert.deepEqual(timeline, [event('SO-1', 120), event('SO-1', 800)]);
     assert.deepEqual(await store.timeline('NOBODY'), []);
+  });
+
+  it('files inventory receipts under copNo and adds them to the order once the copNo is linked', async () => {
+    const receipt = (returnStatus: number, partner = 'broker'): RecordedEvent => {
+      const { orderNo: _, ...rest } = event('unused', returnStatus, {
+        source: 'CEB622',
+        dedupeKey: `CEB622#GI#${returnStatus}`,
+        refs: { guid: 'GI', copNo: 'NB-7', invtNo: '29912026I000007' },
+        partner,
+      });
+      return rest;
+    };
+    assert.equal(await store.append(event('SO-7', 2)), 'appended');
+    assert.equal(await store.append(receipt(800)), 'appended');
+    // Another partner's event under the same key is its own, not a repeat.
+    assert.equal(await store.append(receipt(800, 'other-broker')), 'appended');
+    assert.equal(await store.orderOf('NB-7'), undefined);
+    assert.equal((await store.timeline('SO-7')).length, 1);
+    assert.deepEqual(
+      (await store.unlinked()).map((u) => [u.copNo, u.events.length]),
+      [['NB-7', 2]],
+    );
+
+    const link = {
+      copNo: 'NB-7',
+      orderNo: 'SO-7',
+      source: 'CEB621' as const,
+      partner: 'broker',
+      linkedAt: T,
+    };
+    assert.deepEqual(await store.link(link), { outcome: 'linked', orderNo: 'SO-7' });
+    // The first link stands.
+    assert.deepEqual(await store.link({ ...link, orderNo: 'SO-8' }), { outcome: 'already', orderNo: 'SO-7' });
+    assert.equal(await store.orderOf('NB-7'), 'SO-7');
+    // customs' invtNo, once a receipt carried it, finds the order too.
+    assert.equal(await store.orderOf('29912026I000007'), 'SO-7');
+    assert.equal(await store.orderOf('29912026I-NONE'), undefined);
+    const timeline = await store.timeline('SO-7');
+    assert.deepEqual(timeline.map((e) => `${e.source} ${e.returnStatus} ${e.partner}`).sort(), [
+      'CEB312 2 broker',
+      'CEB622 800 broker',
+      'CEB622 800 other-broker',
+    ]);
+    assert.deepEqual(await store.unlinked(), []);
+    assert.deepEqual(await store.timeline('SO-8'), []);
   });
 
   it('lets a signature through once, expiring with the TTL attribute, and again once released', async () => {
@@ -85,14 +130,17 @@ describe('partner secrets from the stores a deployed stack uses', () => {
     const value = JSON.stringify({ 'broker-1': 'secret-from-the-store-0123' });
     await sm.send(new CreateSecretCommand({ Name: 'ceb-grab/callback-partners', SecretString: value }));
     const fromSecret = partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/callback-partners' });
-    assert.equal(await fromSecret.secretFor('broker-1'), 'secret-from-the-store-0123');
-    assert.equal(await fromSecret.secretFor('broker-2'), undefined);
+    assert.deepEqual(await fromSecret.partnerFor('broker-1'), {
+      secret: 'secret-from-the-store-0123',
+      scheme: 'hmac',
+    });
+    assert.equal(await fromSecret.partnerFor('broker-2'), undefined);
 
     await sm.send(
       new CreateSecretCommand({ Name: 'ceb-grab/not-json', SecretString: 'hunter2hunter2hunter2' }),
     );
     await assert.rejects(
-      partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/not-json' }).secretFor('broker-1'),
+      partnerSecrets({ CALLBACK_PARTNER_SECRETS_SECRET_ID: 'ceb-grab/not-json' }).partnerFor('broker-1'),
       (e) => e instanceof ConfigError && !e.message.includes('hunter2'),
     );
     sm.destroy();

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCallbackBody } from '#core/clearance/callback-body.ts';
+import { parseCallbackBody, parseCallbackMessage } from '#core/clearance/callback-body.ts';
 import { parseClearanceTime, parseReturnTime } from '#core/clearance/china-time.ts';
 import { CallbackRejectedError } from '#core/clearance/errors.ts';
-import { ceb312Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
+import {
+  ceb312Xml,
+  ceb621Xml,
+  ceb622Xml,
+  clearanceNotice,
+  DEMO_BUYER,
+  withDefaultNamespace,
+} from '#local/demo-clearance.ts';
 import { CALLBACK_FIXTURES, callbackFixture, FIXTURE_ORDER } from '#test/helpers/clearance.ts';
 
 const NOW = 1_795_300_000_000;
@@ -45,7 +52,8 @@ describe('reading a clearance callback', () => {
     const invt = read['ceb622-xml']?.[0];
     assert.equal(invt?.refs.invtNo, '29912026I000001');
     assert.equal(invt?.refs.customsCode, '2991');
-    assert.equal(invt?.info, '放行');
+    assert.equal(invt?.info, '[Code:2600;Desc:放行][订单编号：SO202611220001]');
+    assert.equal(invt?.refs.copNo, 'NBBH2026112200001');
   });
 
   it('reads a notice as a bare JSON object, wrapped, or wrapped as a JSON string', () => {
@@ -84,7 +92,7 @@ describe('reading a clearance callback', () => {
     assert.equal(e?.info, 'a &amp; b <c>');
   });
 
-  it('files a CEB622 receipt under copNo, which carries the orderNo (CEB622 has no orderNo)', () => {
+  it('reads no orderNo into a CEB622 receipt (copNo is the agent’s own number), unless returnInfo names it', () => {
     const xml = ceb622Xml({
       guid: 'G',
       ebpCode: 'E',
@@ -97,7 +105,75 @@ describe('reading a clearance callback', () => {
       at: NOW,
       returnInfo: '扣留',
     });
-    assert.equal(parse(xml, 'text/xml')[0]?.orderNo, 'SO-9');
+    const [held] = parse(xml, 'text/xml');
+    assert.equal(held?.orderNo, undefined);
+    assert.equal(held?.refs.copNo, 'SO-9');
+    const named = xml.replace('扣留', '清单新增申报成功[B2026][电商企业编码：E订单编号：SO202611220099]');
+    assert.equal(parse(named, 'text/xml')[0]?.orderNo, 'SO202611220099');
+    assert.deepEqual(parseCallbackMessage('text/xml', Buffer.from(named), NOW).links, [
+      { copNo: 'SO-9', orderNo: 'SO202611220099', source: 'returnInfo', ebpCode: 'E' },
+    ]);
+  });
+
+  it('reads CEB312 and CEB622 with customs’ default namespace as with the ceb: prefix', () => {
+    const receipt = ceb622Xml({
+      guid: 'G',
+      ebpCode: 'E',
+      customsCode: '2991',
+      agentCode: 'A',
+      copNo: 'NB-1',
+      preNo: 'P',
+      invtNo: 'I',
+      returnStatus: 800,
+      at: NOW,
+      returnInfo: '[Code:2600;Desc:放行]',
+    });
+    const order = ceb312Xml({
+      guid: 'G2',
+      ebpCode: 'E',
+      orderNo: 'SO-1',
+      returnStatus: 120,
+      at: NOW,
+      returnInfo: 'x',
+    });
+    for (const xml of [receipt, order]) {
+      const plain = withDefaultNamespace(xml);
+      assert.doesNotMatch(plain, /ceb:/);
+      assert.match(plain, /xmlns="http:\/\/www.chinaport.gov.cn\/ceb"/);
+      assert.deepEqual(parse(plain, 'application/xml'), parse(xml, 'application/xml'));
+    }
+  });
+
+  it('reads from a CEB621 only the link copNo -> orderNo, never the buyer’s data', () => {
+    const xml = ceb621Xml({
+      guid: 'G',
+      orderNo: 'SO-621',
+      copNo: 'NB-621',
+      logisticsNo: 'LN-1',
+      ebpCode: 'E',
+      agentCode: 'A',
+    });
+    for (const text of [xml, withDefaultNamespace(xml)]) {
+      const message = parseCallbackMessage('application/xml', Buffer.from(text), NOW);
+      assert.deepEqual(message.events, []);
+      assert.deepEqual(message.links, [
+        { copNo: 'NB-621', orderNo: 'SO-621', source: 'CEB621', logisticsNo: 'LN-1', ebpCode: 'E' },
+      ]);
+      const kept = JSON.stringify(message);
+      for (const personal of Object.values(DEMO_BUYER).slice(1))
+        assert.ok(!kept.includes(personal), personal);
+    }
+    // A bad head names the field, never the buyer's data around it.
+    const broken = xml.replace('<ceb:copNo>NB-621</ceb:copNo>', '<ceb:copNo/>');
+    assert.throws(
+      () => parseCallbackMessage('application/xml', Buffer.from(broken), NOW),
+      (e) =>
+        e instanceof CallbackRejectedError &&
+        /copNo/.test(e.message) &&
+        !Object.values(DEMO_BUYER)
+          .slice(1)
+          .some((p) => e.message.includes(p)),
+    );
   });
 
   it('reads every receipt of a message that holds several', () => {
@@ -163,7 +239,7 @@ describe('reading a clearance callback', () => {
       ],
       ['{"hello":"world"}', /not a clearance callback/],
       ['{"order_id":', /not valid JSON/],
-      ['<ceb:CEB311Message xmlns:ceb="x"/>', /expected a CEB312Message or CEB622Message/],
+      ['<ceb:CEB311Message xmlns:ceb="x"/>', /expected a CEB312Message, CEB622Message or CEB621Message/],
       ['<a><b></a>', /not well-formed/],
     ];
     for (const [body, message] of cases) {

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deriveClearance } from '#core/clearance/derive-state.ts';
-import { CallbackRejectedError, CallbackUnauthorizedError } from '#core/clearance/errors.ts';
+import {
+  CallbackForbiddenError,
+  CallbackRejectedError,
+  CallbackUnauthorizedError,
+} from '#core/clearance/errors.ts';
 import { signedHeaders } from '#core/clearance/signature.ts';
 import { type ClearanceCallback, recordClearance } from '#core/use-cases/record-clearance.ts';
-import { ceb312Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
+import { ceb312Xml, ceb621Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
 import {
   CALLBACK_FIXTURES,
   callbackFixture,
@@ -19,15 +23,40 @@ import { fixedClock } from '#test/helpers/fakes.ts';
 
 const PARTNER = 'broker-1';
 const SECRET = 'broker-1-secret-0123456789';
+const OTHER = 'broker-2';
+const OTHER_SECRET = 'broker-2-secret-0123456789';
+const LIMITED = 'broker-limited';
+const LIMITED_SECRET = 'broker-limited-secret-0123456789';
+const TOP_PARTNER = 'top-app-key';
+const TOP_SECRET = 'top-app-secret-0123456789';
+
+/** A callback signed with our HMAC headers by `partner`. */
+const signedBy = (
+  partner: string,
+  secret: string,
+  body: string,
+  contentType: string,
+  at: number,
+): ClearanceCallback => ({
+  headers: signedHeaders(partner, secret, body, at),
+  contentType,
+  body: Buffer.from(body),
+});
 
 function setup(now = FIXTURE_TIME) {
   const store = new MemoryClearanceStore();
   const clock = fixedClock(now);
   const deps = {
     store,
-    secrets: partnerSecretsOf({ [PARTNER]: SECRET, [FIXTURE_PARTNER]: FIXTURE_SECRET }),
+    secrets: partnerSecretsOf({
+      [PARTNER]: SECRET,
+      [FIXTURE_PARTNER]: FIXTURE_SECRET,
+      [OTHER]: OTHER_SECRET,
+      [LIMITED]: { secret: LIMITED_SECRET, scheme: 'hmac', ebpCodes: ['46016602EV'] },
+      [TOP_PARTNER]: { secret: TOP_SECRET, scheme: 'top' },
+    }),
     clock,
-    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000 },
+    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000, topTimestampWindowMs: 600_000 },
   };
   /** A callback signed by broker-1 now (or `at`), by `secret`. */
   const signed = (
@@ -163,23 +192,73 @@ describe('recording a clearance callback', () => {
     );
   });
 
-  it('records receipts for an order nobody has heard of', async () => {
+  it('keeps an inventory receipt whose copNo has no link, and files it on its order when the CEB621 comes', async () => {
+    const { store, deps, signed, clock } = setup();
+    const inventory = (returnStatus: number, minutesAgo: number, returnInfo: string) =>
+      ceb622Xml({
+        guid: `GI-${returnStatus}`,
+        ebpCode: '46016602EV',
+        customsCode: '2991',
+        agentCode: 'A',
+        copNo: 'NB-X',
+        preNo: 'P',
+        invtNo: 'I',
+        returnStatus,
+        at: FIXTURE_TIME - minutesAgo * 60_000,
+        returnInfo,
+      });
+    await recordClearance(signed(receipt('SO-O', 2, 30)), deps);
+    clock.advance(1_000);
+    // The release first: nothing tells yet which order it is for.
+    const early = await recordClearance(signed(inventory(800, 5, '[Code:2600;Desc:放行]')), deps);
+    assert.equal(early.events[0]?.orderNo, undefined);
+    assert.equal(early.events[0]?.copNo, 'NB-X');
+    assert.deepEqual(early.changes, []);
+    assert.equal(deriveClearance(await store.timeline('SO-O')).state, 'declared');
+    clock.advance(1_000);
+    const link = ceb621Xml({
+      guid: 'G621',
+      orderNo: 'SO-O',
+      copNo: 'NB-X',
+      logisticsNo: 'L',
+      ebpCode: '46016602EV',
+      agentCode: 'A',
+    });
+    const linked = await recordClearance(signed(link), deps);
+    assert.deepEqual(linked.links, [{ copNo: 'NB-X', orderNo: 'SO-O', source: 'CEB621', outcome: 'linked' }]);
+    assert.deepEqual(linked.changes, [{ orderNo: 'SO-O', from: 'declared', to: 'released' }]);
+    // An older inventory receipt arriving last takes its place in time: the order stays released.
+    clock.advance(1_000);
+    const late = await recordClearance(signed(inventory(120, 20, '[Code:1800;Desc:逻辑校验通过]')), deps);
+    assert.equal(late.events[0]?.orderNo, 'SO-O');
+    const summary = deriveClearance(await store.timeline('SO-O'));
+    assert.equal(summary.state, 'released');
+    assert.deepEqual(
+      summary.timeline.map((e) => `${e.source} ${e.returnStatus}`),
+      ['CEB312 2', 'CEB622 120', 'CEB622 800'],
+    );
+  });
+
+  it('links an inventory receipt to the order its returnInfo names', async () => {
     const { store, deps, signed } = setup();
     const xml = ceb622Xml({
       guid: 'G9',
-      ebpCode: 'E',
+      ebpCode: '46016602EV',
       customsCode: '2991',
       agentCode: 'A',
-      copNo: 'NEVER-GRABBED-1',
+      copNo: 'NB-Y',
       preNo: 'P',
       invtNo: 'I',
-      returnStatus: 501,
+      returnStatus: 800,
       at: FIXTURE_TIME,
-      returnInfo: '扣留',
+      returnInfo: '清单放行[NB-Y][订单编号：SO-NAMED]',
     });
     const result = await recordClearance(signed(xml), deps);
-    assert.deepEqual(result.changes, [{ orderNo: 'NEVER-GRABBED-1', from: 'none', to: 'held' }]);
-    assert.equal((await store.timeline('NEVER-GRABBED-1'))[0]?.partner, PARTNER);
+    assert.deepEqual(result.links, [
+      { copNo: 'NB-Y', orderNo: 'SO-NAMED', source: 'returnInfo', outcome: 'linked' },
+    ]);
+    assert.deepEqual(result.changes, [{ orderNo: 'SO-NAMED', from: 'none', to: 'released' }]);
+    assert.equal((await store.timeline('SO-NAMED'))[0]?.partner, PARTNER);
   });
 
   it('refuses an oversized body before reading or storing anything', async () => {
@@ -192,13 +271,98 @@ describe('recording a clearance callback', () => {
     assert.equal(store.signatures.size, 0);
   });
 
-  it('answers a malformed body from a signed partner with the field at fault', async () => {
-    const { deps, signed } = setup();
+  it('answers a malformed body from a signed partner with the field at fault, and stores nothing', async () => {
+    const { store, deps, signed } = setup();
+    const callback = signed('{"order_id":"SO-1","clearance_status":1}', 'application/json');
     await assert.rejects(
-      recordClearance(signed('{"order_id":"SO-1","clearance_status":1}', 'application/json'), deps),
+      recordClearance(callback, deps),
       (e) =>
         e instanceof CallbackRejectedError && e.code === 'PARAM_NOT_NULL' && /idempotent/.test(e.message),
     );
+    // No replay marker either: the partner fixes the body and signs again, as it would anyway.
+    assert.equal(store.events.size + store.signatures.size, 0);
+  });
+
+  it("never lets one partner's idempotent key suppress another partner's notice", async () => {
+    const { store, deps, clock } = setup();
+    const notice = (resultCode: string) =>
+      JSON.stringify(
+        clearanceNotice({
+          orderNo: 'SO-1',
+          status: 2,
+          resultCode,
+          at: FIXTURE_TIME,
+          idempotent: 'shared-key',
+        }),
+      );
+    // broker-2 goes first with broker-1's key (and even its content)...
+    const first = await recordClearance(
+      signedBy(OTHER, OTHER_SECRET, notice('1000'), 'application/json', clock.now()),
+      deps,
+    );
+    assert.equal(first.events[0]?.outcome, 'appended');
+    // ...and broker-1's own notice is still recorded, not taken for a repeat.
+    const own = await recordClearance(
+      signedBy(PARTNER, SECRET, notice('1000'), 'application/json', clock.now()),
+      deps,
+    );
+    assert.equal(own.events[0]?.outcome, 'appended');
+    const timeline = await store.timeline('SO-1');
+    assert.deepEqual(timeline.map((e) => e.partner).sort(), [PARTNER, OTHER].sort());
+  });
+
+  it('refuses, storing nothing, an event for an ebpCode outside the partner’s list (or naming none)', async () => {
+    const { store, deps, clock } = setup();
+    const outside = ceb312Xml({
+      guid: 'G-X',
+      ebpCode: 'OTHERPLATFORM',
+      orderNo: 'SO-1',
+      returnStatus: 800,
+      at: FIXTURE_TIME,
+      returnInfo: 'x',
+    });
+    await assert.rejects(
+      recordClearance(signedBy(LIMITED, LIMITED_SECRET, outside, 'application/xml', clock.now()), deps),
+      (e) =>
+        e instanceof CallbackForbiddenError &&
+        e.code === 'EBP_CODE_NOT_ALLOWED' &&
+        /OTHERPLATFORM/.test(e.message),
+    );
+    const unnamed = JSON.stringify(
+      clearanceNotice({ orderNo: 'SO-1', status: 1, at: FIXTURE_TIME, idempotent: 'k' }),
+    );
+    await assert.rejects(
+      recordClearance(signedBy(LIMITED, LIMITED_SECRET, unnamed, 'application/json', clock.now()), deps),
+      (e) => e instanceof CallbackForbiddenError,
+    );
+    assert.equal(store.events.size + store.signatures.size, 0);
+    // Its own platform's events go through.
+    const own = ceb312Xml({
+      guid: 'G-Y',
+      ebpCode: '46016602EV',
+      orderNo: 'SO-1',
+      returnStatus: 800,
+      at: FIXTURE_TIME,
+      returnInfo: 'x',
+    });
+    const ok = await recordClearance(
+      signedBy(LIMITED, LIMITED_SECRET, own, 'application/xml', clock.now()),
+      deps,
+    );
+    assert.equal(ok.events[0]?.outcome, 'appended');
+  });
+
+  it('refuses our HMAC headers from a partner configured for TOP signatures', async () => {
+    const { store, deps, clock } = setup();
+    const error = await refused(
+      recordClearance(
+        signedBy(TOP_PARTNER, TOP_SECRET, receipt('SO-1', 800, 1), 'application/xml', clock.now()),
+        deps,
+      ),
+    );
+    assert.equal(error.code, 'SIGN_INVALID');
+    assert.equal(error.reason, 'wrong-scheme');
+    assert.equal(store.events.size + store.signatures.size, 0);
   });
 
   it('lets the partner send the same request again when storing it failed', async () => {

@@ -130,15 +130,37 @@ describe('configuring the clearance functions', () => {
     );
   });
 
-  it('refuses partner secrets that are not {"partner": "secret"} without ever echoing a secret', async () => {
+  it('reads each partner as a bare HMAC secret or {secret, scheme, ebpCodes}', async () => {
+    const secrets = new StaticPartnerSecrets(
+      JSON.stringify({
+        'broker-1': SECRET,
+        'broker-2': { secret: SECRET, scheme: 'top' },
+        'broker-3': { secret: SECRET, scheme: 'hmac', ebpCodes: ['46016602EV'] },
+      }),
+    );
+    assert.deepEqual(await secrets.partnerFor('broker-1'), { secret: SECRET, scheme: 'hmac' });
+    assert.deepEqual(await secrets.partnerFor('broker-2'), { secret: SECRET, scheme: 'top' });
+    assert.deepEqual(await secrets.partnerFor('broker-3'), {
+      secret: SECRET,
+      scheme: 'hmac',
+      ebpCodes: ['46016602EV'],
+    });
+    assert.equal(await secrets.partnerFor('broker-4'), undefined);
+  });
+
+  it('refuses partner secrets that are not {"partner": "secret" | {...}} without ever echoing a secret', async () => {
     const secrets = new StaticPartnerSecrets(JSON.stringify({ 'broker-1': SECRET }));
-    assert.equal(await secrets.secretFor('broker-1'), SECRET);
-    assert.equal(await secrets.secretFor('broker-2'), undefined);
+    assert.deepEqual(await secrets.partnerFor('broker-1'), { secret: SECRET, scheme: 'hmac' });
+    assert.equal(await secrets.partnerFor('broker-2'), undefined);
     for (const bad of [
       'not json',
       '{"broker-1": "short"}',
       '{"bad id!": "a-long-enough-partner-secret"}',
       '[1]',
+      '{"broker-1": {"secret": "short", "scheme": "top"}}',
+      '{"broker-1": {"secret": "a-long-enough-partner-secret", "scheme": "oauth"}}',
+      '{"broker-1": {"secret": "a-long-enough-partner-secret", "ebpCodes": []}}',
+      '{"broker-1": {"secret": "a-long-enough-partner-secret", "extra": 1}}',
     ]) {
       assert.throws(
         () => new StaticPartnerSecrets(bad),

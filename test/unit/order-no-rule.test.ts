@@ -33,7 +33,7 @@ const ENTRY_POINTS: [string, (orderNo: string) => string, (e: unknown) => boolea
   [
     'a clearance notice',
     (orderNo) =>
-      noticeToEvent(clearanceNotice({ orderNo, status: 1, at: NOW, idempotent: 'k-1' }), NOW).orderNo,
+      noticeToEvent(clearanceNotice({ orderNo, status: 1, at: NOW, idempotent: 'k-1' }), NOW).orderNo ?? '',
     (e) => e instanceof CallbackRejectedError,
   ],
   [

@@ -17,8 +17,10 @@ export type RefusalReason =
   | 'no-signature'
   | 'malformed-headers'
   | 'unknown-partner'
+  | 'wrong-scheme'
   | 'wrong-signature'
   | 'stale'
+  | 'bad-timestamp'
   | 'replayed';
 
 /** The callback's signature did not prove it came from a partner, just now, for the first time. */
@@ -34,8 +36,20 @@ export class CallbackUnauthorizedError extends CebGrabError {
   }
 
   get code(): Extract<CallbackCode, 'SIGN_INVALID' | 'TIMESTAMP_EXPIRED' | 'REQUEST_REPLAYED'> {
-    if (this.reason === 'stale') return 'TIMESTAMP_EXPIRED';
+    if (this.reason === 'stale' || this.reason === 'bad-timestamp') return 'TIMESTAMP_EXPIRED';
     if (this.reason === 'replayed') return 'REQUEST_REPLAYED';
     return 'SIGN_INVALID';
+  }
+}
+
+/** A partner limited to some ebpCodes reported an event of another platform (or of none it named). */
+export class CallbackForbiddenError extends CebGrabError {
+  readonly retryable = false;
+  readonly code = 'EBP_CODE_NOT_ALLOWED' satisfies CallbackCode;
+  constructor(
+    message: string,
+    readonly partner: string,
+  ) {
+    super(message);
   }
 }

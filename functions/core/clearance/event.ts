@@ -28,7 +28,11 @@ export const EventRefsSchema = v.object({
 export type EventRefs = v.InferOutput<typeof EventRefsSchema>;
 
 export const ClearanceEventSchema = v.object({
-  orderNo: v.string(),
+  /**
+   * The order; absent on an inventory receipt (CEB622) that names none: it is filed under its copNo and
+   * joins the order's timeline through the copNo's link (inventory-link.ts).
+   */
+  orderNo: v.optional(v.string()),
   source: v.picklist(EVENT_SOURCES),
   /** Same key, same event: `CEB312#<guid>#<returnStatus>`, `notice#<idempotent>#<status>#<result>`. */
   dedupeKey: v.string(),

@@ -22,6 +22,8 @@ const NoticeSchema = v.pipe(
     customs_pass_no: optionalLooseText('customs_pass_no', 64),
     customs_return_receipt: optionalLooseText('customs_return_receipt', 1000),
     idempotent: requiredLooseText('idempotent', 128),
+    // Not in Tmall's notice: a partner limited to some ebpCodes names the platform with it.
+    ebp_code: optionalLooseText('ebp_code', 64),
   }),
   v.forward(
     v.check(
@@ -79,6 +81,7 @@ export function noticeToEvent(input: unknown, receivedAt: number): ClearanceEven
     ...(n.clearance_time === undefined ? {} : { eventTime: n.clearance_time }),
     ...(n.customs_return_receipt === undefined ? {} : { info: n.customs_return_receipt }),
     refs: compact({
+      ebpCode: n.ebp_code,
       idempotent: n.idempotent,
       portNo: n.clearance_port_no,
       passNo: n.customs_pass_no,

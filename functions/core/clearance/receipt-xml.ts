@@ -1,5 +1,6 @@
 import { parseXml, XmlElement, XmlError, XmlText } from '@rgrove/parse-xml';
 import { CallbackRejectedError } from './errors.ts';
+import { CEB621 } from './inventory-link.ts';
 import { RECEIPT_TYPES, type ReceiptType } from './receipt.ts';
 
 /**
@@ -8,7 +9,7 @@ import { RECEIPT_TYPES, type ReceiptType } from './receipt.ts';
  * non-validating one) never loads a DTD and decodes only XML's five predefined entities and character
  * references; any other `&name;` stays as written.
  */
-export function parseReceiptXml(xml: string): { type: ReceiptType; items: unknown } {
+export function parseReceiptXml(xml: string): { type: ReceiptType | 'CEB621'; items: unknown } {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
     throw new CallbackRejectedError(
       'PARAM_INVALID',
@@ -17,6 +18,10 @@ export function parseReceiptXml(xml: string): { type: ReceiptType; items: unknow
   }
   const root = parse(xml);
   const name = localName(root.name);
+  if (name === CEB621.message) {
+    const value = elementValue(root, 1);
+    return { type: 'CEB621', items: typeof value === 'object' ? value[CEB621.item] : undefined };
+  }
   for (const [type, { message, item }] of Object.entries(RECEIPT_TYPES) as [
     ReceiptType,
     (typeof RECEIPT_TYPES)[ReceiptType],
@@ -28,7 +33,7 @@ export function parseReceiptXml(xml: string): { type: ReceiptType; items: unknow
   }
   throw new CallbackRejectedError(
     'PARAM_INVALID',
-    `expected a CEB312Message or CEB622Message, got <${name}>`,
+    `expected a CEB312Message, CEB622Message or CEB621Message, got <${name}>`,
   );
 }
 
@@ -47,7 +52,7 @@ function parse(xml: string): XmlElement {
 }
 
 /** Repeated in a message even when there is one: always a list. */
-const LIST_ELEMENTS = new Set<string>(Object.values(RECEIPT_TYPES).map((t) => t.item));
+const LIST_ELEMENTS = new Set<string>([...Object.values(RECEIPT_TYPES).map((t) => t.item), CEB621.item]);
 /** message > receipt > field: anything deeper is not a receipt field, whatever it holds. */
 const MAX_DEPTH = 4;
 

@@ -10,6 +10,7 @@ import {
   rejectionOf,
   requiredLooseText,
 } from './fields.ts';
+import { orderNamedIn } from './inventory-link.ts';
 import { compact } from './notice.ts';
 
 /**
@@ -57,8 +58,9 @@ const InventoryReturnSchema = v.pipe(
 );
 
 /**
- * The receipts of one message -> events. CEB622 carries no orderNo: the timeline it joins is its
- * orderNo when a sender adds one, else copNo (the enterprise's own number: platforms use the orderNo).
+ * The receipts of one message -> events. CEB622 carries no orderNo: its event names the order only when
+ * a sender adds one or its returnInfo names it (`订单编号：…`); it is filed under its copNo, and joins
+ * the order's timeline through the copNo's link.
  */
 export function receiptsToEvents(type: ReceiptType, items: unknown): ClearanceEvent[] {
   const { message, item } = RECEIPT_TYPES[type];
@@ -87,7 +89,7 @@ export function receiptsToEvents(type: ReceiptType, items: unknown): ClearanceEv
       throw rejectionOf(r.issues, where);
     }
     const o = r.output;
-    return toEvent(type, o.orderNo ?? o.copNo ?? '', o, {
+    return toEvent(type, o.orderNo ?? orderNamedIn(o.returnInfo), o, {
       customsCode: o.customsCode,
       agentCode: o.agentCode,
       copNo: o.copNo,
@@ -99,7 +101,7 @@ export function receiptsToEvents(type: ReceiptType, items: unknown): ClearanceEv
 
 function toEvent(
   source: ReceiptType,
-  orderNo: string,
+  orderNo: string | undefined,
   r: {
     guid: string;
     ebpCode?: string | undefined;
@@ -111,7 +113,7 @@ function toEvent(
   refs: Record<string, string | undefined>,
 ): ClearanceEvent {
   return {
-    orderNo,
+    ...(orderNo === undefined ? {} : { orderNo }),
     source,
     // customs' guid names the declaration; each status of it is reported once.
     dedupeKey: `${source}#${r.guid}#${r.returnStatus}`,

@@ -11,6 +11,8 @@ export const CALLBACK_CODES = {
   SIGN_INVALID: 401,
   TIMESTAMP_EXPIRED: 401,
   REQUEST_REPLAYED: 401,
+  /** the partner may not report events of this ebpCode */
+  EBP_CODE_NOT_ALLOWED: 403,
   BODY_TOO_LARGE: 413,
   /** our side failed: the sender should try again (signed anew) */
   SYSTEM_ERROR: 500,

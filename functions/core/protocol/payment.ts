@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ValidationError } from '../errors.ts';
 import { PAYMENT_MAX_BYTES } from '../settings.ts';
 import { utf8Bytes } from './bounded-text.ts';
-import { orderLine, paymentFields } from './field-rules.ts';
+import { optionalText, orderLine, paymentFields } from './field-rules.ts';
 import { toFieldIssues } from './issues.ts';
 
 /**
@@ -14,7 +14,16 @@ export const PaymentSchema = v.pipe(
   v.strictObject({
     ...paymentFields,
     orders: v.pipe(
-      v.array(orderLine, 'must be a list'),
+      v.array(
+        v.object({
+          ...orderLine.entries,
+          // Not uploaded: the inventory's copNo (and waybill) link customs' inventory receipts
+          // (CEB622, which carry no orderNo) to this order (docs/clearance-callbacks.md).
+          copNo: optionalText(60),
+          logisticsNo: optionalText(60),
+        }),
+        'must be a list',
+      ),
       v.minLength(1, 'must hold at least one order'),
       // One DynamoDB transaction writes the payment's orders together.
       v.maxLength(99, 'at most 99 orders in one payment'),

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { ClearanceStore } from '../clearance/ports.ts';
 import { CebGrabError, type FieldIssue, ValidationError } from '../errors.ts';
 import type { Clock, GrabQueue, PaymentStore, PutPaymentResult, SessionStore } from '../ports.ts';
 import { toFieldIssues } from '../protocol/issues.ts';
@@ -16,6 +17,8 @@ export interface LoadPaymentsDeps {
   readonly sessions: SessionStore;
   readonly queue: GrabQueue;
   readonly clock: Clock;
+  /** Where the orders' inventory links go (an order's copNo in the payment data); none: not linked. */
+  readonly links?: Pick<ClearanceStore, 'link'>;
 }
 
 export interface LoadPaymentsOptions {
@@ -136,6 +139,7 @@ async function run(
         outcome = 'rejected';
         rejection = { line: lineNo, issues: issuesOf(error) };
       }
+      if (outcome !== 'rejected') await linkInventories(parsed.payment, lineNo, deps, snapshot);
       if (outcome === 'created' || outcome === 'updated') {
         const replay = await replayNoData(parsed.payment, lineNo, deps);
         counts.replayed += replay.replayed;
@@ -191,6 +195,35 @@ function plainMessage(issue: v.BaseIssue<unknown>): string {
 
 const issuesOf = (error: ValidationError): FieldIssue[] =>
   error.issues.length > 0 ? [...error.issues] : [{ path: '(root)', rule: error.message }];
+
+/** The payment's orders that name their inventory's copNo: link it, so its receipts join the order. */
+async function linkInventories(
+  payment: Payment,
+  lineNo: number,
+  deps: LoadPaymentsDeps,
+  snapshot: () => LoadResult,
+): Promise<void> {
+  if (!deps.links) return;
+  for (const o of payment.orders) {
+    if (!o.copNo) continue;
+    try {
+      await deps.links.link({
+        copNo: o.copNo,
+        orderNo: o.orderNo,
+        source: 'payment',
+        ebpCode: payment.ebpCode,
+        ...(o.logisticsNo ? { logisticsNo: o.logisticsNo } : {}),
+        partner: PAYMENT_DATA_PARTNER,
+        linkedAt: deps.clock.now(),
+      });
+    } catch (error) {
+      throw new LoadInterruptedError(lineNo, snapshot(), { cause: error });
+    }
+  }
+}
+
+/** Who a link from the payment data is recorded as. */
+export const PAYMENT_DATA_PARTNER = 'payment-data';
 
 /**
  * Grabs of these orders that ended `no-data` (the grab came before the payment) go back to the queue.

@@ -8,7 +8,7 @@ import type { Session } from '../session.ts';
 export interface OrderStatusDeps {
   readonly sessions: Pick<SessionStore, 'get' | 'listByOrder'>;
   readonly payments: Pick<PaymentStore, 'findByOrder'>;
-  readonly clearance: Pick<ClearanceStore, 'timeline'>;
+  readonly clearance: Pick<ClearanceStore, 'timeline' | 'orderOf'>;
 }
 
 export interface TimelineView {
@@ -58,14 +58,21 @@ function withUploads(listed: readonly Session[], deps: OrderStatusDeps): Promise
   );
 }
 
-/** The same, asked by a sessionID (that session only) or else by an orderNo. */
+/**
+ * The same, asked by a sessionID (that session only), else by an orderNo, else by an inventory's copNo
+ * (the declaring agent's number, which customs' inventory receipts carry) or customs' invtNo, once the
+ * inventory is linked to its order.
+ */
 export async function statusBySessionOrOrder(
   id: string,
   deps: OrderStatusDeps,
 ): Promise<OrderStatus | undefined> {
   const session = await deps.sessions.get(id);
   if (session) return build(session.orderNo, [session], deps);
-  return orderStatus(id, deps);
+  const byOrder = await orderStatus(id, deps);
+  if (byOrder) return byOrder;
+  const linked = await deps.clearance.orderOf(id);
+  return linked === undefined ? undefined : orderStatus(linked, deps);
 }
 
 async function build(
