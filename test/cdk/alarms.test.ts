@@ -192,6 +192,7 @@ describe('dashboard', () => {
         'UploadRetrying',
         'GrabNoPaymentData',
         'GrabRedelivered',
+        'DeadLettersRecorded',
       ],
     );
   });
