@@ -38,6 +38,9 @@ const SweepEnv = v.object({
   ...GrabRequestEnv.entries,
   STUCK_RECEIVED_AFTER_MS: positiveInt(STUCK_RECEIVED_AFTER_MS),
   STUCK_QUEUED_AFTER_MS: positiveInt(STUCK_QUEUED_AFTER_MS),
+  /** the grab queue's DLQ: dead letters whose session has no outcome are recorded `failed` */
+  GRAB_DLQ_URL: nonEmpty('GRAB_DLQ_URL'),
+  MAX_RECEIVES: positiveInt(MAX_RECEIVES),
 });
 
 const SoftSignerEnv = v.union([

@@ -109,7 +109,10 @@ export class StatelessStack extends Stack {
       logRetention,
     })
       .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
-      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' })
+      // every dead-lettered grab ends recorded; the messages stay for `ceb-grab redrive`
+      .bindQueue({ queue: data.grabDeadLetterQueue, env: 'GRAB_DLQ_URL', access: 'peek' });
+    this.sweepSessions.addEnvironment('MAX_RECEIVES', String(data.maxReceiveCount));
     new Rule(this, 'SweepSchedule', {
       description: 'ceb-grab: run the stuck-session sweep',
       schedule: Schedule.rate(Duration.millis(SWEEP_INTERVAL_MS)),

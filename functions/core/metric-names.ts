@@ -28,6 +28,8 @@ export const METRIC = {
   GrabRequeued: 'GrabRequeued',
   /** customs repeated a sessionID with another orderNo (recorded on the session; the first order is kept) */
   GrabOrderMismatch: 'GrabOrderMismatch',
+  /** dead-lettered grabs whose session had no outcome, recorded `failed` by the sweep */
+  DeadLettersRecorded: 'DeadLettersRecorded',
   GrabToAcceptedMs: 'GrabToAcceptedMs',
   SignerError: 'SignerError',
   SignerSuspectPin: 'SignerSuspectPin',

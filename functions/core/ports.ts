@@ -65,6 +65,11 @@ export interface SessionStore {
    */
   markQueued(sessionID: string, at: number, from: readonly Session['state'][]): Promise<boolean>;
   /**
+   * Its message was dead-lettered and the session has no outcome: record `failed` with the reason
+   * (from DEAD_LETTERED_FROM, or `uploading` whose lease ran out). False when it had moved on.
+   */
+  markDeadLettered(sessionID: string, reason: string, at: number): Promise<boolean>;
+  /**
    * customs repeated the sessionID with another orderNo: the session keeps its first order and notes
    * this one (up to OTHER_ORDERS_KEPT, each once), so an operator sees it.
    */

@@ -23,11 +23,12 @@ export const NOT_QUEUED_STATE = 'received' satisfies SessionState;
 
 /** Every move a session may make; any other is refused by the store. */
 export const TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
-  received: ['queued', 'uploading'],
-  queued: ['received', 'uploading'],
+  // -> failed: its message was dead-lettered with no outcome recorded (use-cases/record-dead-letters.ts)
+  received: ['queued', 'uploading', 'failed'],
+  queued: ['received', 'uploading', 'failed'],
   // uploading -> uploading: a worker takes over a lease that ran out
   uploading: ['uploading', 'uploaded', 'rejected', 'failed', 'no-data', 'retrying'],
-  retrying: ['uploading'],
+  retrying: ['uploading', 'failed'],
   // customs holds it: nothing may undo that
   uploaded: [],
   rejected: ['queued'],
@@ -41,6 +42,12 @@ export const canMove = (from: SessionState, to: SessionState): boolean => TRANSI
 /** The states a session may move to `to` from, in table order. */
 export const sourcesOf = (to: SessionState): SessionState[] =>
   (Object.keys(TRANSITIONS) as SessionState[]).filter((from) => canMove(from, to));
+
+/**
+ * The states a dead-lettered grab's session may be recorded `failed` from: nothing holds it (a lease
+ * that ran out counts too), and it has no outcome.
+ */
+export const DEAD_LETTERED_FROM: readonly SessionState[] = ['received', 'queued', 'retrying'];
 
 /** The states a worker may claim outright; `LEASED_STATE` only once its lease has run out. */
 export const CLAIMABLE_STATES: readonly SessionState[] = sourcesOf(LEASED_STATE).filter(

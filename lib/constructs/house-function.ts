@@ -179,14 +179,19 @@ export class HouseFunction extends NodejsFunction {
     return this;
   }
 
-  /** Allow SendMessage to `queue` (and its key) and pass its URL in `env`. */
-  bindQueue(opts: { readonly queue: IQueue; readonly env: string; readonly access: 'send' }): this {
+  /**
+   * Allow SendMessage to `queue`, or (`peek`) ReceiveMessage without deleting, and its key; pass its URL
+   * in `env`.
+   */
+  bindQueue(opts: { readonly queue: IQueue; readonly env: string; readonly access: 'send' | 'peek' }): this {
+    const send = opts.access === 'send';
     Grant.addToPrincipal({
       grantee: this,
-      actions: ['sqs:SendMessage'],
+      actions: [send ? 'sqs:SendMessage' : 'sqs:ReceiveMessage'],
       resourceArns: [opts.queue.queueArn],
     });
-    if (opts.queue.encryptionMasterKey) this.bindKey(opts.queue.encryptionMasterKey, KEY_ACTIONS.sqsSend);
+    if (opts.queue.encryptionMasterKey)
+      this.bindKey(opts.queue.encryptionMasterKey, send ? KEY_ACTIONS.sqsSend : KEY_ACTIONS.decrypt);
     this.addEnvironment(opts.env, opts.queue.queueUrl);
     return this;
   }

@@ -28,6 +28,7 @@ export const APP_METRICS = {
     METRIC.UploadRetrying,
     METRIC.GrabNoPaymentData,
     METRIC.GrabRedelivered,
+    METRIC.DeadLettersRecorded,
   ],
   signing: [METRIC.SignerError, METRIC.SignatureSelfCheckFailed],
   clearanceStates: [METRIC.OrdersReleased, METRIC.OrdersRejected, METRIC.OrdersHeld],

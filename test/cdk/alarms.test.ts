@@ -199,6 +199,7 @@ describe('dashboard', () => {
         'UploadRetrying',
         'GrabNoPaymentData',
         'GrabRedelivered',
+        'DeadLettersRecorded',
       ],
     );
   });

@@ -287,7 +287,12 @@ describe('environment: each function is pointed at exactly the resources it uses
   });
 
   it('sweep-sessions: the sessions table and the grab queue, run on a schedule of SWEEP_INTERVAL_MS', () => {
-    assert.deepEqual(app(sweepSessions), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
+    assert.deepEqual(app(sweepSessions), [
+      'GRAB_DLQ_URL',
+      'GRAB_QUEUE_URL',
+      'MAX_RECEIVES',
+      'SESSIONS_TABLE',
+    ]);
     const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
     assert.equal(rules.length, 1);
     const rule = rules[0]?.Properties;
@@ -407,6 +412,7 @@ describe('least privilege: exactly these actions on exactly these resources', ()
       'dynamodb:Query sessions/index/*',
       'dynamodb:UpdateItem sessions',
       ...[...DYNAMODB_KEY_WRITE, 'GenerateDataKey'].sort().map((a) => `kms:${a} data-key`),
+      'sqs:ReceiveMessage dlq',
       'sqs:SendMessage grab-queue',
     ]);
   });

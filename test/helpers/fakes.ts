@@ -42,6 +42,23 @@ export class MemorySessionStore implements SessionStore {
     this.rows.set(sessionID, { ...rest, state: 'queued', queuedAt: at, updatedAt: at });
     return true;
   }
+  async markDeadLettered(sessionID: string, reason: string, at: number) {
+    const s = this.rows.get(sessionID);
+    const free =
+      s &&
+      (['received', 'queued', 'retrying'].includes(s.state) ||
+        (s.state === 'uploading' && (s.leaseUntil ?? 0) < at));
+    if (!s || !free) return false;
+    this.rows.set(sessionID, {
+      ...s,
+      state: 'failed',
+      error: reason,
+      finishedAt: at,
+      updatedAt: at,
+      leaseUntil: undefined,
+    } as Session);
+    return true;
+  }
   async recordOtherOrder(sessionID: string, orderNo: string, _at: number) {
     const s = this.rows.get(sessionID);
     if (!s || s.otherOrderNos?.includes(orderNo)) return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { SqsGrabQueue } from '#adapters/sqs/grab-queue.ts';
@@ -215,6 +215,33 @@ describe('grab pipeline on the local stack', () => {
     assert.equal(s.state, 'uploaded');
     assert.equal(customs.uploads(sessionID).length, 1);
     assert.equal((await stack.sweep()).requeued.includes(sessionID), false, 'swept once');
+  });
+
+  it('the sweep records failed for a dead-lettered grab with no outcome, and leaves the message for redrive', async () => {
+    const sessionID = `DEAD-1-${Date.now()}`;
+    await sessions.create({ sessionID, orderNo: 'SO-DEAD-1', receivedAt: Date.now() });
+    await sessions.markQueued(sessionID, Date.now(), ['received']);
+    // as SQS's redrive would leave it after the last receive of a worker that never started
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.resources.grabDlqUrl,
+        MessageBody: JSON.stringify({ sessionID, orderNo: 'SO-DEAD-1', receivedAt: Date.now() }),
+      }),
+    );
+    await stack.sweep();
+    const s = await sessions.get(sessionID);
+    assert.equal(s?.state, 'failed');
+    assert.match(s?.error ?? '', /^dead-lettered after \d+ receives: the worker recorded nothing/);
+    const dlq = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.resources.grabDlqUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const left =
+      Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    assert.ok(left >= 1, 'the dead letter stays for ceb-grab redrive');
   });
 
   it("records customs' 20004 when the certificate is not registered for the ebpCode, without retrying", async () => {

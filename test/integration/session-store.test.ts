@@ -85,6 +85,22 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
     assert.equal((await store.get('S-queued'))?.state, 'received');
   });
 
+  it('a dead-lettered session with no outcome is recorded failed; a live lease or an outcome is not touched', async () => {
+    await store.create({ sessionID: 'S-dead', orderNo: 'O-1', receivedAt: 100 });
+    assert.equal(await store.markDeadLettered('S-dead', 'dead-lettered after 5 receives: x', 200), true);
+    const s = await store.get('S-dead');
+    assert.deepEqual(
+      [s?.state, s?.error, s?.finishedAt],
+      ['failed', 'dead-lettered after 5 receives: x', 200],
+    );
+    assert.equal(await store.markDeadLettered('S-dead', 'again', 300), false);
+
+    await store.create({ sessionID: 'S-held', orderNo: 'O-1', receivedAt: 100 });
+    await store.claim('S-held', 200, LEASE);
+    assert.equal(await store.markDeadLettered('S-held', 'dead', 200 + LEASE - 1), false, 'lease still live');
+    assert.equal(await store.markDeadLettered('S-held', 'dead', 200 + LEASE + 1), true, 'lease ran out');
+  });
+
   it('another orderNo sent with a sessionID is noted once each, the first order kept', async () => {
     await store.create({ sessionID: 'S-other', orderNo: 'O-1', receivedAt: 100 });
     await store.recordOtherOrder('S-other', 'O-2', 200);

@@ -81,6 +81,9 @@ class MemorySessions implements SessionStore {
   claim(): never {
     throw new Error('not used by a load');
   }
+  markDeadLettered(): never {
+    throw new Error('not used by a load');
+  }
   recordOtherOrder(): never {
     throw new Error('not used by a load');
   }

@@ -27,6 +27,7 @@ import {
   CLAIMABLE_STATES,
   CLEARED_ON_REQUEUE,
   canMove,
+  DEAD_LETTERED_FROM,
   INITIAL_STATE,
   LEASED_STATE,
   NOT_QUEUED_STATE,
@@ -117,6 +118,29 @@ export class DynamoSessionStore implements SessionStore {
           ExpressionAttributeValues: { ':to': REQUEUED_STATE, ':at': at, ...source.values },
         }),
       );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  async markDeadLettered(sessionID: string, reason: string, at: number): Promise<boolean> {
+    const from = stateIn('from', DEAD_LETTERED_FROM);
+    try {
+      await this.update(sessionID, {
+        UpdateExpression:
+          'SET #state = :failed, #error = :reason, finishedAt = :at, updatedAt = :at REMOVE leaseUntil',
+        ConditionExpression: `${from.condition} OR (#state = :leased AND leaseUntil < :at)`,
+        ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
+        values: {
+          ':failed': 'failed',
+          ':reason': reason,
+          ':at': at,
+          ':leased': LEASED_STATE,
+          ...from.values,
+        },
+      });
       return true;
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return false;

@@ -6,10 +6,12 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   constructor(
     private readonly client: SQSClient,
     readonly queueUrl: string,
+    /** how long a received message stays hidden from other readers */
+    private readonly visibilitySeconds = 60,
   ) {}
 
-  /** Up to 10 messages, hidden from other readers for `visibilitySeconds` while they are moved. */
-  async receive(visibilitySeconds = 60): Promise<DeadLetter[]> {
+  /** Up to 10 messages, hidden from other readers for `visibilitySeconds` while they are handled. */
+  async receive(visibilitySeconds = this.visibilitySeconds): Promise<DeadLetter[]> {
     const out = await this.client.send(
       new ReceiveMessageCommand({
         QueueUrl: this.queueUrl,
