@@ -64,7 +64,7 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * The code and its wiring: API Gateway -> grab-request -> grab queue -> upload-worker -> customs;
- * partners -> clearance-callback; operators -> order-status; alarms and the dashboard.
+ * partners -> clearance-callback; operators -> order-status; the platform -> payment-intake; alarms and the dashboard.
  * Safe to destroy and redeploy; it holds no data.
  */
 export class StatelessStack extends Stack {
@@ -72,6 +72,7 @@ export class StatelessStack extends Stack {
   readonly uploadWorker: HouseFunction;
   readonly clearanceCallback: HouseFunction;
   readonly orderStatus: HouseFunction;
+  readonly paymentIntake: HouseFunction;
   readonly grabApi: GrabApi;
   readonly front?: PlainHttpFront;
   readonly alarms: PipelineAlarms;
@@ -143,10 +144,20 @@ export class StatelessStack extends Stack {
       .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
       .bindTable({ table: data.clearanceTable, env: 'CLEARANCE_TABLE', access: 'query' });
 
+    // The platform's order system stores payments as they happen; the Payments stream replays waiting grabs.
+    this.paymentIntake = new HouseFunction(this, 'PaymentIntake', {
+      entry: 'functions/payment-intake/handler.ts',
+      description: 'ceb-grab: store payments (JSON or NDJSON) from the platform (IAM-authorized)',
+      timeout: Duration.seconds(29),
+      memorySize: 512,
+      logRetention,
+    }).bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'replace' });
+
     this.grabApi = new GrabApi(this, 'GrabApi', {
       grabFunction: this.grabRequest,
       callbackFunction: this.clearanceCallback,
       statusFunction: this.orderStatus,
+      paymentsFunction: this.paymentIntake,
       customsSourceRanges: config.customsSourceRanges,
       behindFront: config.plainHttpFront,
       stageName: config.stage,
@@ -180,6 +191,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ClearanceCallbackUrl', {
       description: 'Give this URL to the clearance partners (HMAC-signed POSTs)',
       value: this.grabApi.api.urlForPath('/clearance/callback'),
+    });
+    new CfnOutput(this, 'PaymentsUrl', {
+      description: 'POST payments (JSON or NDJSON) here, signed with SigV4 (execute-api:Invoke)',
+      value: this.grabApi.api.urlForPath('/payments'),
     });
     new CfnOutput(this, 'OrderStatusUrl', {
       description: 'GET <url>/orders/{orderNo}/status, signed with SigV4 (execute-api:Invoke)',

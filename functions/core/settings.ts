@@ -39,3 +39,10 @@ export const HSM_PROXY_MAX_CONCURRENT = 4;
 export const CALLBACK_MAX_BODY_BYTES = 64 * 1024;
 /** A partner's callback signature is good this long either side of our clock. */
 export const CALLBACK_SIGNATURE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * POST /payments: at most this many payments (NDJSON lines) and bytes in one request. 6 MB is what a
+ * synchronous Lambda invocation takes; 1,000 payments keep one request well inside the API's 29 s.
+ */
+export const PAYMENT_INTAKE_MAX_LINES = 1_000;
+export const PAYMENT_INTAKE_MAX_BYTES = 6 * 1024 * 1024;

@@ -11,8 +11,10 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
  * - `read-update`: read, and update items that exist (UpdateItem), never create or delete;
  * - `append-query`: put items (conditional appends), query them back, and delete (the callback's
  *   replay guard, released when recording fails); no GetItem, no UpdateItem.
+ * - `replace`: read items by key in batches, and put and delete whole items (the payment store's
+ *   transaction writes a payment and its orders, and deletes orders a new version drops).
  */
-export type TableAccess = 'get' | 'read' | 'query' | 'write' | 'read-update' | 'append-query';
+export type TableAccess = 'get' | 'read' | 'query' | 'write' | 'read-update' | 'append-query' | 'replace';
 
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 const PUT_UPDATE = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
@@ -27,6 +29,7 @@ export const TABLE_ACCESS: Readonly<
   write: { read: [], write: PUT_UPDATE },
   'read-update': { read: READ, write: ['dynamodb:UpdateItem'] },
   'append-query': { read: ['dynamodb:Query'], write: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+  replace: { read: ['dynamodb:BatchGetItem'], write: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
 };
 
 /** KMS actions per use of a customer-managed key. */

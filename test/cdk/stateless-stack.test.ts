@@ -20,9 +20,9 @@ const CUSTOMS_RANGES = ['203.0.113.0/24', '198.51.100.7/32'];
 const synth = synthesize({ context: { customsSourceRanges: CUSTOMS_RANGES.join(',') } });
 after(() => synth.cleanup());
 const { stage, stateless, imported } = synth;
-const { grabRequest, uploadWorker, clearanceCallback, orderStatus } = stage.stateless;
+const { grabRequest, uploadWorker, clearanceCallback, orderStatus, paymentIntake } = stage.stateless;
 const data = stage.stateful;
-const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus];
+const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus, paymentIntake];
 
 const id = (construct: IConstruct) => logicalId(stage.stateless, construct);
 // Template JSON is untyped by nature; the assertions below say what shape they expect.
@@ -69,11 +69,12 @@ describe('API', () => {
   const route = (method: { [key: string]: { ResourceId: { Ref: string } } }) =>
     pathIds.get(method.Properties?.ResourceId.Ref ?? '');
 
-  it('three routes, each a Lambda proxy integration to its own function', () => {
+  it('four routes, each a Lambda proxy integration to its own function', () => {
     const expected = [
       { path: 'platDataOpen', http: 'POST', auth: 'NONE', fn: grabRequest },
       { path: 'callback', http: 'POST', auth: 'NONE', fn: clearanceCallback },
       { path: 'status', http: 'GET', auth: 'AWS_IAM', fn: orderStatus },
+      { path: 'payments', http: 'POST', auth: 'AWS_IAM', fn: paymentIntake },
     ];
     assert.equal(methods.length, expected.length);
     for (const want of expected) {
@@ -96,6 +97,7 @@ describe('API', () => {
       'callback',
       'clearance',
       'orders',
+      'payments',
       'platDataOpen',
       'status',
       '{orderNo}',
@@ -114,6 +116,7 @@ describe('API', () => {
       [id(grabRequest)]: '/POST/platDataOpen',
       [id(clearanceCallback)]: '/POST/clearance/callback',
       [id(orderStatus)]: '/GET/orders/*/status',
+      [id(paymentIntake)]: '/POST/payments',
     });
     for (const p of permissions) assert.equal(p.Properties.Principal, 'apigateway.amazonaws.com');
   });
@@ -148,8 +151,8 @@ describe('API', () => {
       ],
     );
     assert.ok(
-      !JSON.stringify(statements).includes('status'),
-      'the IAM-authorized route is not opened to anyone',
+      !JSON.stringify(statements).includes('status') && !JSON.stringify(statements).includes('payments'),
+      'the IAM-authorized routes are not opened to anyone',
     );
   });
 
@@ -277,6 +280,10 @@ describe('environment: each function is pointed at exactly the resources it uses
   it('order-status: sessions, payments and clearance tables', () => {
     assert.deepEqual(app(orderStatus), ['CLEARANCE_TABLE', 'PAYMENTS_TABLE', 'SESSIONS_TABLE']);
   });
+
+  it('payment-intake: the payments table only', () => {
+    assert.deepEqual(app(paymentIntake), ['PAYMENTS_TABLE']);
+  });
 });
 
 describe('least privilege: exactly these actions on exactly these resources', () => {
@@ -346,6 +353,18 @@ describe('least privilege: exactly these actions on exactly these resources', ()
       'kms:Decrypt data-key',
       'kms:DescribeKey data-key',
     ]);
+  });
+
+  it('payment-intake reads payment heads in batches and puts/deletes payment items, nothing else', () => {
+    assert.deepEqual(
+      grants(paymentIntake),
+      [
+        'dynamodb:BatchGetItem payments',
+        'dynamodb:DeleteItem payments',
+        'dynamodb:PutItem payments',
+        ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+      ].sort(),
+    );
   });
 
   it('writing its own log group is all the rest (no X-Ray, nothing on "*"); no managed policies', () => {

@@ -11,8 +11,13 @@ import { type Payment, PaymentSchema } from '../protocol/payment.ts';
  * once the payment is stored they are queued again, so customs still gets its upload.
  */
 
-export interface LoadPaymentsDeps {
+/** Storing only: the Payments table's stream replays what waited (functions/payments-stream/). */
+export interface StorePaymentsDeps {
   readonly payments: PaymentStore;
+}
+
+/** Storing, and queueing again at once the `no-data` grabs of each stored payment's orders. */
+export interface LoadPaymentsDeps extends StorePaymentsDeps {
   readonly sessions: SessionStore;
   readonly queue: GrabQueue;
   readonly clock: Clock;
@@ -81,7 +86,7 @@ export class LoadInterruptedError extends CebGrabError {
 
 export function loadPayments(
   lines: AsyncIterable<string> | Iterable<string>,
-  deps: LoadPaymentsDeps,
+  deps: LoadPaymentsDeps | StorePaymentsDeps,
   options: LoadPaymentsOptions = {},
 ): Promise<LoadResult> {
   return run(lines, deps, options);
@@ -97,7 +102,7 @@ export function checkPayments(
 
 async function run(
   lines: AsyncIterable<string> | Iterable<string>,
-  deps: LoadPaymentsDeps | undefined,
+  deps: LoadPaymentsDeps | StorePaymentsDeps | undefined,
   options: LoadPaymentsOptions,
 ): Promise<LoadResult> {
   const counts = { lines: 0, valid: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: 0 };
@@ -136,7 +141,7 @@ async function run(
         outcome = 'rejected';
         rejection = { line: lineNo, issues: issuesOf(error) };
       }
-      if (outcome === 'created' || outcome === 'updated') {
+      if ((outcome === 'created' || outcome === 'updated') && 'sessions' in deps) {
         const replay = await replayNoData(parsed.payment, lineNo, deps);
         counts.replayed += replay.replayed;
         lineReplayErrors = replay.errors;
@@ -184,6 +189,11 @@ function parseLine(text: string): { payment: Payment } | { issues: FieldIssue[] 
  * that is not an object), which would otherwise read "Invalid key: Expected ..." or quote the value.
  */
 function plainMessage(issue: v.BaseIssue<unknown>): string {
+  // A strict object reports a key it does not know as "expected never": name the field instead.
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const key = issue.path?.at(-1)?.key;
+    return `unknown field ${String(key)}`;
+  }
   if (issue.input === undefined) return 'required, missing';
   if (issue.type === 'object') return 'must be a JSON object';
   return `must be ${issue.expected ?? 'valid'}`;
