@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { sqsClient } from '#adapters/aws-clients.ts';
+import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { startApiServer } from './api-server.ts';
 import { localPartnerSecretsEnv } from './demo-clearance.ts';
+import { DynamoStreamPoller } from './dynamodb-stream-poller.ts';
 import { type LocalSigner, prepareLocalSigner } from './local-signer.ts';
 import { type Moto, startMoto } from './moto.ts';
 import { createLocalResources, type LocalResources } from './resources.ts';
@@ -50,6 +51,8 @@ export interface LocalStack {
   /** Register the signer's certificate for an ebpCode, in our registry and with customs. */
   registerEbpCode(ebpCode: string, opts?: { withCustoms?: boolean }): Promise<void>;
   readonly poller: SqsPoller;
+  /** the Payments table's stream, feeding the payments-stream function */
+  readonly paymentsStream: DynamoStreamPoller;
   stop(): Promise<void>;
 }
 
@@ -147,6 +150,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     poller.start();
     cleanups.push(() => poller.stop());
 
+    // The Payments table's stream, as Lambda's event source mapping feeds the payments-stream function.
+    const { createPaymentsStreamHandler } = await import('#functions/payments-stream/stream-consumer.ts');
+    const { paymentsStreamDeps } = await import('#functions/composition/payments-stream.ts');
+    const paymentsStream = new DynamoStreamPoller({
+      client: dynamoClient(localAws({ endpoint: moto.endpoint, region: LOCAL_REGION })),
+      endpoint: moto.endpoint,
+      region: LOCAL_REGION,
+      tableName: resources.paymentsTable,
+      handler: createPaymentsStreamHandler(paymentsStreamDeps()),
+      functionName: 'payments-stream',
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    });
+    await paymentsStream.start();
+    cleanups.push(() => paymentsStream.stop());
+
     if (opts.writeStackFile) {
       const info: LocalStackInfo = {
         ...resources,
@@ -171,6 +189,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       signer,
       registerEbpCode,
       poller,
+      paymentsStream,
       stop,
     };
   } catch (e) {

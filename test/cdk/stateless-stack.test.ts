@@ -20,9 +20,10 @@ const CUSTOMS_RANGES = ['203.0.113.0/24', '198.51.100.7/32'];
 const synth = synthesize({ context: { customsSourceRanges: CUSTOMS_RANGES.join(',') } });
 after(() => synth.cleanup());
 const { stage, stateless, imported } = synth;
-const { grabRequest, uploadWorker, clearanceCallback, orderStatus, paymentIntake } = stage.stateless;
+const { grabRequest, uploadWorker, clearanceCallback, orderStatus, paymentIntake, paymentsStream } =
+  stage.stateless;
 const data = stage.stateful;
-const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus, paymentIntake];
+const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus, paymentIntake, paymentsStream];
 
 const id = (construct: IConstruct) => logicalId(stage.stateless, construct);
 // Template JSON is untyped by nature; the assertions below say what shape they expect.
@@ -43,6 +44,7 @@ for (const [table, name] of [
   nameIt(table.tableArn, name);
   NAMES.set(JSON.stringify({ 'Fn::Join': ['', [imported(table.tableArn), '/index/*']] }), `${name}/index/*`);
 }
+nameIt(data.paymentsTable.tableStreamArn ?? assert.fail('payments stream'), 'payments-stream');
 nameIt(data.grabQueue.queueArn, 'grab-queue');
 nameIt(data.grabDeadLetterQueue.queueArn, 'dlq');
 nameIt(data.dataKey.keyArn, 'data-key');
@@ -200,15 +202,26 @@ describe('API', () => {
 });
 
 describe('upload-worker consumes the grab queue', () => {
-  it('one event source: the grab queue (not the DLQ), batches of 10, reporting batch item failures', () => {
+  it('two event sources: the grab queue (not the DLQ) feeds the worker in batches of 10, reporting batch item failures', () => {
     const mappings = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'));
-    assert.equal(mappings.length, 1);
-    const props = mappings[0]?.Properties;
+    assert.equal(mappings.length, 2);
+    const props = mappings.find((m) => m.Properties.FunctionName.Ref === id(uploadWorker))?.Properties;
     assert.deepEqual(props.FunctionName, { Ref: id(uploadWorker) });
     assert.deepEqual(props.EventSourceArn, imported(data.grabQueue.queueArn));
     assert.deepEqual(props.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(props.BatchSize, 10);
     assert.ok(props.MaximumBatchingWindowInSeconds <= 5, 'grabs must not wait long for a batch to fill');
+  });
+
+  it("the Payments table's stream (both images) feeds payments-stream from its oldest record, reporting failures", () => {
+    const mappings = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'));
+    const props = mappings.find((m) => m.Properties.FunctionName.Ref === id(paymentsStream))?.Properties;
+    assert.ok(props, 'payments-stream has an event source');
+    assert.deepEqual(props.EventSourceArn, imported(data.paymentsTable.tableStreamArn ?? ''));
+    assert.equal(props.StartingPosition, 'TRIM_HORIZON');
+    assert.deepEqual(props.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    const table = synth.stateful.toJSON().Resources[logicalId(stage.stateful, data.paymentsTable)];
+    assert.deepEqual(table?.Properties.StreamSpecification, { StreamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
   it('the worker is told the same receive count as the queue redrives after', () => {
@@ -279,6 +292,10 @@ describe('environment: each function is pointed at exactly the resources it uses
 
   it('order-status: sessions, payments and clearance tables', () => {
     assert.deepEqual(app(orderStatus), ['CLEARANCE_TABLE', 'PAYMENTS_TABLE', 'SESSIONS_TABLE']);
+  });
+
+  it('payments-stream: the sessions table and the grab queue', () => {
+    assert.deepEqual(app(paymentsStream), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
   });
 
   it('payment-intake: the payments table only', () => {
@@ -353,6 +370,29 @@ describe('least privilege: exactly these actions on exactly these resources', ()
       'kms:Decrypt data-key',
       'kms:DescribeKey data-key',
     ]);
+  });
+
+  it('payments-stream reads the Payments stream, reads/updates sessions and sends to the grab queue', () => {
+    assert.deepEqual(
+      grants(paymentsStream),
+      [
+        'dynamodb:BatchGetItem sessions',
+        'dynamodb:BatchGetItem sessions/index/*',
+        'dynamodb:DescribeStream payments-stream',
+        'dynamodb:GetItem sessions',
+        'dynamodb:GetItem sessions/index/*',
+        'dynamodb:GetRecords payments-stream',
+        'dynamodb:GetShardIterator payments-stream',
+        // no resource-level permissions exist for ListStreams
+        'dynamodb:ListStreams "*"',
+        'dynamodb:Query sessions',
+        'dynamodb:Query sessions/index/*',
+        'dynamodb:UpdateItem sessions',
+        ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+        'kms:GenerateDataKey data-key',
+        'sqs:SendMessage grab-queue',
+      ].sort(),
+    );
   });
 
   it('payment-intake reads payment heads in batches and puts/deletes payment items, nothing else', () => {

@@ -3,6 +3,7 @@ import { CebGrabError, type FieldIssue, ValidationError } from '../errors.ts';
 import type { Clock, GrabQueue, PaymentStore, PutPaymentResult, SessionStore } from '../ports.ts';
 import { toFieldIssues } from '../protocol/issues.ts';
 import { type Payment, PaymentSchema } from '../protocol/payment.ts';
+import { replayWaitingGrabs } from './replay-waiting-grabs.ts';
 
 /**
  * Load payments, one JSON object per line: validate every line, store the good ones, report the bad
@@ -202,58 +203,14 @@ function plainMessage(issue: v.BaseIssue<unknown>): string {
 const issuesOf = (error: ValidationError): FieldIssue[] =>
   error.issues.length > 0 ? [...error.issues] : [{ path: '(root)', rule: error.message }];
 
-/**
- * Grabs of these orders that ended `no-data` (the grab came before the payment) go back to the queue.
- * markQueued is conditional on the state, so two loads never queue one session twice. A failure here
- * does not undo the stored payment; it is reported so the session can be replayed by hand.
- */
+/** A stored payment's waiting grabs, queued again at once (replay-waiting-grabs.ts); errors keep their line. */
 async function replayNoData(
   payment: Payment,
   line: number,
   deps: LoadPaymentsDeps,
 ): Promise<{ replayed: number; errors: ReplayError[] }> {
-  const perOrder = await Promise.all(
-    payment.orders.map(async ({ orderNo }) => {
-      const errors: ReplayError[] = [];
-      let replayed = 0;
-      let sessions: Awaited<ReturnType<SessionStore['listByOrder']>>;
-      try {
-        sessions = await deps.sessions.listByOrder(orderNo);
-      } catch (error) {
-        return {
-          replayed,
-          errors: [{ line, orderNo, error: `could not list its grab sessions: ${errorText(error)}` }],
-        };
-      }
-      for (const session of sessions) {
-        if (session.state !== 'no-data') continue;
-        const { sessionID } = session;
-        try {
-          const now = deps.clock.now();
-          if (!(await deps.sessions.markQueued(sessionID, now, ['no-data']))) continue;
-          try {
-            await deps.queue.send({ sessionID, orderNo, receivedAt: session.receivedAt });
-          } catch (error) {
-            // Marked queued but never sent: put it where a retry of the grab re-queues it.
-            await deps.sessions.markNotQueued(
-              sessionID,
-              `replay after load: ${errorText(error)}`,
-              deps.clock.now(),
-            );
-            throw error;
-          }
-          replayed++;
-        } catch (error) {
-          errors.push({ line, orderNo, sessionID, error: `could not queue it again: ${errorText(error)}` });
-        }
-      }
-      return { replayed, errors };
-    }),
-  );
-  return {
-    replayed: perOrder.reduce((n, r) => n + r.replayed, 0),
-    errors: perOrder.flatMap((r) => r.errors),
-  };
+  const result = await replayWaitingGrabs(payment, deps);
+  return { replayed: result.replayed, errors: result.errors.map((e) => ({ line, ...e })) };
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

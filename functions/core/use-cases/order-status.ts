@@ -4,6 +4,7 @@ import type { ClearanceState } from '../clearance/return-status.ts';
 import type { PaymentStore, SessionStore } from '../ports.ts';
 import { maskAccount } from '../redact.ts';
 import type { Session } from '../session.ts';
+import { isUploadOf, OUTDATED_UPLOAD_NOTE } from '../uploaded-version.ts';
 
 export interface OrderStatusDeps {
   readonly sessions: Pick<SessionStore, 'get' | 'listByOrder'>;
@@ -44,6 +45,8 @@ export interface OrderStatus {
     readonly current: TimelineView | null;
     readonly timeline: readonly TimelineView[];
   };
+  /** what an operator should know beyond the states, e.g. an upload older than the payment stored now */
+  readonly notes: readonly string[];
 }
 
 /** Everything we know of an order: grab sessions, payment, clearance timeline and state. Undefined: nothing. */
@@ -96,6 +99,11 @@ async function build(
       current: summary.current ? view(summary.current) : null,
       timeline: summary.timeline.map(view),
     },
+    notes: payment
+      ? sessions
+          .filter((s) => s.state === 'uploaded' && isUploadOf(s, payment) === false)
+          .map((s) => `session ${s.sessionID}: ${OUTDATED_UPLOAD_NOTE}`)
+      : [],
   };
 }
 
