@@ -46,6 +46,7 @@ export function describeOrder(status: OrderStatus): string {
   if (sessions.length === 0) lines.push('  no grab session yet');
   for (const s of sessions) lines.push(...describeSession(s));
   lines.push(...describeClearance(clearance));
+  for (const note of status.notes) lines.push(`  NOTE ${note}`);
   return lines.join('\n');
 }
 
