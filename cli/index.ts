@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCerts } from './commands/certs.ts';
 import { registerCustomsSim } from './commands/customs-sim.ts';
@@ -18,7 +19,11 @@ export function buildCli(): Command {
     .description(
       'Customs real-time payment data (platDataOpen -> realTimeDataUpload) for cross-border platforms',
     )
-    .showHelpAfterError();
+    .version(packageVersion(), '-V, --version', "print ceb-grab's version")
+    .showHelpAfterError()
+    // Every usage error exits 2, also those commander finds (unknown option or command, missing
+    // argument); help and --version exit 0. Subcommands inherit this, as they are added after it.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   for (const register of [
     registerLocal,
     registerLoad,
@@ -36,4 +41,12 @@ export function buildCli(): Command {
     register(program);
   }
   return program;
+}
+
+/** The version package.json states (read at run time: the CLI runs from the repository). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? 'unknown';
 }
