@@ -29,8 +29,8 @@ export interface LocalStackOptions {
   readonly maxReceives?: number;
   /** concurrent queue pollers (Lambda concurrency of the worker) */
   readonly workerConcurrency?: number;
-  /** Write .ceb-grab/local.json so other terminals find this stack. */
-  readonly writeStackFile?: boolean;
+  /** Write .ceb-grab/local.json (or this path) so other terminals find this stack. */
+  readonly writeStackFile?: boolean | string;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   readonly env?: NodeJS.ProcessEnv;
   readonly onError?: (e: unknown) => void;
@@ -174,9 +174,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         customsUrl: customsUploadUrl,
         pid: process.pid,
         ...(signer.files ? { signerFiles: signer.files } : {}),
+        ...(process.env.CALLBACK_PARTNER_SECRETS
+          ? { partnerSecrets: process.env.CALLBACK_PARTNER_SECRETS }
+          : {}),
       };
-      writeStackFile(info);
-      cleanups.push(() => removeStackFile());
+      const path = typeof opts.writeStackFile === 'string' ? opts.writeStackFile : undefined;
+      writeStackFile(info, path);
+      cleanups.push(() => removeStackFile(path));
     }
 
     return {

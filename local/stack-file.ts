@@ -15,13 +15,19 @@ export interface LocalStackInfo extends LocalResources {
   readonly pid: number;
   /** where the worker's soft signer key and certificate are (file paths, never the key itself) */
   readonly signerFiles?: { readonly key: string; readonly cert: string };
+  /**
+   * The local clearance partners' HMAC secrets (CALLBACK_PARTNER_SECRETS), made up for this run, so
+   * `npm run invoke` can sign callback fixtures the way the running stack checks them.
+   */
+  readonly partnerSecrets?: string;
 }
 
 export const stackFilePath = (cwd = process.cwd()): string => join(cwd, '.ceb-grab', 'local.json');
 
 export function writeStackFile(info: LocalStackInfo, path = stackFilePath()): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`);
+  // Owner-only: it names the local partner secrets.
+  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function removeStackFile(path = stackFilePath()): void {
@@ -57,6 +63,7 @@ export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<s
           SOFT_SIGNER_CERT: info.signerFiles.cert,
         }
       : {}),
+    ...(info.partnerSecrets ? { CALLBACK_PARTNER_SECRETS: info.partnerSecrets } : {}),
     AWS_ENDPOINT_URL: info.endpoint,
     AWS_REGION: info.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIAL,

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
+import { runCli } from '#test/helpers/cli.ts';
+
+/**
+ * `npm run invoke` on every callback fixture in events/, against a running local stack found through
+ * its stack file: each is signed at the time of the call with the stack's own partner secret, so each
+ * is recorded, although the fixtures carry a signature of long ago.
+ */
+const EVENTS = join(import.meta.dirname, '..', '..', 'events', 'clearance-callback');
+let stack: LocalStack;
+let cwd: string;
+
+before(async () => {
+  cwd = mkdtempSync(join(tmpdir(), 'ceb-grab-invoke-'));
+  stack = await startLocalStack({
+    port: 0,
+    logLevel: 'SILENT',
+    writeStackFile: join(cwd, '.ceb-grab', 'local.json'),
+  });
+});
+after(async () => {
+  await stack?.stop();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+/** The environment of another terminal: nothing names a stack, so the CLI reads the stack file. */
+function otherTerminal(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'GRAB_QUEUE_URL', 'CALLBACK_PARTNER_SECRETS'])
+    delete env[k];
+  return env;
+}
+
+describe('npm run invoke on the clearance-callback fixtures', () => {
+  for (const name of readdirSync(EVENTS).filter((f) => f.endsWith('.json'))) {
+    it(`${name} is signed now and recorded`, async () => {
+      const run = await runCli(
+        ['invoke', 'clearance-callback', join(EVENTS, name)],
+        otherTerminal(),
+        undefined,
+        {
+          cwd,
+        },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const reply = JSON.parse(run.stdout) as { statusCode: number; body: string };
+      assert.equal(reply.statusCode, 200, reply.body);
+    });
+  }
+
+  it('--as-is sends the fixture as it is: refused, its signature long stale', async () => {
+    const run = await runCli(
+      ['invoke', 'clearance-callback', join(EVENTS, 'tmall-notice-json.json'), '--as-is'],
+      otherTerminal(),
+      undefined,
+      { cwd },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const reply = JSON.parse(run.stdout) as { statusCode: number; body: string };
+    assert.notEqual(reply.statusCode, 200);
+  });
+});
