@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AwsClientOptions } from '#adapters/aws-clients.ts';
 import type { LocalResources } from './resources.ts';
@@ -22,7 +22,19 @@ export interface LocalStackInfo extends LocalResources {
   readonly partnerSecrets?: string;
 }
 
-export const stackFilePath = (cwd = process.cwd()): string => join(cwd, '.ceb-grab', 'local.json');
+/**
+ * .ceb-grab/local.json at the project's root: the nearest directory from `cwd` upwards that holds a
+ * package.json (else `cwd` itself), so a command run in any subdirectory finds the running stack.
+ */
+export const stackFilePath = (cwd = process.cwd()): string =>
+  join(projectRoot(cwd), '.ceb-grab', 'local.json');
+
+function projectRoot(cwd: string): string {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return cwd;
+  }
+}
 
 export function writeStackFile(info: LocalStackInfo, path = stackFilePath()): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -30,7 +42,14 @@ export function writeStackFile(info: LocalStackInfo, path = stackFilePath()): vo
   writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
 }
 
+/** Remove the stack file if it is this process's (never another stack's that took its place). */
 export function removeStackFile(path = stackFilePath()): void {
+  try {
+    const info = JSON.parse(readFileSync(path, 'utf8')) as Partial<LocalStackInfo>;
+    if (info.pid !== undefined && info.pid !== process.pid) return;
+  } catch {
+    // unreadable or gone: nothing of another stack's to keep
+  }
   rmSync(path, { force: true });
 }
 

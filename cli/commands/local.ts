@@ -44,6 +44,15 @@ async function runLocal(opts: LocalOptions): Promise<number> {
   const demo = opts.demo && !opts.customsUrl;
   // The flag is the environment switch moto's resolver reads (local/moto-plan.ts), so children inherit it too.
   if (!opts.provision) process.env.CEB_GRAB_NO_PROVISION = '1';
+  const { readStackFile, stackFilePath } = await import('#local/stack-file.ts');
+  const running = readStackFile();
+  if (running) {
+    // Two stacks would share one stack file; the other terminals could no longer tell which is which.
+    throw new Error(
+      `a local stack is already running here (pid ${running.pid}, API ${running.apiUrl}; ${stackFilePath()}): ` +
+        'use it, or stop it first (Ctrl-C in its terminal)',
+    );
+  }
   const { startLocalStack } = await import('#local/local-stack.ts');
   const out = process.stdout;
   out.write('starting the local stack (moto, API, worker, customs simulator)...\n');
