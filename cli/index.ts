@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCerts } from './commands/certs.ts';
 import { registerCustomsSim } from './commands/customs-sim.ts';
+import { registerGrab } from './commands/grab.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerKmsDouble } from './commands/kms-double.ts';
 import { registerLoad } from './commands/load.ts';
@@ -31,6 +32,7 @@ export function buildCli(): Command {
     registerReplay,
     registerRedrive,
     registerSessions,
+    registerGrab,
     registerCustomsSim,
     registerInvoke,
     registerSigner,

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { runCli } from '#test/helpers/cli.ts';
+import { makePayment } from '#test/helpers/payments.ts';
 
 /**
- * `npm run invoke` on every callback fixture in events/, against a running local stack found through
+ * `ceb-grab grab`, and `npm run invoke` on every callback fixture in events/, against a running local stack found through
  * its stack file: each is signed at the time of the call with the stack's own partner secret, so each
  * is recorded, although the fixtures carry a signature of long ago.
  */
@@ -35,6 +36,21 @@ function otherTerminal(): NodeJS.ProcessEnv {
     delete env[k];
   return env;
 }
+
+describe('ceb-grab grab', () => {
+  it("asks the simulator to send customs' grab; with the payment stored, the session ends uploaded", async () => {
+    const orderNo = `GRAB${Date.now()}`;
+    const payment = makePayment({ payTransactionId: `4200000681202612050${Date.now()}` }, [orderNo]);
+    stack.customs?.declarePayment(payment.payTransactionId, [orderNo]);
+    const post = await fetch(`${stack.apiUrl}/payments`, { method: 'POST', body: JSON.stringify(payment) });
+    assert.equal(post.status, 200);
+    const run = await runCli(['grab', orderNo, '--json'], otherTerminal(), undefined, { cwd });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const out = JSON.parse(run.stdout) as { sessionID: string; state: string };
+    assert.equal(out.state, 'uploaded');
+    assert.equal(stack.customs?.uploads(out.sessionID)[0]?.accepted, true);
+  });
+});
 
 describe('npm run invoke on the clearance-callback fixtures', () => {
   for (const name of readdirSync(EVENTS).filter((f) => f.endsWith('.json'))) {
