@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -48,7 +48,26 @@ describe('ceb-grab grab', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const out = JSON.parse(run.stdout) as { sessionID: string; state: string };
     assert.equal(out.state, 'uploaded');
-    assert.equal(stack.customs?.uploads(out.sessionID)[0]?.accepted, true);
+    const upload = stack.customs?.uploads(out.sessionID)[0];
+    assert.equal(upload?.accepted, true);
+
+    // status --reveal prints the upload byte for byte, and verify accepts it; the masked view says so.
+    const revealed = await runCli(['status', out.sessionID, '--reveal'], otherTerminal(), undefined, { cwd });
+    assert.equal(revealed.code, 0, revealed.stderr);
+    assert.equal(revealed.stdout, upload?.payExInfoStr);
+    const certFile = join(cwd, 'card.cert.pem');
+    writeFileSync(certFile, stack.signer.certificatePem);
+    const verified = await runCli(
+      ['verify', '--pay-ex-info-str', '-', '--cert', certFile],
+      otherTerminal(),
+      revealed.stdout,
+      { cwd },
+    );
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    const masked = await runCli(['status', out.sessionID, '--json'], otherTerminal(), undefined, { cwd });
+    const view = JSON.parse(masked.stdout) as { masked?: string; sessions: { payExInfoStr?: string }[] };
+    assert.match(view.masked ?? '', /recpAccount is masked/);
+    assert.notEqual(view.sessions[0]?.payExInfoStr, upload?.payExInfoStr);
   });
 });
 
