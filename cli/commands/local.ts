@@ -73,6 +73,13 @@ async function runLocal(opts: LocalOptions): Promise<number> {
   };
   process.once('SIGINT', () => void shutdown(130));
   process.once('SIGTERM', () => void shutdown(143));
+  process.once('SIGHUP', () => void shutdown(129));
+  // The parent's death (npm, a terminal, a test runner killed outright) sends no signal here: a child
+  // whose parent is gone is adopted by init or a subreaper, so a changed ppid means stop, moto included.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(129);
+  }, 500).unref();
 
   out.write(
     [
