@@ -71,6 +71,36 @@ describe('ceb-grab grab', () => {
   });
 });
 
+describe('a grab sent by hand', () => {
+  it('is refused by customs for its unissued sessionID, and status says why and what to use', async () => {
+    const orderNo = `HAND${Date.now()}`;
+    const payment = makePayment({ payTransactionId: `4200000681202612051${Date.now()}` }, [orderNo]);
+    stack.customs?.declarePayment(payment.payTransactionId, [orderNo]);
+    await fetch(`${stack.apiUrl}/payments`, { method: 'POST', body: JSON.stringify(payment) });
+    const sessionID = `hand-made-${Date.now()}`;
+    const openReq = JSON.stringify({ orderNo, sessionID, serviceTime: Date.now() });
+    const grab = await fetch(stack.platDataOpenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `openReq=${encodeURIComponent(openReq)}`,
+    });
+    assert.equal(((await grab.json()) as { code: string }).code, '10000');
+    const deadline = Date.now() + 20_000;
+    let state: string | undefined;
+    while (state !== 'rejected' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      const status = (await (await fetch(`${stack.apiUrl}/orders/${orderNo}/status`)).json()) as {
+        sessions?: { state: string }[];
+      };
+      state = status.sessions?.[0]?.state;
+    }
+    assert.equal(state, 'rejected');
+    const run = await runCli(['status', sessionID], otherTerminal(), undefined, { cwd });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /customs did not issue this sessionID.*ceb-grab grab/);
+  });
+});
+
 describe('npm run invoke on the clearance-callback fixtures', () => {
   for (const name of readdirSync(EVENTS).filter((f) => f.endsWith('.json'))) {
     it(`${name} is signed now and recorded`, async () => {

@@ -1,6 +1,7 @@
 import { deriveClearance, type TimelineEntry } from '../clearance/derive-state.ts';
 import type { ClearanceStore } from '../clearance/ports.ts';
 import type { ClearanceState } from '../clearance/return-status.ts';
+import { customsReplyNote } from '../customs-reply-note.ts';
 import type { PaymentStore, SessionStore } from '../ports.ts';
 import { maskAccount } from '../redact.ts';
 import type { Session } from '../session.ts';
@@ -117,11 +118,17 @@ async function build(
       current: summary.current ? view(summary.current) : null,
       timeline: summary.timeline.map(view),
     },
-    notes: payment
-      ? sessions
-          .filter((s) => s.state === 'uploaded' && isUploadOf(s, payment) === false)
-          .map((s) => `session ${s.sessionID}: ${OUTDATED_UPLOAD_NOTE}`)
-      : [],
+    notes: [
+      ...sessions.flatMap((s) => {
+        const note = customsReplyNote(s);
+        return note ? [`session ${s.sessionID}: ${note}`] : [];
+      }),
+      ...(payment
+        ? sessions
+            .filter((s) => s.state === 'uploaded' && isUploadOf(s, payment) === false)
+            .map((s) => `session ${s.sessionID}: ${OUTDATED_UPLOAD_NOTE}`)
+        : []),
+    ],
     ...(!options.reveal && sessions.some((s) => s.payExInfoStr) ? { masked: MASKED_NOTE } : {}),
   };
 }
