@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCerts } from './commands/certs.ts';
 import { registerClearance } from './commands/clearance.ts';
 import { registerCustomsSim } from './commands/customs-sim.ts';
+import { registerGrab } from './commands/grab.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerKmsDouble } from './commands/kms-double.ts';
 import { registerLoad } from './commands/load.ts';
@@ -20,7 +22,11 @@ export function buildCli(): Command {
     .description(
       'Customs real-time payment data (platDataOpen -> realTimeDataUpload) for cross-border platforms',
     )
-    .showHelpAfterError();
+    .version(packageVersion(), '-V, --version', "print ceb-grab's version")
+    .showHelpAfterError()
+    // Every usage error exits 2, also those commander finds (unknown option or command, missing
+    // argument); help and --version exit 0. Subcommands inherit this, as they are added after it.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   for (const register of [
     registerLocal,
     registerLoad,
@@ -29,6 +35,7 @@ export function buildCli(): Command {
     registerReplay,
     registerRedrive,
     registerSessions,
+    registerGrab,
     registerCustomsSim,
     registerInvoke,
     registerSigner,
@@ -40,4 +47,12 @@ export function buildCli(): Command {
     register(program);
   }
   return program;
+}
+
+/** The version package.json states (read at run time: the CLI runs from the repository). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? 'unknown';
 }

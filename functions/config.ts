@@ -117,6 +117,10 @@ const PaymentsEnv = v.object({
   GRAB_QUEUE_URL: nonEmpty('GRAB_QUEUE_URL'),
 });
 
+const PaymentIntakeEnv = v.object({
+  PAYMENTS_TABLE: nonEmpty('PAYMENTS_TABLE'),
+});
+
 /** Where the clearance partners' HMAC secrets are: exactly one of the two. */
 const PartnerSecretsEnv = v.union(
   [
@@ -174,6 +178,7 @@ export type UploadWorkerConfig = v.InferOutput<typeof UploadWorkerEnv> & {
   signer: SignerConfig;
 };
 export type PaymentsConfig = v.InferOutput<typeof PaymentsEnv>;
+export type PaymentIntakeConfig = v.InferOutput<typeof PaymentIntakeEnv>;
 export type PartnerSecretsConfig = v.InferOutput<typeof PartnerSecretsEnv>;
 export type ClearanceCallbackConfig = v.InferOutput<typeof ClearanceCallbackEnv> & {
   partnerSecrets: PartnerSecretsConfig;
@@ -183,6 +188,7 @@ export type OrderStatusConfig = v.InferOutput<typeof OrderStatusEnv>;
 export const grabRequestConfig = (env = process.env): GrabRequestConfig => read(GrabRequestEnv, env);
 export const sweepConfig = (env = process.env): SweepConfig => read(SweepEnv, env);
 export const paymentsConfig = (env = process.env): PaymentsConfig => read(PaymentsEnv, env);
+export const paymentIntakeConfig = (env = process.env): PaymentIntakeConfig => read(PaymentIntakeEnv, env);
 export const uploadWorkerConfig = (env = process.env): UploadWorkerConfig => ({
   ...read(UploadWorkerEnv, env),
   signer: readSigner(env),

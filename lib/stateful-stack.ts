@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, ProjectionType, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -92,6 +92,8 @@ export class StatefulStack extends Stack {
       key,
       retain,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
+      // Every write of a payment (intake, load, the platform's own) replays the grabs that waited for it.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     this.certificatesTable = houseTable(this, 'Certificates', {
       key,

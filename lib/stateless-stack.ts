@@ -1,9 +1,12 @@
 import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import {
   CUSTOMS_TIMEOUT_MS,
@@ -49,7 +52,8 @@ export function workerEntry(signer: SignerSettings): string {
 /** What the functions use from the stateful stack (or from anywhere else that provides the same). */
 export interface PipelineResources {
   readonly sessionsTable: BindableTable;
-  readonly paymentsTable: BindableTable;
+  /** with its change stream, which the payments-stream function reads */
+  readonly paymentsTable: BindableTable & { readonly tableStreamArn?: string | undefined };
   readonly certificatesTable: BindableTable;
   readonly clearanceTable: BindableTable;
   readonly grabQueue: IQueue;
@@ -69,7 +73,7 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * The code and its wiring: API Gateway -> grab-request -> grab queue -> upload-worker -> customs;
- * partners -> clearance-callback; operators -> order-status; alarms and the dashboard.
+ * partners -> clearance-callback; operators -> order-status; the platform -> payment-intake; alarms and the dashboard.
  * Safe to destroy and redeploy; it holds no data.
  */
 export class StatelessStack extends Stack {
@@ -78,6 +82,8 @@ export class StatelessStack extends Stack {
   readonly clearanceCallback: HouseFunction;
   readonly orderStatus: HouseFunction;
   readonly sweepSessions: HouseFunction;
+  readonly paymentIntake: HouseFunction;
+  readonly paymentsStream: HouseFunction;
   readonly grabApi: GrabApi;
   readonly front?: PlainHttpFront;
   readonly alarms: PipelineAlarms;
@@ -170,10 +176,62 @@ export class StatelessStack extends Stack {
       .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
       .bindTable({ table: data.clearanceTable, env: 'CLEARANCE_TABLE', access: 'query' });
 
+    // The platform's order system stores payments as they happen; the Payments stream replays waiting grabs.
+    this.paymentIntake = new HouseFunction(this, 'PaymentIntake', {
+      entry: 'functions/payment-intake/handler.ts',
+      description: 'ceb-grab: store payments (JSON or NDJSON) from the platform (IAM-authorized)',
+      timeout: Duration.seconds(29),
+      memorySize: 512,
+      logRetention,
+    }).bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'replace' });
+
+    // Any write of a payment re-queues the `no-data` grabs of its orders (never re-sends an uploaded one).
+    this.paymentsStream = new HouseFunction(this, 'PaymentsStream', {
+      entry: 'functions/payments-stream/handler.ts',
+      description: 'ceb-grab: queue again the grabs that waited for a payment, on every write of one',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      logRetention,
+    })
+      .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
+      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+    const { tableStreamArn } = data.paymentsTable;
+    if (!tableStreamArn) throw new Error('the Payments table needs its stream (NEW_AND_OLD_IMAGES)');
+    const paymentsWithStream = Table.fromTableAttributes(this, 'PaymentsStreamSource', {
+      tableArn: data.paymentsTable.tableArn,
+      tableStreamArn,
+      ...(data.paymentsTable.encryptionKey ? { encryptionKey: data.paymentsTable.encryptionKey } : {}),
+    });
+    this.paymentsStream.addEventSource(
+      new DynamoEventSource(paymentsWithStream, {
+        // From the oldest record kept (24 h): a deploy or an outage of the function loses no payment.
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        // The function reports only the records whose grabs could not be queued again.
+        reportBatchItemFailures: true,
+      }),
+    );
+    NagSuppressions.addResourceSuppressions(
+      this.paymentsStream.executionRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'dynamodb:ListStreams has no resource-level permissions: the stream event source grants it on *; reads of the stream itself name the Payments stream.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+
     this.grabApi = new GrabApi(this, 'GrabApi', {
       grabFunction: this.grabRequest,
       callbackFunction: this.clearanceCallback,
       statusFunction: this.orderStatus,
+      paymentsFunction: this.paymentIntake,
       customsSourceRanges: config.customsSourceRanges,
       behindFront: config.plainHttpFront,
       stageName: config.stage,
@@ -207,6 +265,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ClearanceCallbackUrl', {
       description: 'Give this URL to the clearance partners (HMAC-signed POSTs)',
       value: this.grabApi.api.urlForPath('/clearance/callback'),
+    });
+    new CfnOutput(this, 'PaymentsUrl', {
+      description: 'POST payments (JSON or NDJSON) here, signed with SigV4 (execute-api:Invoke)',
+      value: this.grabApi.api.urlForPath('/payments'),
     });
     new CfnOutput(this, 'OrderStatusUrl', {
       description: 'GET <url>/orders/{orderNo}/status, signed with SigV4 (execute-api:Invoke)',

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { sqsClient } from '#adapters/aws-clients.ts';
+import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
 import { SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
 import type { SweepResult } from '#core/use-cases/requeue-stuck.ts';
@@ -9,6 +9,7 @@ import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { startApiServer } from './api-server.ts';
 import { localPartnerSecretsEnv } from './demo-clearance.ts';
+import { DynamoStreamPoller } from './dynamodb-stream-poller.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { type LocalSigner, prepareLocalSigner } from './local-signer.ts';
 import { type Moto, startMoto } from './moto.ts';
@@ -33,8 +34,8 @@ export interface LocalStackOptions {
   readonly maxReceives?: number;
   /** concurrent queue pollers (Lambda concurrency of the worker), at most WORKER_MAX_CONCURRENCY of the signer */
   readonly workerConcurrency?: number;
-  /** Write .ceb-grab/local.json so other terminals find this stack. */
-  readonly writeStackFile?: boolean;
+  /** Write .ceb-grab/local.json (or this path) so other terminals find this stack. */
+  readonly writeStackFile?: boolean | string;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   readonly env?: NodeJS.ProcessEnv;
   readonly onError?: (e: unknown) => void;
@@ -59,6 +60,8 @@ export interface LocalStack {
   readonly poller: SqsPoller;
   /** Run the stuck-session sweep now (it also runs every `sweepIntervalMs`), as the scheduled function does. */
   sweep(): Promise<SweepResult>;
+  /** the Payments table's stream, feeding the payments-stream function */
+  readonly paymentsStream: DynamoStreamPoller;
   stop(): Promise<void>;
 }
 
@@ -168,6 +171,20 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       timer.unref();
       cleanups.push(() => clearInterval(timer));
     }
+    // The Payments table's stream, as Lambda's event source mapping feeds the payments-stream function.
+    const { createPaymentsStreamHandler } = await import('#functions/payments-stream/stream-consumer.ts');
+    const { paymentsStreamDeps } = await import('#functions/composition/payments-stream.ts');
+    const paymentsStream = new DynamoStreamPoller({
+      client: dynamoClient(localAws({ endpoint: moto.endpoint, region: LOCAL_REGION })),
+      endpoint: moto.endpoint,
+      region: LOCAL_REGION,
+      tableName: resources.paymentsTable,
+      handler: createPaymentsStreamHandler(paymentsStreamDeps()),
+      functionName: 'payments-stream',
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    });
+    await paymentsStream.start();
+    cleanups.push(() => paymentsStream.stop());
 
     if (opts.writeStackFile) {
       const info: LocalStackInfo = {
@@ -178,9 +195,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         customsUrl: customsUploadUrl,
         pid: process.pid,
         ...(signer.files ? { signerFiles: signer.files } : {}),
+        ...(process.env.CALLBACK_PARTNER_SECRETS
+          ? { partnerSecrets: process.env.CALLBACK_PARTNER_SECRETS }
+          : {}),
       };
-      writeStackFile(info);
-      cleanups.push(() => removeStackFile());
+      const path = typeof opts.writeStackFile === 'string' ? opts.writeStackFile : undefined;
+      writeStackFile(info, path);
+      cleanups.push(() => removeStackFile(path));
     }
 
     return {
@@ -194,6 +215,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       registerEbpCode,
       poller,
       sweep,
+      paymentsStream,
       stop,
     };
   } catch (e) {

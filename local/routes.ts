@@ -8,6 +8,7 @@ export async function localRoutes(): Promise<Route[]> {
   const grabRequest = await import('#functions/grab-request/handler.ts');
   const clearanceCallback = await import('#functions/clearance-callback/handler.ts');
   const orderStatus = await import('#functions/order-status/handler.ts');
+  const paymentIntake = await import('#functions/payment-intake/handler.ts');
   return [
     { method: 'POST', resource: '/platDataOpen', functionName: 'grab-request', handler: grabRequest.handler },
     {
@@ -22,5 +23,6 @@ export async function localRoutes(): Promise<Route[]> {
       functionName: 'order-status',
       handler: orderStatus.handler,
     },
+    { method: 'POST', resource: '/payments', functionName: 'payment-intake', handler: paymentIntake.handler },
   ];
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AwsClientOptions } from '#adapters/aws-clients.ts';
 import type { LocalResources } from './resources.ts';
@@ -15,16 +15,41 @@ export interface LocalStackInfo extends LocalResources {
   readonly pid: number;
   /** where the worker's soft signer key and certificate are (file paths, never the key itself) */
   readonly signerFiles?: { readonly key: string; readonly cert: string };
+  /**
+   * The local clearance partners' HMAC secrets (CALLBACK_PARTNER_SECRETS), made up for this run, so
+   * `npm run invoke` can sign callback fixtures the way the running stack checks them.
+   */
+  readonly partnerSecrets?: string;
 }
 
-export const stackFilePath = (cwd = process.cwd()): string => join(cwd, '.ceb-grab', 'local.json');
+/**
+ * .ceb-grab/local.json at the project's root: the nearest directory from `cwd` upwards that holds a
+ * package.json (else `cwd` itself), so a command run in any subdirectory finds the running stack.
+ */
+export const stackFilePath = (cwd = process.cwd()): string =>
+  join(projectRoot(cwd), '.ceb-grab', 'local.json');
+
+function projectRoot(cwd: string): string {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return cwd;
+  }
+}
 
 export function writeStackFile(info: LocalStackInfo, path = stackFilePath()): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`);
+  // Owner-only: it names the local partner secrets.
+  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
 }
 
+/** Remove the stack file if it is this process's (never another stack's that took its place). */
 export function removeStackFile(path = stackFilePath()): void {
+  try {
+    const info = JSON.parse(readFileSync(path, 'utf8')) as Partial<LocalStackInfo>;
+    if (info.pid !== undefined && info.pid !== process.pid) return;
+  } catch {
+    // unreadable or gone: nothing of another stack's to keep
+  }
   rmSync(path, { force: true });
 }
 
@@ -57,6 +82,7 @@ export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<s
           SOFT_SIGNER_CERT: info.signerFiles.cert,
         }
       : {}),
+    ...(info.partnerSecrets ? { CALLBACK_PARTNER_SECRETS: info.partnerSecrets } : {}),
     AWS_ENDPOINT_URL: info.endpoint,
     AWS_REGION: info.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIAL,

@@ -18,9 +18,7 @@ import type { SignerKind } from '#core/ports.ts';
 export function registerCerts(program: Command): void {
   const certs = program
     .command('certs')
-    .description('the certificate registry: which signer, key and E-Port certificate sign for each ebpCode')
-    // Usage errors exit 2, as documented; set before the subcommands, which inherit it.
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+    .description('the certificate registry: which signer, key and E-Port certificate sign for each ebpCode');
 
   certs
     .command('list')

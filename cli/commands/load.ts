@@ -29,6 +29,7 @@ export function registerLoad(program: Command): void {
     )
     .argument('<file>', 'payments, one JSON object per line')
     .option('--dry-run', 'check every line against the field rules, store nothing')
+    .option('--json', 'print the result as JSON (counts, rejected lines with field and rule, replay errors)')
     .addHelpText(
       'after',
       '\nEach line: {ebpCode, payCode, payTransactionId, totalAmount, currency, verDept, payType, tradingTime,\n' +
@@ -37,16 +38,15 @@ export function registerLoad(program: Command): void {
         'Loads into the stack named by PAYMENTS_TABLE, SESSIONS_TABLE and GRAB_QUEUE_URL when set, else into\n' +
         'the local stack `npm start` runs. Exit status: 0 all loaded, 1 some line rejected, 2 usage or I/O error.',
     )
-    .exitOverride((error) => {
-      // Help and version exit 0; any usage error is 2, as documented.
-      process.exit(error.exitCode === 0 ? 0 : 2);
-    })
-    .action(async (file: string, options: { dryRun?: boolean }) => {
-      process.exitCode = await runLoad(file, { dryRun: options.dryRun === true });
+    .action(async (file: string, options: { dryRun?: boolean; json?: boolean }) => {
+      process.exitCode = await runLoad(file, {
+        dryRun: options.dryRun === true,
+        json: options.json === true,
+      });
     });
 }
 
-export async function runLoad(file: string, options: { dryRun: boolean }): Promise<number> {
+export async function runLoad(file: string, options: { dryRun: boolean; json?: boolean }): Promise<number> {
   let size: number;
   try {
     const stat = statSync(file);
@@ -88,8 +88,10 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
   let result: LoadResult;
   try {
     const onProgress = (p: LoadProgress) => {
-      if (p.rejection) progress.print(formatRejection(p.rejection));
-      for (const e of p.replayErrors) progress.print(formatReplayError(e));
+      if (!options.json) {
+        if (p.rejection) progress.print(formatRejection(p.rejection));
+        for (const e of p.replayErrors) progress.print(formatReplayError(e));
+      }
       progress.update(p);
     };
     result = deps
@@ -99,7 +101,11 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
     progress.stop();
     close();
     if (error instanceof LoadInterruptedError) {
-      process.stdout.write(`${summary(file, where, error.partial, options.dryRun)}\n`);
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ file, dryRun: options.dryRun, interrupted: error.message, ...error.partial }, null, 2)}\n`
+          : `${summary(file, where, error.partial, options.dryRun)}\n`,
+      );
       fail(`${error.message}\nwhat was loaded before it is kept; run the same command again to finish`);
     } else {
       fail(`cannot load ${file}: ${(error as Error).message}`);
@@ -109,6 +115,11 @@ export async function runLoad(file: string, options: { dryRun: boolean }): Promi
   progress.stop();
   close();
 
+  const status = result.rejected > 0 || result.replayErrors.length > 0 ? 1 : 0;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ file, dryRun: options.dryRun, ...result }, null, 2)}\n`);
+    return status;
+  }
   process.stdout.write(`${summary(file, where, result, options.dryRun)}\n`);
   if (result.replayErrors.length > 0) {
     process.stdout.write(

@@ -42,6 +42,15 @@ export function registerLocal(program: Command): void {
 async function runLocal(opts: LocalOptions): Promise<number> {
   const port = opts.port;
   const demo = opts.demo && !opts.customsUrl;
+  const { readStackFile, stackFilePath } = await import('#local/stack-file.ts');
+  const running = readStackFile();
+  if (running) {
+    // Two stacks would share one stack file; the other terminals could no longer tell which is which.
+    throw new Error(
+      `a local stack is already running here (pid ${running.pid}, API ${running.apiUrl}; ${stackFilePath()}): ` +
+        'use it, or stop it first (Ctrl-C in its terminal)',
+    );
+  }
   const { startLocalStack } = await import('#local/local-stack.ts');
   const out = process.stdout;
   out.write('starting the local stack (moto, API, worker, customs simulator)...\n');
@@ -63,6 +72,13 @@ async function runLocal(opts: LocalOptions): Promise<number> {
   };
   process.once('SIGINT', () => void shutdown(130));
   process.once('SIGTERM', () => void shutdown(143));
+  process.once('SIGHUP', () => void shutdown(129));
+  // The parent's death (npm, a terminal, a test runner killed outright) sends no signal here: a child
+  // whose parent is gone is adopted by init or a subreaper, so a changed ppid means stop, moto included.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(129);
+  }, 500).unref();
 
   out.write(
     [

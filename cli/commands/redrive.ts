@@ -7,10 +7,16 @@ export function registerRedrive(program: Command): void {
   program
     .command('redrive')
     .description('move grab messages from the dead-letter queue back to the grab queue (safe to run twice)')
-    .action(async () => {
+    .option('--json', 'print JSON: {moved: [...], kept: [...]}')
+    .action(async (opts: { json?: boolean }) => {
       try {
         const operator = await operatorFor(resolveTarget(['GRAB_QUEUE_URL', 'GRAB_DLQ_URL']));
         const report = await redriveDeadLetters(operator.redrive());
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          if (report.kept.length > 0) process.exitCode = 1;
+          return;
+        }
         for (const m of report.moved) process.stdout.write(`moved ${m.sessionID} (order ${m.orderNo})\n`);
         for (const k of report.kept) process.stdout.write(`kept ${k.messageId} in the DLQ: ${k.reason}\n`);
         process.stdout.write(

@@ -10,10 +10,16 @@ export function registerReplay(program: Command): void {
       `queue sessions again (${REPLAYABLE.join(', ')}), rebuilding the upload from the payment data as it is now`,
     )
     .argument('<sessionIDs...>', 'the sessions to replay')
-    .action(async (sessionIDs: string[]) => {
+    .option('--json', 'print JSON: one {sessionID, replayed, reason?} per session')
+    .action(async (sessionIDs: string[], opts: { json?: boolean }) => {
       try {
         const operator = await operatorFor(resolveTarget(['SESSIONS_TABLE', 'GRAB_QUEUE_URL']));
         const results = await replaySessions(sessionIDs, operator.replay());
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+          if (results.some((r) => !r.replayed)) process.exitCode = 1;
+          return;
+        }
         for (const r of results) {
           process.stdout.write(
             r.replayed ? `${r.sessionID}: queued again\n` : `${r.sessionID}: not replayed: ${r.reason}\n`,

@@ -15,15 +15,34 @@ export function registerStatus(program: Command): void {
     )
     .argument('<id>', 'a sessionID, an orderNo, or an inventory copNo or invtNo linked to its order')
     .option('--json', 'print JSON (what GET /orders/{orderNo}/status returns)')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .option(
+      '--reveal',
+      'print the stored payExInfoStr exactly as uploaded, bank accounts included (what `ceb-grab verify` checks)',
+    )
+    .action(async (id: string, opts: { json?: boolean; reveal?: boolean }) => {
       try {
         const operator = await operatorFor(
           resolveTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'CLEARANCE_TABLE']),
         );
         const { statusBySessionOrOrder } = await import('#core/use-cases/order-status.ts');
-        const status = await statusBySessionOrOrder(id, operator.status());
+        const status = await statusBySessionOrOrder(id, operator.status(), { reveal: opts.reveal === true });
         if (!status) {
           fail(`no session, no payment and no clearance event for ${id}`, 1);
+          return;
+        }
+        if (opts.reveal && !opts.json) {
+          // The upload alone, byte for byte: `ceb-grab status S --reveal | ceb-grab verify --pay-ex-info-str - ...`
+          const uploads = status.sessions.filter((s) => s.payExInfoStr);
+          if (uploads.length !== 1) {
+            fail(
+              uploads.length === 0
+                ? `no stored upload for ${id}`
+                : `${id} has ${uploads.length} uploads: name one by its sessionID (${uploads.map((s) => s.sessionID).join(', ')})`,
+              1,
+            );
+            return;
+          }
+          process.stdout.write(uploads[0]?.payExInfoStr ?? '');
           return;
         }
         process.stdout.write(
@@ -46,6 +65,8 @@ export function describeOrder(status: OrderStatus): string {
   if (sessions.length === 0) lines.push('  no grab session yet');
   for (const s of sessions) lines.push(...describeSession(s));
   lines.push(...describeClearance(clearance));
+  for (const note of status.notes) lines.push(`  NOTE ${note}`);
+  if (status.masked) lines.push(`  (${status.masked})`);
   return lines.join('\n');
 }
 

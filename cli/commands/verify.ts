@@ -41,7 +41,6 @@ export function registerVerify(program: Command): void {
         '  ceb-grab verify --sign-source source.txt --sign-value BASE64 --cert-no 03000000000cde6f --ebp-code 4404840022\n' +
         'Exit status: 0 the signature verifies, 1 it does not, 2 usage or I/O error.',
     )
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (opts: VerifyOptions) => {
       try {
         const input = readInput(opts);

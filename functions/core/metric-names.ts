@@ -21,6 +21,10 @@ export const METRIC = {
   UploadRetrying: 'UploadRetrying',
   UploadOther: 'UploadOther',
   GrabNoPaymentData: 'GrabNoPaymentData',
+  /** a `no-data` grab queued again because its payment was stored (the Payments table's stream) */
+  GrabReplayedAfterPayment: 'GrabReplayedAfterPayment',
+  /** a payment changed after customs received its upload: customs holds an older version */
+  UploadedPaymentChanged: 'UploadedPaymentChanged',
   GrabRedelivered: 'GrabRedelivered',
   /** sessions the sweep found recorded but not on the queue (or lost from it), and queued again */
   StuckSessions: 'StuckSessions',

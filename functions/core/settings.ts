@@ -102,3 +102,10 @@ export const REPLAY_MARKER_KEY_PREFIX = 'SIG#';
 
 /** A TOP-signed notice's timestamp (Beijing time) is good this long either side of our clock (docs/protocol.md §7). */
 export const TOP_TIMESTAMP_WINDOW_MS = 10 * 60_000;
+
+/**
+ * POST /payments: at most this many payments (NDJSON lines) and bytes in one request. 6 MB is what a
+ * synchronous Lambda invocation takes; 1,000 payments keep one request well inside the API's 29 s.
+ */
+export const PAYMENT_INTAKE_MAX_LINES = 1_000;
+export const PAYMENT_INTAKE_MAX_BYTES = 6 * 1024 * 1024;

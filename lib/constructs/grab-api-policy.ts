@@ -11,7 +11,7 @@ const CLEARANCE_CALLBACK = 'execute-api:/*/POST/clearance/callback';
  *   front checks the ranges and the route requires the front's API key); every other source is denied
  *   explicitly too, so a later statement cannot widen it by accident;
  * - POST /clearance/callback from anywhere (partners sign each call; the function checks it).
- * GET /orders/{orderNo}/status is not listed: it is IAM-authorized, and for callers of this account an
+ * GET /orders/{orderNo}/status and POST /payments are not listed: they are IAM-authorized, and for callers of this account an
  * IAM allow suffices while callers of other accounts stay out (they would need an allow here too).
  * With no source ranges configured, nobody reaches /platDataOpen: fail closed.
  */

@@ -27,6 +27,8 @@ export interface GrabApiProps {
   readonly callbackFunction: IFunction;
   /** Internal `GET /orders/{orderNo}/status` (IAM-authorized). */
   readonly statusFunction: IFunction;
+  /** The platform's `POST /payments` (IAM-authorized). */
+  readonly paymentsFunction: IFunction;
   /** CIDR ranges customs calls from: the only sources admitted to /platDataOpen. */
   readonly customsSourceRanges: readonly string[];
   /**
@@ -52,6 +54,7 @@ export class GrabApi extends Construct {
   readonly platDataOpen: Method;
   readonly clearanceCallback: Method;
   readonly orderStatus: Method;
+  readonly payments: Method;
 
   constructor(scope: Construct, id: string, props: GrabApiProps) {
     super(scope, id);
@@ -63,7 +66,8 @@ export class GrabApi extends Construct {
     this.api = new RestApi(this, 'Api', {
       // A display name only (API IDs are generated), so stages are told apart in the console.
       restApiName: `${Stack.of(this).stackName}-grab`,
-      description: 'ceb-grab: customs grab requests (platDataOpen), clearance callbacks, order status',
+      description:
+        'ceb-grab: customs grab requests (platDataOpen), clearance callbacks, order status, payment intake',
       endpointTypes: [EndpointType.REGIONAL],
       policy,
       // Access and execution logging need the account-level API Gateway CloudWatch role. It is one setting
@@ -128,6 +132,9 @@ export class GrabApi extends Construct {
         requestParameters: { 'method.request.path.orderNo': true },
         requestValidator: this.api.addRequestValidator('PathValidator', { validateRequestParameters: true }),
       });
+    this.payments = this.api.root
+      .addResource('payments')
+      .addMethod('POST', integrate(props.paymentsFunction), { authorizationType: AuthorizationType.IAM });
     this.suppressNagFindings();
   }
 
@@ -150,12 +157,14 @@ export class GrabApi extends Construct {
       this.clearanceCallback,
       'Partners authenticate each callback with an HMAC signature over timestamp and body, checked in the function (replay-guarded).',
     );
-    NagSuppressions.addResourceSuppressions(this.orderStatus, [
-      {
-        id: 'AwsSolutions-COG4',
-        reason: 'IAM-authorized (SigV4): an internal route for operators and systems, no user pool.',
-      },
-    ]);
+    for (const method of [this.orderStatus, this.payments]) {
+      NagSuppressions.addResourceSuppressions(method, [
+        {
+          id: 'AwsSolutions-COG4',
+          reason: 'IAM-authorized (SigV4): an internal route for operators and systems, no user pool.',
+        },
+      ]);
+    }
     NagSuppressions.addResourceSuppressions(this.api, [
       {
         id: 'AwsSolutions-APIG2',

@@ -1,5 +1,11 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { type Attribute, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  type Attribute,
+  BillingMode,
+  type StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 
@@ -8,6 +14,8 @@ export interface HouseTableProps {
   readonly sortKey?: Attribute;
   /** An epoch-seconds attribute after which DynamoDB deletes the item. */
   readonly timeToLiveAttribute?: string;
+  /** A change stream, for a function that acts on every write. */
+  readonly stream?: StreamViewType;
   /** The customer-managed key the table is encrypted with. */
   readonly key: IKey;
   /** Keep the table when the stack is deleted. */
@@ -23,6 +31,7 @@ export function houseTable(scope: Construct, id: string, props: HouseTableProps)
     partitionKey: props.partitionKey,
     ...(props.sortKey ? { sortKey: props.sortKey } : {}),
     ...(props.timeToLiveAttribute ? { timeToLiveAttribute: props.timeToLiveAttribute } : {}),
+    ...(props.stream ? { stream: props.stream } : {}),
     billingMode: BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: TableEncryption.CUSTOMER_MANAGED,

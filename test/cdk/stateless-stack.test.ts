@@ -27,9 +27,25 @@ const CUSTOMS_RANGES = ['203.0.113.0/24', '198.51.100.7/32'];
 const synth = synthesize({ context: { customsSourceRanges: CUSTOMS_RANGES.join(',') } });
 after(() => synth.cleanup());
 const { stage, stateless, imported } = synth;
-const { grabRequest, uploadWorker, clearanceCallback, orderStatus, sweepSessions } = stage.stateless;
+const {
+  grabRequest,
+  uploadWorker,
+  clearanceCallback,
+  orderStatus,
+  sweepSessions,
+  paymentIntake,
+  paymentsStream,
+} = stage.stateless;
 const data = stage.stateful;
-const functions = [grabRequest, uploadWorker, clearanceCallback, orderStatus, sweepSessions];
+const functions = [
+  grabRequest,
+  uploadWorker,
+  clearanceCallback,
+  orderStatus,
+  sweepSessions,
+  paymentIntake,
+  paymentsStream,
+];
 
 const id = (construct: IConstruct) => logicalId(stage.stateless, construct);
 // Template JSON is untyped by nature; the assertions below say what shape they expect.
@@ -50,6 +66,7 @@ for (const [table, name] of [
   nameIt(table.tableArn, name);
   NAMES.set(JSON.stringify({ 'Fn::Join': ['', [imported(table.tableArn), '/index/*']] }), `${name}/index/*`);
 }
+nameIt(data.paymentsTable.tableStreamArn ?? assert.fail('payments stream'), 'payments-stream');
 nameIt(data.grabQueue.queueArn, 'grab-queue');
 nameIt(data.grabDeadLetterQueue.queueArn, 'dlq');
 nameIt(data.dataKey.keyArn, 'data-key');
@@ -76,11 +93,12 @@ describe('API', () => {
   const route = (method: { [key: string]: { ResourceId: { Ref: string } } }) =>
     pathIds.get(method.Properties?.ResourceId.Ref ?? '');
 
-  it('three routes, each a Lambda proxy integration to its own function', () => {
+  it('four routes, each a Lambda proxy integration to its own function', () => {
     const expected = [
       { path: 'platDataOpen', http: 'POST', auth: 'NONE', fn: grabRequest },
       { path: 'callback', http: 'POST', auth: 'NONE', fn: clearanceCallback },
       { path: 'status', http: 'GET', auth: 'AWS_IAM', fn: orderStatus },
+      { path: 'payments', http: 'POST', auth: 'AWS_IAM', fn: paymentIntake },
     ];
     assert.equal(methods.length, expected.length);
     for (const want of expected) {
@@ -103,6 +121,7 @@ describe('API', () => {
       'callback',
       'clearance',
       'orders',
+      'payments',
       'platDataOpen',
       'status',
       '{orderNo}',
@@ -123,6 +142,7 @@ describe('API', () => {
       [id(grabRequest)]: '/POST/platDataOpen',
       [id(clearanceCallback)]: '/POST/clearance/callback',
       [id(orderStatus)]: '/GET/orders/*/status',
+      [id(paymentIntake)]: '/POST/payments',
     });
     for (const p of permissions) assert.equal(p.Properties.Principal, 'apigateway.amazonaws.com');
   });
@@ -178,8 +198,8 @@ describe('API', () => {
       ],
     );
     assert.ok(
-      !JSON.stringify(statements).includes('status'),
-      'the IAM-authorized route is not opened to anyone',
+      !JSON.stringify(statements).includes('status') && !JSON.stringify(statements).includes('payments'),
+      'the IAM-authorized routes are not opened to anyone',
     );
   });
 
@@ -229,10 +249,10 @@ describe('API', () => {
 });
 
 describe('upload-worker consumes the grab queue', () => {
-  it('one event source: the grab queue (not the DLQ), batches of 10, reporting batch item failures', () => {
+  it('two event sources: the grab queue (not the DLQ) feeds the worker in batches of 10, reporting batch item failures', () => {
     const mappings = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'));
-    assert.equal(mappings.length, 1);
-    const props = mappings[0]?.Properties;
+    assert.equal(mappings.length, 2);
+    const props = mappings.find((m) => m.Properties.FunctionName.Ref === id(uploadWorker))?.Properties;
     assert.deepEqual(props.FunctionName, { Ref: id(uploadWorker) });
     assert.deepEqual(props.EventSourceArn, imported(data.grabQueue.queueArn));
     assert.deepEqual(props.FunctionResponseTypes, ['ReportBatchItemFailures']);
@@ -241,7 +261,9 @@ describe('upload-worker consumes the grab queue', () => {
   });
 
   it("runs at most the signer kind's number of workers at once (the test stage signs with a soft key)", () => {
-    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0];
+    const mapping = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === id(uploadWorker),
+    );
     assert.deepEqual(mapping?.Properties.ScalingConfig, { MaximumConcurrency: WORKER_MAX_CONCURRENCY.soft });
     assert.ok(WORKER_MAX_CONCURRENCY['hsm-proxy'] === 2, "one card: Lambda's smallest maximum");
   });
@@ -255,6 +277,17 @@ describe('upload-worker consumes the grab queue', () => {
         }),
       /under 6 × the worker timeout/,
     );
+  });
+
+  it("the Payments table's stream (both images) feeds payments-stream from its oldest record, reporting failures", () => {
+    const mappings = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'));
+    const props = mappings.find((m) => m.Properties.FunctionName.Ref === id(paymentsStream))?.Properties;
+    assert.ok(props, 'payments-stream has an event source');
+    assert.deepEqual(props.EventSourceArn, imported(data.paymentsTable.tableStreamArn ?? ''));
+    assert.equal(props.StartingPosition, 'TRIM_HORIZON');
+    assert.deepEqual(props.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    const table = synth.stateful.toJSON().Resources[logicalId(stage.stateful, data.paymentsTable)];
+    assert.deepEqual(table?.Properties.StreamSpecification, { StreamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
   it('the worker is told the same receive count as the queue redrives after', () => {
@@ -347,6 +380,14 @@ describe('environment: each function is pointed at exactly the resources it uses
 
   it('order-status: sessions, payments and clearance tables', () => {
     assert.deepEqual(app(orderStatus), ['CLEARANCE_TABLE', 'PAYMENTS_TABLE', 'SESSIONS_TABLE']);
+  });
+
+  it('payments-stream: the sessions table and the grab queue', () => {
+    assert.deepEqual(app(paymentsStream), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
+  });
+
+  it('payment-intake: the payments table only', () => {
+    assert.deepEqual(app(paymentIntake), ['PAYMENTS_TABLE']);
   });
 });
 
@@ -443,6 +484,41 @@ describe('least privilege: exactly these actions on exactly these resources', ()
       'kms:Decrypt data-key',
       'kms:DescribeKey data-key',
     ]);
+  });
+
+  it('payments-stream reads the Payments stream, reads/updates sessions and sends to the grab queue', () => {
+    assert.deepEqual(
+      grants(paymentsStream),
+      [
+        'dynamodb:BatchGetItem sessions',
+        'dynamodb:BatchGetItem sessions/index/*',
+        'dynamodb:DescribeStream payments-stream',
+        'dynamodb:GetItem sessions',
+        'dynamodb:GetItem sessions/index/*',
+        'dynamodb:GetRecords payments-stream',
+        'dynamodb:GetShardIterator payments-stream',
+        // no resource-level permissions exist for ListStreams
+        'dynamodb:ListStreams "*"',
+        'dynamodb:Query sessions',
+        'dynamodb:Query sessions/index/*',
+        'dynamodb:UpdateItem sessions',
+        ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+        'kms:GenerateDataKey data-key',
+        'sqs:SendMessage grab-queue',
+      ].sort(),
+    );
+  });
+
+  it('payment-intake reads payment heads in batches and puts/deletes payment items, nothing else', () => {
+    assert.deepEqual(
+      grants(paymentIntake),
+      [
+        'dynamodb:BatchGetItem payments',
+        'dynamodb:DeleteItem payments',
+        'dynamodb:PutItem payments',
+        ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
+      ].sort(),
+    );
   });
 
   it('writing its own log group is all the rest (no X-Ray, nothing on "*"); no managed policies', () => {

@@ -77,4 +77,48 @@ describe('operator tools', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--since must be a duration/);
   });
+
+  it('sessions takes several states or all, wraps long reasons whole, and prints JSON', async () => {
+    const r = await aws.fresh();
+    const store = new DynamoSessionStore(dynamoClient(), r.sessionsTable);
+    const now = Date.now();
+    const reason = `payExchangeInfoLists[0].recpName: ${'must be at most 100 characters; '.repeat(4)}END-OF-REASON`;
+    await store.create({ sessionID: 'fail02-dddddddd-00000001', orderNo: 'W-1', receivedAt: now });
+    const { session } = await store.claim('fail02-dddddddd-00000001', now, 60_000);
+    await store.recordOutcome(session.sessionID, session.attempts, {
+      state: 'failed',
+      error: reason,
+      at: now,
+    });
+    await store.create({ sessionID: 'queu02-eeeeeeee-00000001', orderNo: 'W-2', receivedAt: now });
+
+    const two = await runCli(['sessions', '--state', 'failed,queued', '--since', '1h']);
+    assert.equal(two.code, 0, two.stderr);
+    assert.match(two.stdout, /2 session\(s\) failed or queued/);
+    assert.match(two.stdout, /queu02-eeeeeeee-00000001/);
+    // Wrapped over several rows of the table, nothing cut: the reason's last word is there.
+    assert.match(two.stdout, /END-OF-REASON/);
+
+    const all = await runCli(['sessions', '--state', 'all', '--since', '1h', '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    const listed = JSON.parse(all.stdout) as { sessionID: string; state: string; error?: string }[];
+    assert.deepEqual(listed.map((s) => s.state).sort(), ['failed', 'queued']);
+    assert.equal(listed.find((s) => s.state === 'failed')?.error, reason);
+
+    const wrong = await runCli(['sessions', '--state', 'failed,lost']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /not lost/);
+  });
+
+  it('replay and redrive print JSON when asked', async () => {
+    await aws.fresh();
+    const replay = await runCli(['replay', 'nope00-ffffffff-00000001', '--json']);
+    assert.equal(replay.code, 1, replay.stderr);
+    const [result] = JSON.parse(replay.stdout) as { sessionID: string; replayed: boolean; reason?: string }[];
+    assert.equal(result?.sessionID, 'nope00-ffffffff-00000001');
+    assert.equal(result?.replayed, false);
+    const redrive = await runCli(['redrive', '--json']);
+    assert.equal(redrive.code, 0, redrive.stderr);
+    assert.deepEqual(JSON.parse(redrive.stdout), { moved: [], kept: [] });
+  });
 });

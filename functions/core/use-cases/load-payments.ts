@@ -4,6 +4,7 @@ import { CebGrabError, type FieldIssue, ValidationError } from '../errors.ts';
 import type { Clock, GrabQueue, PaymentStore, PutPaymentResult, SessionStore } from '../ports.ts';
 import { toFieldIssues } from '../protocol/issues.ts';
 import { type Payment, PaymentSchema } from '../protocol/payment.ts';
+import { replayWaitingGrabs } from './replay-waiting-grabs.ts';
 
 /**
  * Load payments, one JSON object per line: validate every line, store the good ones, report the bad
@@ -12,13 +13,20 @@ import { type Payment, PaymentSchema } from '../protocol/payment.ts';
  * once the payment is stored they are queued again, so customs still gets its upload.
  */
 
-export interface LoadPaymentsDeps {
+/** Storing only: the Payments table's stream replays what waited (functions/payments-stream/). */
+export interface StorePaymentsDeps {
   readonly payments: PaymentStore;
+  /** Where the orders' inventory links go (an order's copNo in the payment data); none: not linked. */
+  readonly links?: Pick<ClearanceStore, 'link'>;
+  /** When a link was made; links are made only with a clock. */
+  readonly clock?: Clock;
+}
+
+/** Storing, and queueing again at once the `no-data` grabs of each stored payment's orders. */
+export interface LoadPaymentsDeps extends StorePaymentsDeps {
   readonly sessions: SessionStore;
   readonly queue: GrabQueue;
   readonly clock: Clock;
-  /** Where the orders' inventory links go (an order's copNo in the payment data); none: not linked. */
-  readonly links?: Pick<ClearanceStore, 'link'>;
 }
 
 export interface LoadPaymentsOptions {
@@ -84,7 +92,7 @@ export class LoadInterruptedError extends CebGrabError {
 
 export function loadPayments(
   lines: AsyncIterable<string> | Iterable<string>,
-  deps: LoadPaymentsDeps,
+  deps: LoadPaymentsDeps | StorePaymentsDeps,
   options: LoadPaymentsOptions = {},
 ): Promise<LoadResult> {
   return run(lines, deps, options);
@@ -100,7 +108,7 @@ export function checkPayments(
 
 async function run(
   lines: AsyncIterable<string> | Iterable<string>,
-  deps: LoadPaymentsDeps | undefined,
+  deps: LoadPaymentsDeps | StorePaymentsDeps | undefined,
   options: LoadPaymentsOptions,
 ): Promise<LoadResult> {
   const counts = { lines: 0, valid: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, replayed: 0 };
@@ -140,7 +148,7 @@ async function run(
         rejection = { line: lineNo, issues: issuesOf(error) };
       }
       if (outcome !== 'rejected') await linkInventories(parsed.payment, lineNo, deps, snapshot);
-      if (outcome === 'created' || outcome === 'updated') {
+      if ((outcome === 'created' || outcome === 'updated') && 'sessions' in deps) {
         const replay = await replayNoData(parsed.payment, lineNo, deps);
         counts.replayed += replay.replayed;
         lineReplayErrors = replay.errors;
@@ -188,6 +196,11 @@ function parseLine(text: string): { payment: Payment } | { issues: FieldIssue[] 
  * that is not an object), which would otherwise read "Invalid key: Expected ..." or quote the value.
  */
 function plainMessage(issue: v.BaseIssue<unknown>): string {
+  // A strict object reports a key it does not know as "expected never": name the field instead.
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const key = issue.path?.at(-1)?.key;
+    return `unknown field ${String(key)}`;
+  }
   if (issue.input === undefined) return 'required, missing';
   if (issue.type === 'object') return 'must be a JSON object';
   return `must be ${issue.expected ?? 'valid'}`;
@@ -200,10 +213,10 @@ const issuesOf = (error: ValidationError): FieldIssue[] =>
 async function linkInventories(
   payment: Payment,
   lineNo: number,
-  deps: LoadPaymentsDeps,
+  deps: StorePaymentsDeps,
   snapshot: () => LoadResult,
 ): Promise<void> {
-  if (!deps.links) return;
+  if (!deps.links || !deps.clock) return;
   for (const o of payment.orders) {
     if (!o.copNo) continue;
     try {
@@ -225,58 +238,14 @@ async function linkInventories(
 /** Who a link from the payment data is recorded as. */
 export const PAYMENT_DATA_PARTNER = 'payment-data';
 
-/**
- * Grabs of these orders that ended `no-data` (the grab came before the payment) go back to the queue.
- * markQueued is conditional on the state, so two loads never queue one session twice. A failure here
- * does not undo the stored payment; it is reported so the session can be replayed by hand.
- */
+/** A stored payment's waiting grabs, queued again at once (replay-waiting-grabs.ts); errors keep their line. */
 async function replayNoData(
   payment: Payment,
   line: number,
   deps: LoadPaymentsDeps,
 ): Promise<{ replayed: number; errors: ReplayError[] }> {
-  const perOrder = await Promise.all(
-    payment.orders.map(async ({ orderNo }) => {
-      const errors: ReplayError[] = [];
-      let replayed = 0;
-      let sessions: Awaited<ReturnType<SessionStore['listByOrder']>>;
-      try {
-        sessions = await deps.sessions.listByOrder(orderNo);
-      } catch (error) {
-        return {
-          replayed,
-          errors: [{ line, orderNo, error: `could not list its grab sessions: ${errorText(error)}` }],
-        };
-      }
-      for (const session of sessions) {
-        if (session.state !== 'no-data') continue;
-        const { sessionID } = session;
-        try {
-          const now = deps.clock.now();
-          if (!(await deps.sessions.markQueued(sessionID, now, ['no-data']))) continue;
-          try {
-            await deps.queue.send({ sessionID, orderNo, receivedAt: session.receivedAt });
-          } catch (error) {
-            // Marked queued but never sent: put it where a retry of the grab re-queues it.
-            await deps.sessions.markNotQueued(
-              sessionID,
-              `replay after load: ${errorText(error)}`,
-              deps.clock.now(),
-            );
-            throw error;
-          }
-          replayed++;
-        } catch (error) {
-          errors.push({ line, orderNo, sessionID, error: `could not queue it again: ${errorText(error)}` });
-        }
-      }
-      return { replayed, errors };
-    }),
-  );
-  return {
-    replayed: perOrder.reduce((n, r) => n + r.replayed, 0),
-    errors: perOrder.flatMap((r) => r.errors),
-  };
+  const result = await replayWaitingGrabs(payment, deps);
+  return { replayed: result.replayed, errors: result.errors.map((e) => ({ line, ...e })) };
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

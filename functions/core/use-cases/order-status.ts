@@ -1,9 +1,11 @@
 import { deriveClearance, type TimelineEntry } from '../clearance/derive-state.ts';
 import type { ClearanceStore } from '../clearance/ports.ts';
 import type { ClearanceState } from '../clearance/return-status.ts';
+import { customsReplyNote } from '../customs-reply-note.ts';
 import type { PaymentStore, SessionStore } from '../ports.ts';
 import { maskAccount } from '../redact.ts';
 import type { Session } from '../session.ts';
+import { isUploadOf, OUTDATED_UPLOAD_NOTE } from '../uploaded-version.ts';
 
 export interface OrderStatusDeps {
   readonly sessions: Pick<SessionStore, 'get' | 'listByOrder'>;
@@ -44,11 +46,29 @@ export interface OrderStatus {
     readonly current: TimelineView | null;
     readonly timeline: readonly TimelineView[];
   };
+  /** what an operator should know beyond the states, e.g. an upload older than the payment stored now */
+  readonly notes: readonly string[];
+  /** said when the uploads shown have their bank accounts (recpAccount) masked */
+  readonly masked?: string;
+}
+
+/** The note on masked uploads: they are not what customs received, so they do not verify as they are. */
+export const MASKED_NOTE =
+  'recpAccount is masked in payExInfoStr, so it is not the exact upload and its signature does not verify ' +
+  'as shown; `ceb-grab status <sessionID> --reveal` prints the upload exactly as stored';
+
+export interface OrderStatusOptions {
+  /** show the stored uploads exactly, bank accounts included (operators with read access to the table) */
+  readonly reveal?: boolean;
 }
 
 /** Everything we know of an order: grab sessions, payment, clearance timeline and state. Undefined: nothing. */
-export async function orderStatus(orderNo: string, deps: OrderStatusDeps): Promise<OrderStatus | undefined> {
-  return build(orderNo, await withUploads(await deps.sessions.listByOrder(orderNo), deps), deps);
+export async function orderStatus(
+  orderNo: string,
+  deps: OrderStatusDeps,
+  options: OrderStatusOptions = {},
+): Promise<OrderStatus | undefined> {
+  return build(orderNo, await withUploads(await deps.sessions.listByOrder(orderNo), deps), deps, options);
 }
 
 /** The byOrder index copies no stored upload (session-index.ts): a session that prepared one is read whole. */
@@ -66,19 +86,21 @@ function withUploads(listed: readonly Session[], deps: OrderStatusDeps): Promise
 export async function statusBySessionOrOrder(
   id: string,
   deps: OrderStatusDeps,
+  options: OrderStatusOptions = {},
 ): Promise<OrderStatus | undefined> {
   const session = await deps.sessions.get(id);
-  if (session) return build(session.orderNo, [session], deps);
-  const byOrder = await orderStatus(id, deps);
+  if (session) return build(session.orderNo, [session], deps, options);
+  const byOrder = await orderStatus(id, deps, options);
   if (byOrder) return byOrder;
   const linked = await deps.clearance.orderOf(id);
-  return linked === undefined ? undefined : orderStatus(linked, deps);
+  return linked === undefined ? undefined : orderStatus(linked, deps, options);
 }
 
 async function build(
   orderNo: string,
   sessions: readonly Session[],
   deps: OrderStatusDeps,
+  options: OrderStatusOptions,
 ): Promise<OrderStatus | undefined> {
   const [payment, events] = await Promise.all([
     deps.payments.findByOrder(orderNo),
@@ -88,7 +110,7 @@ async function build(
   const summary = deriveClearance(events);
   return {
     orderNo,
-    sessions: sessions.map(maskSession),
+    sessions: options.reveal ? sessions : sessions.map(maskSession),
     payment: payment
       ? {
           payCode: payment.payCode,
@@ -103,6 +125,18 @@ async function build(
       current: summary.current ? view(summary.current) : null,
       timeline: summary.timeline.map(view),
     },
+    notes: [
+      ...sessions.flatMap((s) => {
+        const note = customsReplyNote(s);
+        return note ? [`session ${s.sessionID}: ${note}`] : [];
+      }),
+      ...(payment
+        ? sessions
+            .filter((s) => s.state === 'uploaded' && isUploadOf(s, payment) === false)
+            .map((s) => `session ${s.sessionID}: ${OUTDATED_UPLOAD_NOTE}`)
+        : []),
+    ],
+    ...(!options.reveal && sessions.some((s) => s.payExInfoStr) ? { masked: MASKED_NOTE } : {}),
   };
 }
 
