@@ -91,6 +91,8 @@ describe('operator tools', () => {
       at: now,
     });
     await store.create({ sessionID: 'queu02-eeeeeeee-00000001', orderNo: 'W-2', receivedAt: now });
+    // A grab is recorded `received`, and `queued` once its message is sent.
+    assert.ok(await store.markQueued('queu02-eeeeeeee-00000001', now, ['received']));
 
     const two = await runCli(['sessions', '--state', 'failed,queued', '--since', '1h']);
     assert.equal(two.code, 0, two.stderr);
