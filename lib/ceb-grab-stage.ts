@@ -1,5 +1,6 @@
 import type { Environment } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { stageStackNames } from '#core/stack-outputs.ts';
 import type { StageConfig } from './stage-config.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
@@ -12,7 +13,8 @@ export interface CebGrabStageProps {
 
 /**
  * One deployment environment: a stateful stack (keys, tables, queues, secrets, alarm topic) and a
- * stateless stack (functions, API, alarms, dashboard) that reads from it, named `<id>-Stateful` and `<id>-Stateless`.
+ * stateless stack (functions, API, alarms, dashboard) that reads from it, named `CebGrab-<stage>-Stateful` and
+ * `CebGrab-<stage>-Stateless` (functions/core/stack-outputs.ts, where `ceb-grab --stage` looks for them).
  *
  * A plain construct rather than a `cdk.Stage` on purpose: the CLI's `deploy --all`, and the checks
  * `synth` runs when no stack is named, only see top-level stacks, and one invocation builds one
@@ -29,17 +31,18 @@ export class CebGrabStage extends Construct {
     // CDK writes partition-specific literals (arn:aws-cn:...) where it can.
     const environment = props.env ?? (config.region === undefined ? undefined : { region: config.region });
     const env = environment === undefined ? {} : { env: environment };
+    const names = stageStackNames(config.stage);
     this.stateful = new StatefulStack(this, 'Stateful', {
       ...env,
       config,
-      stackName: `${id}-Stateful`,
+      stackName: names.stateful,
       description: `ceb-grab ${config.stage}: keys, tables, grab queue and DLQ, secrets, alarm topic`,
     });
     this.stateless = new StatelessStack(this, 'Stateless', {
       ...env,
       config,
       resources: this.stateful,
-      stackName: `${id}-Stateless`,
+      stackName: names.stateless,
       description: `ceb-grab ${config.stage}: API, functions, alarms and dashboard`,
     });
   }

@@ -6,6 +6,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { sessionIndexAttributes } from '#core/session-index.ts';
 import { GRAB_VISIBILITY_TIMEOUT_MS, MAX_RECEIVES } from '#core/settings.ts';
+import { STATEFUL_OUTPUT } from '#core/stack-outputs.ts';
 import { AlarmTopic } from './constructs/alarm-topic.ts';
 import { CallbackPartnerSecret } from './constructs/callback-partner-secret.ts';
 import { GrabQueue } from './constructs/grab-queue.ts';
@@ -132,17 +133,17 @@ export class StatefulStack extends Stack {
     this.outputs();
   }
 
-  /** What the operator and the CLI (`ceb-grab load`, `status`, `signer`) need to find the resources. */
+  /** What the operator and the CLI (`ceb-grab <command> --stage <name>`) need to find the resources. */
   private outputs(): void {
     const out = (id: string, value: string, description?: string) =>
       new CfnOutput(this, id, { value, ...(description ? { description } : {}) });
-    out('SessionsTableName', this.sessionsTable.tableName);
-    out('PaymentsTableName', this.paymentsTable.tableName);
-    out('CertificatesTableName', this.certificatesTable.tableName);
-    out('ClearanceTableName', this.clearanceTable.tableName);
-    out('GrabQueueUrl', this.grabQueue.queueUrl);
-    out('GrabDeadLetterQueueUrl', this.grabDeadLetterQueue.queueUrl);
-    out('AlarmTopicArn', this.alarmTopic.topicArn);
+    out(STATEFUL_OUTPUT.sessionsTable, this.sessionsTable.tableName);
+    out(STATEFUL_OUTPUT.paymentsTable, this.paymentsTable.tableName);
+    out(STATEFUL_OUTPUT.certificatesTable, this.certificatesTable.tableName);
+    out(STATEFUL_OUTPUT.clearanceTable, this.clearanceTable.tableName);
+    out(STATEFUL_OUTPUT.grabQueueUrl, this.grabQueue.queueUrl);
+    out(STATEFUL_OUTPUT.grabDeadLetterQueueUrl, this.grabDeadLetterQueue.queueUrl);
+    out(STATEFUL_OUTPUT.alarmTopicArn, this.alarmTopic.topicArn);
     out(
       'CallbackPartnerSecretArn',
       this.callbackPartners.secret.secretArn,

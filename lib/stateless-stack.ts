@@ -18,6 +18,7 @@ import {
   WORKER_MAX_CONCURRENCY,
   WORKER_TIMEOUT_MS,
 } from '#core/settings.ts';
+import { STATELESS_OUTPUT } from '#core/stack-outputs.ts';
 import { GrabApi } from './constructs/grab-api.ts';
 import { type BindableSecret, type BindableTable, HouseFunction } from './constructs/house-function.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
@@ -258,19 +259,19 @@ export class StatelessStack extends Stack {
       alarms: Object.values(this.alarms.alarms),
     });
 
-    new CfnOutput(this, 'PlatDataOpenUrl', {
+    new CfnOutput(this, STATELESS_OUTPUT.platDataOpenUrl, {
       description: 'Register this URL with customs as the grab (platDataOpen) endpoint',
       value: this.front ? this.front.platDataOpenUrl : this.grabApi.platDataOpenUrl,
     });
-    new CfnOutput(this, 'ClearanceCallbackUrl', {
+    new CfnOutput(this, STATELESS_OUTPUT.clearanceCallbackUrl, {
       description: 'Give this URL to the clearance partners (HMAC-signed POSTs)',
       value: this.grabApi.api.urlForPath('/clearance/callback'),
     });
-    new CfnOutput(this, 'PaymentsUrl', {
+    new CfnOutput(this, STATELESS_OUTPUT.paymentsUrl, {
       description: 'POST payments (JSON or NDJSON) here, signed with SigV4 (execute-api:Invoke)',
       value: this.grabApi.api.urlForPath('/payments'),
     });
-    new CfnOutput(this, 'OrderStatusUrl', {
+    new CfnOutput(this, STATELESS_OUTPUT.orderStatusUrl, {
       description: 'GET <url>/orders/{orderNo}/status, signed with SigV4 (execute-api:Invoke)',
       value: this.grabApi.api.url,
     });

@@ -5,7 +5,8 @@ import type {
   CertificateRecord,
   DynamoCertificateRegistry,
 } from '#adapters/dynamodb/certificate-registry.ts';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { fail, operatorFor, resolveTarget, TargetError } from '#cli/target.ts';
 import { EXPIRY_WARNING_DAYS } from '#core/crypto/certificate-validity.ts';
 import { CertificateExpiredError, ValidationError } from '#core/errors.ts';
 import type { SignerKind } from '#core/ports.ts';
@@ -13,23 +14,24 @@ import type { SignerKind } from '#core/ports.ts';
 /**
  * `ceb-grab certs list|add|remove`: the certificate registry, which key and certificate sign for
  * each ebpCode, in the table CERTIFICATES_TABLE names or else the local stack's.
- * Exit status: 0 done, 1 refused (expired or unusable certificate), 2 usage, I/O or AWS error.
+ * Exit status: 0 done, 1 refused (expired or unusable certificate) or the stage not reachable, 2 usage,
+ * I/O or AWS error.
  */
 export function registerCerts(program: Command): void {
   const certs = program
     .command('certs')
     .description('the certificate registry: which signer, key and E-Port certificate sign for each ebpCode');
 
-  certs
-    .command('list')
+  operatorCommand(certs, 'list')
     .description(
       `list registered certificates; flags those expired or expiring within ${EXPIRY_WARNING_DAYS} days`,
     )
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => run(async (registry) => list(registry, opts.json === true)));
+    .action((opts: StackOptions & { json?: boolean }) =>
+      run(opts, async (registry) => list(registry, opts.json === true)),
+    );
 
-  certs
-    .command('add')
+  operatorCommand(certs, 'add')
     .description('register (or replace) the certificate and key that sign for an ebpCode')
     .requiredOption(
       '--ebp-code <code>',
@@ -50,16 +52,17 @@ export function registerCerts(program: Command): void {
       'the certNo as the card reports it and as registered with customs, when it is not the serial in hex',
     )
     .option('--note <text>', 'a note for operators, e.g. who renewed it')
-    .action((opts: AddOptions) => run((registry) => add(registry, opts)));
+    .action((opts: AddOptions) => run(opts, (registry) => add(registry, opts)));
 
-  certs
-    .command('remove')
+  operatorCommand(certs, 'remove')
     .description('remove the certificate of an ebpCode (nothing happens when none is registered)')
     .requiredOption('--ebp-code <code>', 'the ebpCode')
-    .action((opts: { ebpCode: string }) => run((registry) => remove(registry, opts.ebpCode)));
+    .action((opts: StackOptions & { ebpCode: string }) =>
+      run(opts, (registry) => remove(registry, opts.ebpCode)),
+    );
 }
 
-interface AddOptions {
+interface AddOptions extends StackOptions {
   ebpCode: string;
   signer: SignerKind;
   keyId?: string;
@@ -68,12 +71,17 @@ interface AddOptions {
   note?: string;
 }
 
-async function run(work: (registry: DynamoCertificateRegistry) => Promise<void>): Promise<void> {
+async function run(
+  stack: StackOptions,
+  work: (registry: DynamoCertificateRegistry) => Promise<void>,
+): Promise<void> {
   try {
-    await work((await operatorFor(resolveTarget(['CERTIFICATES_TABLE']))).certificates());
+    await work((await operatorFor(await resolveTarget(['CERTIFICATES_TABLE'], stack))).certificates());
   } catch (e) {
-    // A refused certificate is the user's to fix (1); anything else is usage, I/O or AWS (2).
-    const refused = e instanceof ValidationError || e instanceof CertificateExpiredError;
+    // A refused certificate is the user's to fix (1), as is a stage that cannot be reached; anything
+    // else is usage, I/O or AWS (2).
+    const refused =
+      e instanceof ValidationError || e instanceof CertificateExpiredError || e instanceof TargetError;
     fail((e as Error).message, refused ? 1 : 2);
   }
 }

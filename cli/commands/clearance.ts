@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { failWith, operatorFor, resolveTarget } from '#cli/target.ts';
 import { meaningOf } from '#core/clearance/event.ts';
 
 /**
@@ -8,14 +9,13 @@ import { meaningOf } from '#core/clearance/event.ts';
  * order). Once the link arrives they join the order's timeline by themselves.
  */
 export function registerClearance(program: Command): void {
-  program
-    .command('clearance')
+  operatorCommand(program, 'clearance')
     .description('clearance records an operator looks after')
     .requiredOption('--unlinked', 'list inventory receipts waiting for the link from their copNo to an order')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: StackOptions & { json?: boolean }) => {
       try {
-        const operator = await operatorFor(resolveTarget(['CLEARANCE_TABLE']));
+        const operator = await operatorFor(await resolveTarget(['CLEARANCE_TABLE'], opts));
         const waiting = await operator.clearance().unlinked();
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(waiting, null, 2)}\n`);
@@ -42,7 +42,7 @@ export function registerClearance(program: Command): void {
             : `${waiting.length} inventor${waiting.length === 1 ? 'y waits' : 'ies wait'} for a link: forward its CEB621, or load its copNo with the payment data\n`,
         );
       } catch (e) {
-        fail((e as Error).message);
+        failWith(e);
       }
     });
 }

@@ -38,7 +38,7 @@ export function registerGrab(program: Command): void {
         }
         let state: string | undefined;
         if (opts.wait) {
-          const sessions = (await operatorFor(resolveTarget(['SESSIONS_TABLE']))).sessions();
+          const sessions = (await operatorFor(await resolveTarget(['SESSIONS_TABLE']))).sessions();
           const deadline = Date.now() + 60_000;
           for (;;) {
             const s = await sessions.get(grab.sessionID);

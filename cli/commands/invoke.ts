@@ -22,7 +22,7 @@ export function registerInvoke(program: Command): void {
           throw new Error(`unknown function ${name}: one of ${INVOKABLE.join(', ')}`);
         }
         let event: unknown = JSON.parse(await readFile(eventFile, 'utf8'));
-        const target = resolveTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'GRAB_QUEUE_URL']);
+        const target = await resolveTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'GRAB_QUEUE_URL']);
         const secrets = target.env?.CALLBACK_PARTNER_SECRETS ?? process.env.CALLBACK_PARTNER_SECRETS;
         if (name === 'clearance-callback' && !opts.asIs) {
           if (!secrets)

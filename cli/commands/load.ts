@@ -2,7 +2,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { describeTarget, fail, operatorFor, resolveTarget, TargetError } from '#cli/target.ts';
 import {
   checkPayments,
   LoadInterruptedError,
@@ -16,14 +17,14 @@ import {
 import { paymentsConfig } from '#functions/config.ts';
 
 /**
- * `ceb-grab load FILE.jsonl [--dry-run]`: payments, one JSON object per line, into the stack the
- * environment names (PAYMENTS_TABLE, ...) or else the local stack `npm start` runs.
+ * `ceb-grab load FILE.jsonl [--dry-run]`: payments, one JSON object per line, into the stage `--stage`
+ * names, else the stack the environment names (PAYMENTS_TABLE, ...), else the local stack `npm start` runs.
  * stdout carries the report (rejected lines, summary); stderr the progress.
- * Exit codes: 0 every line loaded, 1 some line rejected (or a late grab not re-queued), 2 usage or I/O.
+ * Exit codes: 0 every line loaded, 1 some line rejected (or a late grab not re-queued, or the stage not
+ * reachable), 2 usage or I/O.
  */
 export function registerLoad(program: Command): void {
-  program
-    .command('load')
+  operatorCommand(program, 'load')
     .description(
       'load payments from a JSON Lines file (one payment per line); loading a file twice changes nothing',
     )
@@ -35,18 +36,23 @@ export function registerLoad(program: Command): void {
       '\nEach line: {ebpCode, payCode, payTransactionId, totalAmount, currency, verDept, payType, tradingTime,\n' +
         '  note, initalRequest, initalResponse, orders: [{orderNo, goodsInfo: [{gname, itemLink}], recpAccount,\n' +
         '  recpCode, recpName}]}. Example: events/payments.sample.jsonl.\n' +
-        'Loads into the stack named by PAYMENTS_TABLE, SESSIONS_TABLE and GRAB_QUEUE_URL when set, else into\n' +
-        'the local stack `npm start` runs. Exit status: 0 all loaded, 1 some line rejected, 2 usage or I/O error.',
+        'Loads into the stage --stage names, else the stack named by PAYMENTS_TABLE, SESSIONS_TABLE and\n' +
+        'GRAB_QUEUE_URL when set, else the local stack `npm start` runs.\n' +
+        'Exit status: 0 all loaded, 1 some line rejected (or the stage not reachable), 2 usage or I/O error.',
     )
-    .action(async (file: string, options: { dryRun?: boolean; json?: boolean }) => {
+    .action(async (file: string, options: StackOptions & { dryRun?: boolean; json?: boolean }) => {
       process.exitCode = await runLoad(file, {
+        ...options,
         dryRun: options.dryRun === true,
         json: options.json === true,
       });
     });
 }
 
-export async function runLoad(file: string, options: { dryRun: boolean; json?: boolean }): Promise<number> {
+export async function runLoad(
+  file: string,
+  options: StackOptions & { dryRun: boolean; json?: boolean },
+): Promise<number> {
   let size: number;
   try {
     const stat = statSync(file);
@@ -62,16 +68,15 @@ export async function runLoad(file: string, options: { dryRun: boolean; json?: b
   let close = () => {};
   if (!options.dryRun) {
     try {
-      const target = resolveTarget(['PAYMENTS_TABLE']);
+      const target = await resolveTarget(['PAYMENTS_TABLE'], options);
       const operator = await operatorFor(target);
       deps = operator.load();
       close = () => operator.close();
-      where = target.endpoint
-        ? `the local stack (${target.endpoint})`
-        : `table ${paymentsConfig(target.env).PAYMENTS_TABLE}`;
+      where = describeTarget(target) ?? `table ${paymentsConfig(target.env).PAYMENTS_TABLE}`;
     } catch (error) {
-      fail((error as Error).message);
-      return 2;
+      const code = error instanceof TargetError ? 1 : 2;
+      fail((error as Error).message, code);
+      return code;
     }
   }
 

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { failWith, operatorFor, resolveTarget } from '#cli/target.ts';
 import { redriveDeadLetters } from '#core/use-cases/redrive-dead-letters.ts';
 
 /** `ceb-grab redrive`: move the grab DLQ's messages back to the grab queue and say what moved. */
 export function registerRedrive(program: Command): void {
-  program
-    .command('redrive')
+  operatorCommand(program, 'redrive')
     .description('move grab messages from the dead-letter queue back to the grab queue (safe to run twice)')
     .option('--json', 'print JSON: {moved: [...], kept: [...]}')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: StackOptions & { json?: boolean }) => {
       try {
-        const operator = await operatorFor(resolveTarget(['GRAB_QUEUE_URL', 'GRAB_DLQ_URL']));
+        const operator = await operatorFor(await resolveTarget(['GRAB_QUEUE_URL', 'GRAB_DLQ_URL'], opts));
         const report = await redriveDeadLetters(operator.redrive());
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -24,7 +24,7 @@ export function registerRedrive(program: Command): void {
         );
         if (report.kept.length > 0) process.exitCode = 1;
       } catch (e) {
-        fail((e as Error).message);
+        failWith(e);
       }
     });
 }

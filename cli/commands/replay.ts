@@ -1,19 +1,19 @@
 import type { Command } from 'commander';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { failWith, operatorFor, resolveTarget } from '#cli/target.ts';
 import { REPLAYABLE, replaySessions } from '#core/use-cases/replay-sessions.ts';
 
 /** `ceb-grab replay <sessionID...>`: upload sessions again after their payment data was fixed. */
 export function registerReplay(program: Command): void {
-  program
-    .command('replay')
+  operatorCommand(program, 'replay')
     .description(
       `queue sessions again (${REPLAYABLE.join(', ')}), rebuilding the upload from the payment data as it is now`,
     )
     .argument('<sessionIDs...>', 'the sessions to replay')
     .option('--json', 'print JSON: one {sessionID, replayed, reason?} per session')
-    .action(async (sessionIDs: string[], opts: { json?: boolean }) => {
+    .action(async (sessionIDs: string[], opts: StackOptions & { json?: boolean }) => {
       try {
-        const operator = await operatorFor(resolveTarget(['SESSIONS_TABLE', 'GRAB_QUEUE_URL']));
+        const operator = await operatorFor(await resolveTarget(['SESSIONS_TABLE', 'GRAB_QUEUE_URL'], opts));
         const results = await replaySessions(sessionIDs, operator.replay());
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -29,7 +29,7 @@ export function registerReplay(program: Command): void {
         process.stdout.write(`${replayed} of ${results.length} sessions queued again\n`);
         if (replayed < results.length) process.exitCode = 1;
       } catch (e) {
-        fail((e as Error).message);
+        failWith(e);
       }
     });
 }

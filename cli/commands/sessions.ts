@@ -1,13 +1,13 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { failWith, operatorFor, resolveTarget } from '#cli/target.ts';
 import { parseDuration } from '#core/duration.ts';
 import { SESSION_STATES, type SessionState } from '#core/session.ts';
 
 /** `ceb-grab sessions --state failed --since 1h`: what needs attention. */
 export function registerSessions(program: Command): void {
-  program
-    .command('sessions')
+  operatorCommand(program, 'sessions')
     .description('list grab sessions in a state, most recent first (e.g. what failed in the last hour)')
     .option(
       '--state <states>',
@@ -16,13 +16,13 @@ export function registerSessions(program: Command): void {
     )
     .option('--since <duration>', 'only those updated within this long, e.g. 90s, 15m, 1h, 2d', '1h')
     .option('--json', 'print JSON')
-    .action(async (opts: { state: string; since: string; json?: boolean }) => {
+    .action(async (opts: StackOptions & { state: string; since: string; json?: boolean }) => {
       try {
         const states = parseStates(opts.state);
         const sinceMs = parseDuration(opts.since);
         if (sinceMs === undefined)
           throw new Error(`--since must be a duration like 90s, 15m, 1h or 2d, not ${opts.since}`);
-        const store = (await operatorFor(resolveTarget(['SESSIONS_TABLE']))).sessions();
+        const store = (await operatorFor(await resolveTarget(['SESSIONS_TABLE'], opts))).sessions();
         const since = Date.now() - sinceMs;
         const found = (await Promise.all(states.map((state) => store.listByState(state, since))))
           .flat()
@@ -62,7 +62,7 @@ export function registerSessions(program: Command): void {
         process.stdout.write(`${found.length} session(s) ${what} in the last ${opts.since}\n`);
         if (found.length > 0) process.stdout.write(`${table.toString()}\n`);
       } catch (e) {
-        fail((e as Error).message);
+        failWith(e);
       }
     });
 }

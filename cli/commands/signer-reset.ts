@@ -1,20 +1,20 @@
 import type { Command } from 'commander';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { failWith, operatorFor, resolveTarget } from '#cli/target.ts';
 
 /**
  * `ceb-grab signer-reset`: the operator checked the PIN at the signing proxy; the workers may
  * present the card once more (one probe). Held signatures wait in `retrying` until then.
  */
 export function registerSignerReset(program: Command): void {
-  program
-    .command('signer-reset')
+  operatorCommand(program, 'signer-reset')
     .description(
       'after SIGNER_SUSPECT_PIN: the PIN at the signing proxy is checked, let the workers present the card once more',
     )
     .option('--url <HSM_PROXY_URL>', 'only the signer at this URL (default: every signer held)')
-    .action(async (opts: { url?: string }) => {
+    .action(async (opts: StackOptions & { url?: string }) => {
       try {
-        const operator = await operatorFor(resolveTarget(['CERTIFICATES_TABLE']));
+        const operator = await operatorFor(await resolveTarget(['CERTIFICATES_TABLE'], opts));
         const store = operator.pinHolds();
         const held = (await store.list()).filter((h) => opts.url === undefined || h.signerId === opts.url);
         if (held.length === 0) {
@@ -29,7 +29,7 @@ export function registerSignerReset(program: Command): void {
           );
         }
       } catch (e) {
-        fail((e as Error).message);
+        failWith(e);
       }
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, type StackOptions } from '#cli/options.ts';
+import { fail, failWith, operatorFor, resolveTarget } from '#cli/target.ts';
 import type { Session } from '#core/session.ts';
 import type { OrderStatus, TimelineView } from '#core/use-cases/order-status.ts';
 
@@ -8,8 +9,7 @@ import type { OrderStatus, TimelineView } from '#core/use-cases/order-status.ts'
  * attempts, customs' reply) to customs clearance (its timeline and current state).
  */
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
+  operatorCommand(program, 'status')
     .description(
       'show an order (or the order of a sessionID): grab sessions, payment, clearance timeline and state',
     )
@@ -19,10 +19,10 @@ export function registerStatus(program: Command): void {
       '--reveal',
       'print the stored payExInfoStr exactly as uploaded, bank accounts included (what `ceb-grab verify` checks)',
     )
-    .action(async (id: string, opts: { json?: boolean; reveal?: boolean }) => {
+    .action(async (id: string, opts: StackOptions & { json?: boolean; reveal?: boolean }) => {
       try {
         const operator = await operatorFor(
-          resolveTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'CLEARANCE_TABLE']),
+          await resolveTarget(['SESSIONS_TABLE', 'PAYMENTS_TABLE', 'CLEARANCE_TABLE'], opts),
         );
         const { statusBySessionOrOrder } = await import('#core/use-cases/order-status.ts');
         const status = await statusBySessionOrOrder(id, operator.status(), { reveal: opts.reveal === true });
@@ -49,7 +49,7 @@ export function registerStatus(program: Command): void {
           opts.json ? `${JSON.stringify(status, null, 2)}\n` : `${describeOrder(status)}\n`,
         );
       } catch (e) {
-        fail((e as Error).message);
+        failWith(e);
       }
     });
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { readText } from '#cli/options.ts';
-import { fail, operatorFor, resolveTarget } from '#cli/target.ts';
+import { operatorCommand, readText, type StackOptions } from '#cli/options.ts';
+import { fail, operatorFor, resolveTarget, TargetError } from '#cli/target.ts';
 import { type CertificateInfo, parseCertificate } from '#core/crypto/certificate.ts';
 import { explainVerification, type VerifyInput, type VerifyReport } from '#core/use-cases/verify-upload.ts';
 
-interface VerifyOptions {
+interface VerifyOptions extends StackOptions {
   payExInfoStr?: string;
   signSource?: string;
   signValue?: string;
@@ -19,8 +19,7 @@ interface VerifyOptions {
  * Exit status: 0 it verifies, 1 it does not (the reasons are printed), 2 usage or I/O error.
  */
 export function registerVerify(program: Command): void {
-  program
-    .command('verify')
+  operatorCommand(program, 'verify')
     .description(
       'check a payExInfoStr (or a sign source and signValue) against a certificate, as customs does',
     )
@@ -39,7 +38,8 @@ export function registerVerify(program: Command): void {
       '\nExamples:\n' +
         '  ceb-grab verify --pay-ex-info-str upload.json --cert card.cert.pem\n' +
         '  ceb-grab verify --sign-source source.txt --sign-value BASE64 --cert-no 03000000000cde6f --ebp-code 4404840022\n' +
-        'Exit status: 0 the signature verifies, 1 it does not, 2 usage or I/O error.',
+        'Exit status: 0 the signature verifies, 1 it does not (or --stage names a stage that cannot be read),\n' +
+        '2 usage or I/O error.',
     )
     .action(async (opts: VerifyOptions) => {
       try {
@@ -53,7 +53,7 @@ export function registerVerify(program: Command): void {
         process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
         process.exitCode = report.ok ? 0 : 1;
       } catch (e) {
-        fail((e as Error).message, 2);
+        fail((e as Error).message, e instanceof TargetError ? 1 : 2);
       }
     });
 }
@@ -79,7 +79,7 @@ async function certificateFor(opts: VerifyOptions): Promise<CertificateInfo> {
     throw new Error('give the certificate: --cert FILE.pem, or --ebp-code CODE to take it from the registry');
   }
   if (opts.cert !== undefined) return parseCertificate(readText(opts.cert, 'the certificate'));
-  const registry = (await operatorFor(resolveTarget(['CERTIFICATES_TABLE']))).certificates();
+  const registry = (await operatorFor(await resolveTarget(['CERTIFICATES_TABLE'], opts))).certificates();
   return (await registry.keyFor(opts.ebpCode ?? '')).certificate;
 }
 

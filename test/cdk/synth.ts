@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, Aspects, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { stageId } from '#core/stack-outputs.ts';
 import { CebGrabStage } from '../../lib/ceb-grab-stage.ts';
 import { REPO_ROOT } from '../../lib/repo-root.ts';
 import { type StageConfig, stageConfigFromContext } from '../../lib/stage-config.ts';
@@ -49,7 +50,7 @@ export function synthesize(opts: SynthOptions = {}): Synthesized {
   };
   const app = new App({ outdir, context });
   const config = { ...stageConfigFromContext(app.node), ...opts.config };
-  const stage = new CebGrabStage(app, `CebGrab-${config.stage}`, { config });
+  const stage = new CebGrabStage(app, stageId(config.stage), { config });
   Aspects.of(app).add(new AwsSolutionsChecks());
   const stateful = Template.fromStack(stage.stateful);
   const stateless = Template.fromStack(stage.stateless);
