@@ -4,6 +4,12 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { SessionSchema } from '#core/session.ts';
 import { MAX_RECEIVES } from '#core/settings.ts';
+import {
+  OPERATOR_SETTING_OUTPUT,
+  STATEFUL_OUTPUT,
+  STATELESS_OUTPUT,
+  stageStackNames,
+} from '#core/stack-outputs.ts';
 import { logicalId } from './iam.ts';
 import { synthesize } from './synth.ts';
 
@@ -258,6 +264,39 @@ describe('stateful stack: alarm topic', () => {
         ['email', 'ops@example.com', { Ref: topicId }],
       ],
     );
+  });
+});
+
+describe('stateful stack: what `ceb-grab --stage` reads', () => {
+  it('is named as the CLI looks for it', () => {
+    assert.equal(data.stackName, stageStackNames(synth.config.stage).stateful);
+    assert.equal(stage.stateless.stackName, stageStackNames(synth.config.stage).stateless);
+  });
+
+  it('declares an output for every operator setting, each the reference to its own table or queue', () => {
+    const outputs = stateful.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const ref = (construct: IConstruct) => ({ Ref: id(construct) });
+    const expected: Record<keyof typeof OPERATOR_SETTING_OUTPUT, unknown> = {
+      SESSIONS_TABLE: ref(data.sessionsTable),
+      PAYMENTS_TABLE: ref(data.paymentsTable),
+      CERTIFICATES_TABLE: ref(data.certificatesTable),
+      CLEARANCE_TABLE: ref(data.clearanceTable),
+      GRAB_QUEUE_URL: ref(data.grabQueue),
+      GRAB_DLQ_URL: ref(data.grabDeadLetterQueue),
+    };
+    for (const [setting, output] of Object.entries(OPERATOR_SETTING_OUTPUT)) {
+      assert.deepEqual(
+        outputs[output]?.Value,
+        expected[setting as keyof typeof expected],
+        `${output} (${setting})`,
+      );
+    }
+    assert.deepEqual(outputs[STATEFUL_OUTPUT.alarmTopicArn]?.Value, ref(data.alarmTopic));
+  });
+
+  it('the stateless stack declares the URLs the README tells operators to read', () => {
+    const outputs = synth.stateless.toJSON().Outputs as Record<string, unknown>;
+    for (const output of Object.values(STATELESS_OUTPUT)) assert.ok(outputs[output], `no output ${output}`);
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { buildCli } from '#cli/index.ts';
 import { runCli } from '#test/helpers/cli.ts';
 
 /** What a person gets from the CLI before any stack is involved: the version, and usage errors exit 2. */
@@ -26,6 +27,10 @@ describe('ceb-grab usage', () => {
     ['certs', 'add'],
     ['verify', '--no-such-option'],
     ['customs-sim', '--port', 'eighty'],
+    ['sessions', '--stage'],
+    ['sessions', '--stage', 'no/such'],
+    ['status', 'S-1', '--region', 'mars'],
+    ['certs', 'list', '--profile'],
   ]) {
     it(`a usage error exits 2: ceb-grab ${args.join(' ')}`, async () => {
       const run = await runCli(args, { ...process.env, SESSIONS_TABLE: '', PAYMENTS_TABLE: '' });
@@ -60,4 +65,43 @@ describe('ceb-grab load --json', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('which stack a command works on', () => {
+  const program = buildCli();
+  const find = (path: string) =>
+    path.split(' ').reduce((cmd, name) => {
+      const sub = cmd.commands.find((c) => c.name() === name);
+      assert.ok(sub, `no command ${path}`);
+      return sub;
+    }, program);
+  const stackOptions = (path: string) =>
+    find(path)
+      .options.map((o) => o.long)
+      .filter((long) => long === '--stage' || long === '--region' || long === '--profile');
+
+  for (const path of [
+    'sessions',
+    'status',
+    'load',
+    'replay',
+    'redrive',
+    'certs list',
+    'certs add',
+    'certs remove',
+    'clearance',
+    'signer-reset',
+    'verify',
+  ]) {
+    it(`ceb-grab ${path} takes --stage, --region and --profile`, () => {
+      assert.deepEqual(stackOptions(path), ['--stage', '--region', '--profile']);
+    });
+  }
+
+  // Those that never touch a stage's tables do not pretend to.
+  for (const path of ['local', 'customs-sim', 'signer', 'kms-double']) {
+    it(`ceb-grab ${path} does not`, () => {
+      assert.deepEqual(stackOptions(path), []);
+    });
+  }
 });
