@@ -102,6 +102,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...(opts.maxReceives === undefined ? {} : { maxReceives: opts.maxReceives }),
     });
 
+    // Before the signer: an hsm-proxy signer loads the adapters, whose logger reads its level once.
+    const level = opts.logLevel ?? 'WARN';
+    Object.assign(process.env, {
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
+      POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
+      POWERTOOLS_METRICS_NAMESPACE: 'CebGrabLocal',
+    });
     const signer = await prepareLocalSigner(env);
     cleanups.push(() => signer.stop());
     let customs: CustomsSimulator | undefined;
@@ -121,7 +129,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       });
     }
 
-    const level = opts.logLevel ?? 'WARN';
     Object.assign(process.env, {
       ...localEnv({
         ...resources,
@@ -135,10 +142,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...localPartnerSecretsEnv(env),
       // The lease ends before the message reappears, so a redelivery after a crash can take over.
       UPLOAD_LEASE_MS: env.UPLOAD_LEASE_MS ?? String(Math.max(1, visibilityTimeoutSeconds - 2) * 1000),
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
-      POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
-      POWERTOOLS_METRICS_NAMESPACE: 'CebGrabLocal',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
 
