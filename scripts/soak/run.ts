@@ -50,7 +50,7 @@ export interface SignerFigures {
  * a crashed delivery comes back within seconds, and the sweep's threshold so a grab whose send died
  * is queued again soon. The card-paced run keeps the deployed values: it measures them.
  */
-function settingsFor(paced: PacedSigner | undefined) {
+function settingsFor(opts: RunOptions, paced: PacedSigner | undefined) {
   if (paced) {
     return {
       env: { ...paced.env, UPLOAD_LEASE_MS: String(UPLOAD_LEASE_MS) },
@@ -70,14 +70,20 @@ function settingsFor(paced: PacedSigner | undefined) {
       UPLOAD_LEASE_MS: '5000',
       STUCK_RECEIVED_AFTER_MS: '3000',
     },
-    stack: { visibilityTimeoutSeconds: 6, maxReceives: 12, workerConcurrency: 4, sweepIntervalMs: 2_000 },
+    stack: {
+      visibilityTimeoutSeconds: 6,
+      maxReceives: 12,
+      workerConcurrency: 4,
+      // Only the faulted run leaves grabs for the sweep; the clean one runs it as deployed.
+      ...(opts.crashBeforeSendRate > 0 ? { sweepIntervalMs: 2_000 } : {}),
+    },
   };
 }
 
 export async function runSoak(opts: RunOptions): Promise<RunFigures> {
   const tally = new Tally();
   const paced = opts.signerRate === undefined ? undefined : await startPacedSigner(opts.signerRate);
-  const settings = settingsFor(paced);
+  const settings = settingsFor(opts, paced);
   Object.assign(process.env, settings.env);
   let throttle: ThrottlingProxy | undefined;
   let initFailsUntil = Number.POSITIVE_INFINITY;
