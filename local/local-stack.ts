@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
 import { SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
+import type { AcceptGrabDeps } from '#core/use-cases/accept-grab.ts';
 import type { SweepResult } from '#core/use-cases/requeue-stuck.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
@@ -16,7 +17,7 @@ import { type Moto, startMoto } from './moto.ts';
 import { createLocalResources, type LocalResources } from './resources.ts';
 import { localRoutes } from './routes.ts';
 import { SAMPLE_EBP_CODE } from './sample-payments.ts';
-import { SqsPoller } from './sqs-poller.ts';
+import { type SqsHandler, SqsPoller } from './sqs-poller.ts';
 import { type LocalStackInfo, localAws, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
 
 export const LOCAL_REGION = 'cn-north-1';
@@ -43,6 +44,17 @@ export interface LocalStackOptions {
   readonly sweepIntervalMs?: number;
   /** Wrap the worker's deps (the soak run injects signer faults and crashes this way). */
   readonly wrapWorkerDeps?: (deps: UploadDeps) => UploadDeps;
+  /** Wrap the worker's Lambda handler (the soak run makes it fail at init for a while). */
+  readonly wrapWorkerHandler?: (handler: SqsHandler) => SqsHandler;
+  /** Wrap grab-request's deps (the soak run crashes it between the session write and the send). */
+  readonly wrapGrabDeps?: (deps: AcceptGrabDeps) => AcceptGrabDeps;
+  /**
+   * Put something in front of moto's DynamoDB for the functions (the soak run's throttling proxy):
+   * given moto's endpoint, it returns the endpoint the functions' DynamoDB clients use instead.
+   */
+  readonly dynamoDbFront?: (
+    motoEndpoint: string,
+  ) => Promise<{ readonly endpoint: string; close(): Promise<void> }>;
 }
 
 export interface LocalStack {
@@ -90,6 +102,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...(opts.maxReceives === undefined ? {} : { maxReceives: opts.maxReceives }),
     });
 
+    // Before the signer: an hsm-proxy signer loads the adapters, whose logger reads its level once.
+    const level = opts.logLevel ?? 'WARN';
+    Object.assign(process.env, {
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
+      POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
+      POWERTOOLS_METRICS_NAMESPACE: 'CebGrabLocal',
+    });
     const signer = await prepareLocalSigner(env);
     cleanups.push(() => signer.stop());
     let customs: CustomsSimulator | undefined;
@@ -100,7 +120,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       customsUploadUrl = customs.uploadUrl;
     }
 
-    const level = opts.logLevel ?? 'WARN';
+    // The functions' DynamoDB clients read AWS_ENDPOINT_URL_DYNAMODB before AWS_ENDPOINT_URL (the SDK's chain).
+    const front = opts.dynamoDbFront ? await opts.dynamoDbFront(moto.endpoint) : undefined;
+    if (front) {
+      cleanups.push(async () => {
+        delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+        await front.close();
+      });
+    }
+
     Object.assign(process.env, {
       ...localEnv({
         ...resources,
@@ -109,14 +137,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         customsUrl: customsUploadUrl,
       }),
       ...signer.env,
+      ...(front ? { AWS_ENDPOINT_URL_DYNAMODB: front.endpoint } : {}),
       // The clearance partners' HMAC secrets: one generated demo partner unless the caller brought some.
       ...localPartnerSecretsEnv(env),
       // The lease ends before the message reappears, so a redelivery after a crash can take over.
       UPLOAD_LEASE_MS: env.UPLOAD_LEASE_MS ?? String(Math.max(1, visibilityTimeoutSeconds - 2) * 1000),
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
-      POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
-      POWERTOOLS_METRICS_NAMESPACE: 'CebGrabLocal',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
 
@@ -139,10 +164,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await registerEbpCode(ebpCode);
     }
     const workerDeps = await uploadWorkerDeps();
+    const workerHandler: SqsHandler = createUploadWorker(
+      opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps,
+    );
     const uploadWorker = {
-      handler: createUploadWorker(opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps),
+      handler: opts.wrapWorkerHandler ? opts.wrapWorkerHandler(workerHandler) : workerHandler,
     };
-    const api = await startApiServer(await localRoutes(), opts.port ?? 3000);
+    const api = await startApiServer(
+      await localRoutes({ wrapGrabDeps: opts.wrapGrabDeps }),
+      opts.port ?? 3000,
+    );
     cleanups.push(() => closeServer(api.server));
 
     const sqs = sqsClient(localAws({ endpoint: moto.endpoint, region: LOCAL_REGION }));

@@ -27,6 +27,11 @@ export interface CardServiceDoubleOptions {
   readonly algorithm?: SignAlgorithm;
   /** time the card takes per request (a real one: about 250 ms per signature) */
   readonly latencyMs?: number;
+  /**
+   * the card's pace: each signature takes 1/n s in all, its own computation included (a Ukey signs
+   * about 4 a second); requests still go one at a time, the rest wait in arrival order
+   */
+  readonly signaturesPerSecond?: number;
   /** wrong PINs before the card locks; default 3 */
   readonly lockAfter?: number;
   /** the certNo the card reports (default: its certificate's serial in hex) */
@@ -41,6 +46,10 @@ export interface CardServiceCounts {
   readonly locked: boolean;
   /** requests that arrived while another was being answered */
   readonly overlapping: number;
+  /** time spent answering requests (busy), ms: over a stretch of wall time, the card's busy fraction */
+  readonly busyMs: number;
+  /** requests waiting for the card now, and the one being answered */
+  readonly waiting: number;
 }
 
 export interface CardServiceDouble {
@@ -96,8 +105,10 @@ export async function startCardServiceDouble(options: CardServiceDoubleOptions):
   let fault: keyof typeof READER_FAILURES | undefined;
   const lockAfter = options.lockAfter ?? 3;
   const certNo = options.certNo ?? cert.certNo;
-  const counts = { requests: 0, signatures: 0, wrongPins: 0, locked: false, overlapping: 0 };
+  const counts = { requests: 0, signatures: 0, wrongPins: 0, locked: false, overlapping: 0, busyMs: 0 };
   const card = pLimit(1);
+  const pace = options.signaturesPerSecond;
+  if (pace !== undefined && !(pace > 0)) throw new RangeError(`signaturesPerSecond must be > 0, not ${pace}`);
 
   const answer = (request: CardRequest): CardReply['_args'] => {
     if (fault) return { Result: false, Data: [], Error: [...READER_FAILURES[fault]] };
@@ -132,6 +143,7 @@ export async function startCardServiceDouble(options: CardServiceDoubleOptions):
       counts.requests += 1;
       if (card.activeCount + card.pendingCount > 0) counts.overlapping += 1;
       void card(async () => {
+        const started = performance.now();
         if (latencyMs > 0) await delay(latencyMs);
         const reply: CardReply = {
           _id: parsed.output._id,
@@ -139,6 +151,11 @@ export async function startCardServiceDouble(options: CardServiceDoubleOptions):
           _status: CARD_STATUS_OK,
           _args: answer(parsed.output),
         };
+        if (pace && parsed.output._method === CARD_METHODS.sign) {
+          const left = started + 1000 / pace - performance.now();
+          if (left > 0) await delay(left);
+        }
+        counts.busyMs += performance.now() - started;
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(reply));
       });
     });
@@ -172,7 +189,7 @@ export async function startCardServiceDouble(options: CardServiceDoubleOptions):
     url: `ws://127.0.0.1:${port}`,
     port,
     certificate: material,
-    counts: () => ({ ...counts }),
+    counts: () => ({ ...counts, waiting: card.activeCount + card.pendingCount }),
     setLatency: (ms) => {
       latencyMs = ms;
     },

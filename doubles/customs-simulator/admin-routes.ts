@@ -27,10 +27,15 @@ const Schemas = {
     latencyMs: v.optional(v.pipe(v.number(), v.minValue(0))),
     slowMs: v.optional(v.pipe(v.number(), v.minValue(0))),
     ...Object.fromEntries(
-      ['error5xxRate', 'resetRate', 'timeoutRate', 'lostReplyRate', 'busy20000Rate', 'slowRate'].map((k) => [
-        k,
-        v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
-      ]),
+      [
+        'error5xxRate',
+        'resetRate',
+        'timeoutRate',
+        'lostReplyRate',
+        'busy20000Rate',
+        'storageFailureFirstRate',
+        'slowRate',
+      ].map((k) => [k, v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)))]),
     ),
   }),
 };

@@ -16,12 +16,24 @@ export interface Faults {
   readonly lostReplyRate?: number | undefined;
   /** Answer 20000 系统繁忙 without looking at the upload. */
   readonly busy20000Rate?: number | undefined;
+  /**
+   * Answer 20000 入库失败 to this share of sessions' first upload, without storing it: a genuine
+   * storage failure, told in the words customs also uses for a session it already holds.
+   */
+  readonly storageFailureFirstRate?: number | undefined;
   /** Add `slowMs` to this share of replies. */
   readonly slowRate?: number | undefined;
   readonly slowMs?: number | undefined;
 }
 
-export type FaultAction = 'answer' | '5xx' | 'reset' | 'timeout' | 'lost-reply' | 'busy-20000';
+export type FaultAction =
+  | 'answer'
+  | '5xx'
+  | 'reset'
+  | 'timeout'
+  | 'lost-reply'
+  | 'busy-20000'
+  | 'storage-failure';
 
 export interface FaultPlan {
   readonly delayMs: number;
@@ -33,8 +45,15 @@ export const NO_FAULTS: Faults = {};
 /** How long a `timeout` plan holds the connection before closing it (clients give up sooner). */
 export const HANG_MS = 30_000;
 
-/** Decide one request's fate. `random` is injectable so a faulted run can be replayed from a seed. */
-export function planFault(faults: Faults, random: () => number = Math.random): FaultPlan {
+/**
+ * Decide one request's fate. `random` is injectable so a faulted run can be replayed from a seed;
+ * `firstOfSession`: no upload of this session reached customs before (a storage failure may strike).
+ */
+export function planFault(
+  faults: Faults,
+  random: () => number = Math.random,
+  request: { readonly firstOfSession?: boolean } = {},
+): FaultPlan {
   const slow = random() < (faults.slowRate ?? 0) ? (faults.slowMs ?? 2_000) : 0;
   const delayMs = Math.max(0, faults.latencyMs ?? 0) + slow;
   const table: [FaultAction, number | undefined][] = [
@@ -43,7 +62,39 @@ export function planFault(faults: Faults, random: () => number = Math.random): F
     ['timeout', faults.timeoutRate],
     ['lost-reply', faults.lostReplyRate],
     ['busy-20000', faults.busy20000Rate],
+    ['storage-failure', request.firstOfSession ? faults.storageFailureFirstRate : 0],
   ];
   for (const [action, rate] of table) if (random() < (rate ?? 0)) return { delayMs, action };
   return { delayMs, action: 'answer' };
+}
+
+/** Which faults struck, in all and per session: a faulted run's summary and its traces of a session. */
+export class FaultLog {
+  readonly #seen = new Set<string>();
+  readonly #counts: Partial<Record<FaultAction, number>> = {};
+  readonly #bySession = new Map<string, FaultAction[]>();
+
+  /** An upload of this session arrived; true when it is the first one. */
+  arrived(sessionID: string | undefined): boolean {
+    if (sessionID === undefined || this.#seen.has(sessionID)) return false;
+    this.#seen.add(sessionID);
+    return true;
+  }
+
+  record(sessionID: string | undefined, action: FaultAction): void {
+    if (action === 'answer') return;
+    this.#counts[action] = (this.#counts[action] ?? 0) + 1;
+    if (sessionID === undefined) return;
+    const list = this.#bySession.get(sessionID) ?? [];
+    list.push(action);
+    this.#bySession.set(sessionID, list);
+  }
+
+  counts(): Partial<Record<FaultAction, number>> {
+    return { ...this.#counts };
+  }
+
+  of(sessionID: string): readonly FaultAction[] {
+    return [...(this.#bySession.get(sessionID) ?? [])];
+  }
 }

@@ -14,6 +14,7 @@ import {
  *   20000  <field> : <field>不为空                    a required top-level field is missing or empty
  *   20000  数据校验失败 ... <path> : <rule>             a field rule of the 接口内容 table is broken
  *   20000  入库失败 ...                                the sessionID was already accepted (the worker keys on this text)
+ *   20000  入库失败                                    storing the upload failed (injected: faults.ts storageFailureFirstRate)
  *   20001  payExInfoStr : payExInfoStr不为空          no form field payExInfoStr (or not a form body)
  *   20002  payExInfoStr : 不是合法的JSON               payExInfoStr is not a JSON object
  *   20003  sessionID : 会话不存在                      a sessionID this customs never issued
@@ -39,6 +40,8 @@ export type UploadReplyCode = (typeof UploadReplyCode)[keyof typeof UploadReplyC
 
 export const UploadMessage = {
   accepted: '上传成功',
+  /** customs could not store the upload: the same words as for a session it already holds */
+  storageFailed: DUPLICATE_SESSION_MESSAGE,
   missingField: (field: string, expected: string) =>
     `${field} : ${field}不为空 (${field} is required: ${expected})`,
   fieldRules: (issues: readonly { path: string; rule: string }[]) =>

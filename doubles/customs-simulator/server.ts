@@ -4,7 +4,7 @@ import type { CertificateInfo } from '#core/crypto/certificate.ts';
 import { sendJson } from '#signer-proxy/http-io.ts';
 import { ADMIN_PREFIX, handleAdmin } from './admin-routes.ts';
 import { CustomsState, type SessionStatus, type UploadRecord } from './customs-state.ts';
-import { type Faults, NO_FAULTS } from './faults.ts';
+import { type FaultAction, FaultLog, type Faults, NO_FAULTS } from './faults.ts';
 import { buildOpenReq, type GrabOptions, type GrabResult, postGrab } from './send-grab.ts';
 import { handleUpload, UPLOAD_PATH } from './upload-route.ts';
 
@@ -44,6 +44,9 @@ export interface CustomsSimulator {
 
   faults(): Faults;
   setFaults(faults: Faults): void;
+  /** Faults injected so far, by kind; or those that struck one session's uploads, in order. */
+  faultsInjected(): Partial<Record<FaultAction, number>>;
+  faultsOf(sessionID: string): readonly FaultAction[];
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function startCustomsSimulator(opts: CustomsSimulatorOptions = {}):
   const now = opts.now ?? Date.now;
   const state = new CustomsState(now);
   let faults: Faults = opts.faults ?? NO_FAULTS;
+  const faultLog = new FaultLog();
 
   const server = createServer((req, res) => {
     route(req, res).catch((e: unknown) => {
@@ -64,7 +68,7 @@ export async function startCustomsSimulator(opts: CustomsSimulatorOptions = {}):
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === UPLOAD_PATH) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
-      return handleUpload(req, res, { state, faults: () => faults, now });
+      return handleUpload(req, res, { state, faults: () => faults, faultLog, now });
     }
     if (path.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, sim);
     sendJson(res, 404, { error: `no route ${req.method} ${path}` });
@@ -111,6 +115,8 @@ export async function startCustomsSimulator(opts: CustomsSimulatorOptions = {}):
     setFaults: (f) => {
       faults = f;
     },
+    faultsInjected: () => faultLog.counts(),
+    faultsOf: (id) => faultLog.of(id),
     close: () => {
       state.abortWaits('customs simulator closed');
       closing ??= closeServer(server);

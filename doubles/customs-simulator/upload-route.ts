@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BodyTooLargeError, readBody, sendJson } from '#signer-proxy/http-io.ts';
 import { decideUploadRequest } from './check-upload.ts';
 import type { CustomsState } from './customs-state.ts';
-import { type Faults, HANG_MS, planFault } from './faults.ts';
+import { type FaultLog, type Faults, HANG_MS, planFault } from './faults.ts';
+import { UploadMessage, UploadReplyCode } from './reply-codes.ts';
 
 export const UPLOAD_PATH = '/ceb2grab/grab/realTimeDataUpload';
 
@@ -11,7 +12,12 @@ export const UPLOAD_PATH = '/ceb2grab/grab/realTimeDataUpload';
 export async function handleUpload(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { readonly state: CustomsState; readonly faults: () => Faults; readonly now: () => number },
+  deps: {
+    readonly state: CustomsState;
+    readonly faults: () => Faults;
+    readonly faultLog: FaultLog;
+    readonly now: () => number;
+  },
 ): Promise<void> {
   let body: string;
   try {
@@ -20,7 +26,9 @@ export async function handleUpload(
     if (e instanceof BodyTooLargeError) return sendJson(res, 413, { error: e.message });
     throw e;
   }
-  const plan = planFault(deps.faults());
+  const sessionID = sessionIdOf(body);
+  const plan = planFault(deps.faults(), Math.random, { firstOfSession: deps.faultLog.arrived(sessionID) });
+  deps.faultLog.record(sessionID, plan.action);
   if (plan.delayMs > 0) await sleep(plan.delayMs);
   switch (plan.action) {
     case '5xx':
@@ -38,6 +46,14 @@ export async function handleUpload(
         total: 0,
         serviceTime: deps.now(),
       });
+    case 'storage-failure':
+      // Exactly what customs says when it holds the session already: only the sender can tell them apart.
+      return sendJson(res, 200, {
+        code: UploadReplyCode.failed,
+        message: UploadMessage.storageFailed,
+        total: 0,
+        serviceTime: deps.now(),
+      });
     default:
       break;
   }
@@ -51,4 +67,14 @@ export async function handleUpload(
   // Customs stored the upload, but its answer never reaches the platform.
   if (plan.action === 'lost-reply') return void req.socket.destroy();
   sendJson(res, 200, { code: decision.code, message: decision.message, total: 0, serviceTime: deps.now() });
+}
+
+/** The sessionID an upload names, when it can be read without checking it (faults strike before the check). */
+function sessionIdOf(body: string): string | undefined {
+  try {
+    const doc = JSON.parse(new URLSearchParams(body).get('payExInfoStr') ?? '') as { sessionID?: unknown };
+    return typeof doc.sessionID === 'string' ? doc.sessionID : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -179,6 +179,27 @@ describe('customs simulator over HTTP', () => {
     }
   });
 
+  it('answers 入库失败 to a first upload it could not store, holds nothing, and accepts the next one', async () => {
+    const payment = makePayment({ ebpCode: EBP }, ['SO-H-STORE']);
+    sim.declarePayment(payment.payTransactionId, ['SO-H-STORE']);
+    const sessionID = sim.registerSession('SO-H-STORE');
+    const text = makeSignedUpload({ sessionID, payment, signer: cert });
+    sim.setFaults({ storageFailureFirstRate: 1 });
+    try {
+      const first = await upload(sim, text);
+      assert.deepEqual([first.body.code, first.body.message], ['20000', '入库失败']);
+      assert.deepEqual(sim.uploads(sessionID), [], 'customs stored nothing of the first upload');
+      assert.equal(sim.session(sessionID)?.status, 'issued');
+      const second = await upload(sim, text);
+      assert.equal(second.body.code, '10000');
+      assert.equal(sim.session(sessionID)?.status, 'accepted');
+      assert.deepEqual(sim.faultsOf(sessionID), ['storage-failure']);
+      assert.equal(sim.faultsInjected()['storage-failure'], 1);
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
   it('applies simulated latency from its faults', async () => {
     sim.setFaults({ latencyMs: 150 });
     try {

@@ -40,3 +40,12 @@ describe("customs simulator's fault plan", () => {
     });
   });
 });
+
+describe("customs simulator's storage failure", () => {
+  it('strikes only a session’s first upload', () => {
+    const faults = { storageFailureFirstRate: 1 };
+    assert.equal(planFault(faults, Math.random, { firstOfSession: true }).action, 'storage-failure');
+    assert.equal(planFault(faults, Math.random, { firstOfSession: false }).action, 'answer');
+    assert.equal(planFault(faults).action, 'answer');
+  });
+});
