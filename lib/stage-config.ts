@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import { STAGE_NAMES, type StageConfig, type StageName, validateStageConfig } from './stage-config-schema.ts';
 
 export type {
@@ -28,6 +29,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     signer: { kind: 'soft' },
     logRetention: RetentionDays.ONE_MONTH,
     retainData: true,
+    // Days kept after the payment's tradingTime (DynamoDB TTL): three years by default, the least prod may keep.
+    retentionDays: RETENTION_DAYS,
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
     plainHttpFront: false,
   },
@@ -40,6 +43,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     signer: { kind: 'soft' },
     logRetention: RetentionDays.SIX_MONTHS,
     retainData: true,
+    // Three years (E-Commerce Law art. 31); less is refused at synth.
+    retentionDays: RETENTION_DAYS,
     apiThrottle: { rateLimit: 200, burstLimit: 400 },
     plainHttpFront: false,
   },

@@ -26,6 +26,8 @@ after(async () => {
 });
 
 const T = 1_795_300_000_000;
+/** what the use case asks the items to be kept until (epoch seconds) */
+const EXPIRES = Math.ceil(T / 1000) + 1096 * 86_400;
 const event = (orderNo: string, returnStatus: number, over: Partial<RecordedEvent> = {}): RecordedEvent => ({
   orderNo,
   source: 'CEB312',
@@ -42,13 +44,16 @@ const event = (orderNo: string, returnStatus: number, over: Partial<RecordedEven
 
 describe('the clearance table', () => {
   it("keeps each order's events, once each, and reads them back as they were", async () => {
-    assert.equal(await store.append(event('SO-1', 120)), 'appended');
-    assert.equal(await store.append(event('SO-1', 800)), 'appended');
+    assert.equal(await store.append(event('SO-1', 120), EXPIRES), 'appended');
+    assert.equal(await store.append(event('SO-1', 800), EXPIRES), 'appended');
     assert.equal(
-      await store.append(event('SO-1', 800, { info: 'a repeat that says more', receivedAt: T + 20_000 })),
+      await store.append(
+        event('SO-1', 800, { info: 'a repeat that says more', receivedAt: T + 20_000 }),
+        EXPIRES,
+      ),
       'duplicate',
     );
-    assert.equal(await store.append(event('SO-2', 800)), 'appended');
+    assert.equal(await store.append(event('SO-2', 800), EXPIRES), 'appended');
     const timeline = (await store.timeline('SO-1')).sort((a, b) => a.eventAt - b.eventAt);
     assert.deepEqual(timeline, [event('SO-1', 120), event('SO-1', 800)]);
     assert.deepEqual(await store.timeline('NOBODY'), []);
@@ -64,10 +69,10 @@ describe('the clearance table', () => {
       });
       return rest;
     };
-    assert.equal(await store.append(event('SO-7', 2)), 'appended');
-    assert.equal(await store.append(receipt(800)), 'appended');
+    assert.equal(await store.append(event('SO-7', 2), EXPIRES), 'appended');
+    assert.equal(await store.append(receipt(800), EXPIRES), 'appended');
     // Another partner's event under the same key is its own, not a repeat.
-    assert.equal(await store.append(receipt(800, 'other-broker')), 'appended');
+    assert.equal(await store.append(receipt(800, 'other-broker'), EXPIRES), 'appended');
     assert.equal(await store.orderOf('NB-7'), undefined);
     assert.equal((await store.timeline('SO-7')).length, 1);
     assert.deepEqual(
@@ -82,9 +87,12 @@ describe('the clearance table', () => {
       partner: 'broker',
       linkedAt: T,
     };
-    assert.deepEqual(await store.link(link), { outcome: 'linked', orderNo: 'SO-7' });
+    assert.deepEqual(await store.link(link, EXPIRES), { outcome: 'linked', orderNo: 'SO-7' });
     // The first link stands.
-    assert.deepEqual(await store.link({ ...link, orderNo: 'SO-8' }), { outcome: 'already', orderNo: 'SO-7' });
+    assert.deepEqual(await store.link({ ...link, orderNo: 'SO-8' }, EXPIRES), {
+      outcome: 'already',
+      orderNo: 'SO-7',
+    });
     assert.equal(await store.orderOf('NB-7'), 'SO-7');
     // customs' invtNo, once a receipt carried it, finds the order too.
     assert.equal(await store.orderOf('29912026I000007'), 'SO-7');

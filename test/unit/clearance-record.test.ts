@@ -7,6 +7,7 @@ import {
   CallbackUnauthorizedError,
 } from '#core/clearance/errors.ts';
 import { signedHeaders } from '#core/clearance/signature.ts';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import { type ClearanceCallback, recordClearance } from '#core/use-cases/record-clearance.ts';
 import { ceb312Xml, ceb621Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
 import {
@@ -56,7 +57,12 @@ function setup(now = FIXTURE_TIME) {
       [TOP_PARTNER]: { secret: TOP_SECRET, scheme: 'top' },
     }),
     clock,
-    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000, topTimestampWindowMs: 600_000 },
+    settings: {
+      retentionDays: RETENTION_DAYS,
+      maxBodyBytes: 64 * 1024,
+      signatureWindowMs: 300_000,
+      topTimestampWindowMs: 600_000,
+    },
   };
   /** A callback signed by broker-1 now (or `at`), by `secret`. */
   const signed = (
