@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import type { OrderStatus } from '#core/use-cases/order-status.ts';
 import {
   ceb621Xml,
@@ -130,6 +131,36 @@ describe('inventory receipts land on their order', () => {
     assert.equal(load.code, 0, load.stderr);
     assert.equal((await status(orderNo))?.clearance.state, 'released');
     assert.equal((await status(copNo))?.orderNo, orderNo);
+  });
+
+  it('the same with the link from POST /payments (the payment intake writes it too)', async () => {
+    const payment = makePayment({ ebpCode: EBP, tradingTime: '20260610093000' }, [unique('SO')]);
+    const orderNo = payment.orders[0]?.orderNo ?? '';
+    const copNo = unique('NB');
+    assert.equal((await send(released(copNo))).reply?.msg_code, 'SUCCESS');
+    assert.match(await unlinked(), new RegExp(copNo));
+    const withCopNo = { ...payment, orders: payment.orders.map((o) => ({ ...o, copNo })) };
+    const res = await fetch(`${stack.apiUrl}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(withCopNo),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await status(orderNo))?.clearance.state, 'released');
+    assert.equal((await status(copNo))?.orderNo, orderNo);
+    assert.doesNotMatch(await unlinked(), new RegExp(copNo));
+    // The link is kept as long as the payment: three years after its Beijing tradingTime.
+    const link = await ddb.send(
+      new GetItemCommand({
+        TableName: stack.resources.clearanceTable,
+        Key: { pk: { S: `COP#${copNo}` }, sk: { S: 'LINK' } },
+      }),
+    );
+    assert.equal(link.Item?.source?.S, 'payment');
+    assert.equal(
+      Number(link.Item?.expiresAt?.N),
+      Date.UTC(2026, 5, 10, 1, 30) / 1000 + RETENTION_DAYS * 86_400,
+    );
   });
 
   it('the same with the order named in returnInfo', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { partnerSecrets } from '#adapters/partner-secrets.ts';
@@ -105,6 +105,30 @@ describe('the clearance table', () => {
     ]);
     assert.deepEqual(await store.unlinked(), []);
     assert.deepEqual(await store.timeline('SO-8'), []);
+  });
+
+  it("every item of an order's timeline (events, receipts, links, invtNo) carries the expiry it was given", async () => {
+    const receipt = event('SO-TTL', 800, {
+      source: 'CEB622',
+      dedupeKey: 'CEB622#G-TTL#800',
+      refs: { guid: 'G-TTL', copNo: 'NB-TTL', invtNo: '29912026I-TTL' },
+    });
+    await store.append(event('SO-TTL', 120), EXPIRES);
+    await store.append(receipt, EXPIRES + 1);
+    await store.link(
+      { copNo: 'NB-TTL', orderNo: 'SO-TTL', source: 'payment', partner: 'payment-data', linkedAt: T },
+      EXPIRES + 2,
+    );
+    const items = (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [];
+    const expiryOf = (pk: string, sk: string) =>
+      items.find((i) => i.pk?.S === pk && i.sk?.S === sk)?.expiresAt?.N;
+    assert.equal(expiryOf('ORDER#SO-TTL', 'EVENT#broker#CEB312#G#120'), String(EXPIRES));
+    assert.equal(expiryOf('COP#NB-TTL', 'EVENT#broker#CEB622#G-TTL#800'), String(EXPIRES + 1));
+    assert.equal(expiryOf('INVT#29912026I-TTL', 'COP'), String(EXPIRES + 1));
+    assert.equal(expiryOf('COP#NB-TTL', 'LINK'), String(EXPIRES + 2));
+    assert.equal(expiryOf('ORDER#SO-TTL', 'LINK#NB-TTL'), String(EXPIRES + 2));
+    // the TTL attribute is not part of the event read back
+    assert.ok((await store.timeline('SO-TTL')).every((e) => !('expiresAt' in e)));
   });
 
   it('lets a signature through once, expiring with the TTL attribute, and again once released', async () => {

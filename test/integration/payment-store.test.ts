@@ -89,6 +89,36 @@ describe('DynamoPaymentStore', () => {
     assert.deepEqual(await allItems(), before, 'no item written again (loadedAt unchanged)');
   });
 
+  it('every item of a payment expires RETENTION_DAYS after its Beijing tradingTime; an unchanged one is left as it was', async () => {
+    const payment = makePayment({ payTransactionId: 'TX-TTL', tradingTime: '20261231200000' }, [
+      'SO-T-1',
+      'SO-T-2',
+    ]);
+    await store.put(payment);
+    // 20:00 Beijing on 31 Dec 2026 is 12:00 UTC; three years (1,096 days) later, 31 Dec 2029
+    const expected = Date.UTC(2029, 11, 31, 12, 0, 0) / 1000;
+    for (const pk of [
+      paymentItemKey(paymentKeyOf(payment)),
+      orderItemKey('SO-T-1'),
+      orderItemKey('SO-T-2'),
+    ]) {
+      assert.equal((await rawItem(pk))?.expiresAt, expected, pk);
+    }
+    assert.equal(await store.put(payment), 'unchanged');
+    // a corrected tradingTime moves the expiry with it
+    await store.put({ ...payment, tradingTime: '20270102080000' });
+    assert.equal((await rawItem(orderItemKey('SO-T-1')))?.expiresAt, Date.UTC(2030, 0, 2, 0, 0, 0) / 1000);
+    // a stage's own retention
+    const short = new DynamoPaymentStore(client, table, { clock, retentionDays: 30 });
+    await short.put(
+      makePayment({ payTransactionId: 'TX-TTL-30', tradingTime: '20261231200000' }, ['SO-T-3']),
+    );
+    assert.equal(
+      (await rawItem(orderItemKey('SO-T-3')))?.expiresAt,
+      Date.UTC(2026, 11, 31, 12, 0, 0) / 1000 + 30 * 86_400,
+    );
+  });
+
   it('updates a changed payment and removes the orders it no longer has', async () => {
     await store.put(makePayment({ payTransactionId: 'TX-UPD' }, ['SO-U-1', 'SO-U-2', 'SO-U-3']));
 
