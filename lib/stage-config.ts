@@ -74,7 +74,7 @@ function stringFromContext(node: Node, key: string): string | undefined {
 /**
  * The stage picked by CDK context, with per-run overrides:
  * `stage` (default `test`), `customsUrl`, `region`, `customsSourceRanges` (CIDRs), `alarmEmail`,
- * `plainHttpFront` (`true` adds the CloudFront front). Fails synthesis with every problem named,
+ * `plainHttpFront` (`true` adds the CloudFront front), `retentionDays` (whole days; prod: at least three years). Fails synthesis with every problem named,
  * rather than deploying a half-configured stage.
  */
 export function stageConfigFromContext(node: Node): StageConfig {
@@ -91,6 +91,7 @@ export function stageConfigFromContext(node: Node): StageConfig {
   const ranges = listFromContext(node, 'customsSourceRanges');
   const emails = listFromContext(node, 'alarmEmail');
   const front: unknown = node.tryGetContext('plainHttpFront');
+  const retention: unknown = node.tryGetContext('retentionDays');
   const config: StageConfig = {
     ...base,
     ...(customsUrl === undefined ? {} : { customsUploadUrl: customsUrl }),
@@ -98,6 +99,8 @@ export function stageConfigFromContext(node: Node): StageConfig {
     ...(ranges === undefined ? {} : { customsSourceRanges: ranges }),
     ...(emails === undefined ? {} : { alarms: { ...base.alarms, emails } }),
     ...(front === undefined ? {} : { plainHttpFront: front === true || front === 'true' }),
+    // validated below: a prod stage is refused under three years
+    ...(retention === undefined ? {} : { retentionDays: Number(retention) }),
   };
   const problems = validateStageConfig(config);
   if (problems.length > 0) throw new Error(`stage ${stage}: ${problems.join('; ')}`);

@@ -175,6 +175,19 @@ describe('retention (E-Commerce Law art. 31: at least three years)', () => {
     );
   });
 
+  it('-c retentionDays=N sets it per run, under the same rule', () => {
+    assert.equal(configFor({ stage: 'test', retentionDays: '30' }).retentionDays, 30);
+    assert.equal(configFor({ stage: 'prod', retentionDays: '2000' }).retentionDays, 2000);
+    assert.throws(
+      () => configFor({ stage: 'prod', retentionDays: '365' }),
+      /stage prod: retentionDays 365 is less than three years/,
+    );
+    assert.throws(
+      () => configFor({ retentionDays: 'three years' }),
+      /retentionDays must be a whole number of days/,
+    );
+  });
+
   it('a test stage may keep less (a throwaway stage), but whole days only', () => {
     assert.deepEqual(problemsOf({ retentionDays: 30 }), []);
     assert.match(problemsOf({ retentionDays: 0 }).join(), /retentionDays must be a whole number of days/);
