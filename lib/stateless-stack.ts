@@ -166,8 +166,8 @@ export class StatelessStack extends Stack {
       logRetention,
     })
       .bindTable({ table: data.clearanceTable, env: 'CLEARANCE_TABLE', access: 'append-query' })
-      // an order's timeline expires with its payment: read by key, to learn its tradingTime
-      .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
+      // an order's timeline expires with its payment: one GetItem of the payment's expiry
+      .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'get' })
       .bindSecret({ secret: data.callbackPartners.secret, env: 'CALLBACK_PARTNER_SECRETS_SECRET_ID' });
     this.clearanceCallback.addEnvironment('RETENTION_DAYS', retentionDays);
 

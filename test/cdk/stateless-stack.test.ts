@@ -442,16 +442,14 @@ describe('least privilege: exactly these actions on exactly these resources', ()
     );
   });
 
-  it('clearance-callback appends to and queries the clearance table, reads payments, reads the partner secrets', () => {
+  it('clearance-callback appends to and queries the clearance table, gets payment items (their expiry), reads the partner secrets', () => {
     assert.deepEqual(
       grants(clearanceCallback),
       [
-        'dynamodb:BatchGetItem payments',
         'dynamodb:DeleteItem clearance',
         'dynamodb:GetItem payments',
         'dynamodb:PutItem clearance',
         'dynamodb:Query clearance',
-        'dynamodb:Query payments',
         ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
         'kms:Decrypt secrets-key',
         'secretsmanager:GetSecretValue partner-secret',

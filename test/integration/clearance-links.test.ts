@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { RETENTION_DAYS } from '#core/settings.ts';
 import type { OrderStatus } from '#core/use-cases/order-status.ts';
 import {
+  ceb312Xml,
   ceb621Xml,
   ceb622Xml,
   DEMO_BUYER,
@@ -156,10 +157,29 @@ describe('inventory receipts land on their order', () => {
         Key: { pk: { S: `COP#${copNo}` }, sk: { S: 'LINK' } },
       }),
     );
+    const paymentExpiry = Date.UTC(2026, 5, 10, 1, 30) / 1000 + RETENTION_DAYS * 86_400;
     assert.equal(link.Item?.source?.S, 'payment');
-    assert.equal(
-      Number(link.Item?.expiresAt?.N),
-      Date.UTC(2026, 5, 10, 1, 30) / 1000 + RETENTION_DAYS * 86_400,
+    assert.equal(Number(link.Item?.expiresAt?.N), paymentExpiry);
+    // and a receipt recorded for the order from now on is kept as long as its payment
+    const orderReceipt = ceb312Xml({
+      guid: unique('G312'),
+      ebpCode: EBP,
+      orderNo,
+      returnStatus: 120,
+      at: Date.now() - MIN,
+      returnInfo: 'accepted',
+    });
+    assert.equal((await send(orderReceipt)).reply?.msg_code, 'SUCCESS');
+    const events = await ddb.send(
+      new QueryCommand({
+        TableName: stack.resources.clearanceTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ev)',
+        ExpressionAttributeValues: { ':pk': { S: `ORDER#${orderNo}` }, ':ev': { S: 'EVENT#' } },
+      }),
+    );
+    assert.deepEqual(
+      events.Items?.map((i) => Number(i.expiresAt?.N)),
+      [paymentExpiry],
     );
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoPaymentRetention } from '#adapters/dynamodb/payment-retention.ts';
 import { DynamoPaymentStore, orderItemKey, paymentItemKey } from '#adapters/dynamodb/payment-store.ts';
 import { ValidationError } from '#core/errors.ts';
 import type { Clock } from '#core/ports.ts';
@@ -117,6 +118,20 @@ describe('DynamoPaymentStore', () => {
       (await rawItem(orderItemKey('SO-T-3')))?.expiresAt,
       Date.UTC(2026, 11, 31, 12, 0, 0) / 1000 + 30 * 86_400,
     );
+  });
+
+  it("tells the clearance callback an order's payment expiry with one small read", async () => {
+    const retention = new DynamoPaymentRetention(client, table);
+    await store.put(makePayment({ payTransactionId: 'TX-RET', tradingTime: '20261231200000' }, ['SO-R-1']));
+    assert.deepEqual(await retention.paymentOf('SO-R-1'), {
+      expiresAt: Date.UTC(2029, 11, 31, 12, 0, 0) / 1000,
+      tradingTime: '20261231200000',
+    });
+    assert.equal(await retention.paymentOf('SO-NOBODY'), undefined);
+    // the platform's own PutItem, with no expiry: its tradingTime is enough to date it
+    const own = makePayment({ payTransactionId: 'TX-OWN', tradingTime: '20260610093000' }, ['SO-R-2']);
+    await doc.send(new PutCommand({ TableName: table, Item: { pk: orderItemKey('SO-R-2'), payment: own } }));
+    assert.deepEqual(await retention.paymentOf('SO-R-2'), { tradingTime: '20260610093000' });
   });
 
   it('updates a changed payment and removes the orders it no longer has', async () => {

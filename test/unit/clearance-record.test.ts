@@ -20,8 +20,7 @@ import {
   MemoryClearanceStore,
   partnerSecretsOf,
 } from '#test/helpers/clearance.ts';
-import { fixedClock, MemoryPaymentStore } from '#test/helpers/fakes.ts';
-import { makePayment } from '#test/helpers/payments.ts';
+import { fixedClock } from '#test/helpers/fakes.ts';
 
 const PARTNER = 'broker-1';
 const SECRET = 'broker-1-secret-0123456789';
@@ -102,8 +101,16 @@ async function refused(p: Promise<unknown>): Promise<CallbackUnauthorizedError> 
 describe('recording a clearance callback', () => {
   it("keeps an order's events as long as its payment; an order or inventory not known yet from the receipt", async () => {
     const { store, deps, signed } = setup();
-    const payments = new MemoryPaymentStore();
-    await payments.put(makePayment({ tradingTime: '20260610093000' }, ['SO-PAID']));
+    // SO-PAID's payment was stored before payments carried their expiry; SO-STORED's carries one
+    const stored = Math.ceil(FIXTURE_TIME / 1000) + 5_000;
+    const payments = {
+      paymentOf: async (orderNo: string) =>
+        orderNo === 'SO-PAID'
+          ? { tradingTime: '20260610093000' }
+          : orderNo === 'SO-STORED'
+            ? { tradingTime: '20260610093000', expiresAt: stored }
+            : undefined,
+    };
     const withPayments = { ...deps, payments };
     const received = Math.ceil(FIXTURE_TIME / 1000);
     const days = (n: number) => n * 86_400;
@@ -139,6 +146,8 @@ describe('recording a clearance callback', () => {
     assert.equal(expiryOf('CEB312#G-SO-PAID#120'), paid);
     assert.equal(expiryOf('LINK#NB-TTL'), paid);
     assert.equal(expiryOf('CEB312#G-SO-UNPAID#120'), received + days(RETENTION_DAYS));
+    await recordClearance(signed(receipt('SO-STORED', 120, 1)), withPayments);
+    assert.equal(expiryOf('CEB312#G-SO-STORED#120'), stored);
     // filed under its copNo before any link: from its receipt
     const [receiptKey] = [...store.events.values()]
       .filter((e) => e.source === 'CEB622')

@@ -28,6 +28,13 @@ export interface ClearanceStore {
   releaseSignature(partner: string, signature: string): Promise<void>;
 }
 
+/** An order's stored payment, as far as its retention needs it (core/retention.ts); undefined when none is stored. */
+export interface PaymentRetention {
+  paymentOf(
+    orderNo: string,
+  ): Promise<{ readonly expiresAt?: number; readonly tradingTime: string } | undefined>;
+}
+
 /** `already`: the copNo was linked before, to `orderNo` (which may differ from the one asked). */
 export interface LinkOutcome {
   readonly outcome: 'linked' | 'already';

@@ -4,13 +4,18 @@ import { CallbackRejectedError, CallbackUnauthorizedError } from '../clearance/e
 import { meaningOf, type RecordedEvent } from '../clearance/event.ts';
 import type { LinkSource } from '../clearance/inventory-link.ts';
 import { checkPartnerScope } from '../clearance/partner-scope.ts';
-import type { CallbackPartner, CallbackScheme, ClearanceStore, PartnerSecrets } from '../clearance/ports.ts';
+import type {
+  CallbackPartner,
+  CallbackScheme,
+  ClearanceStore,
+  PartnerSecrets,
+  PaymentRetention,
+} from '../clearance/ports.ts';
 import type { ClearanceState } from '../clearance/return-status.ts';
 import { readCredentials, verifyCallback } from '../clearance/signature.ts';
 import { isTopRequest, topNoticeEvents } from '../clearance/top-notice.ts';
 import { readTopCredentials, verifyTop } from '../clearance/top-signature.ts';
-import type { Clock, PaymentStore } from '../ports.ts';
-import type { Payment } from '../protocol/payment.ts';
+import type { Clock } from '../ports.ts';
 import { orderExpiresAt } from '../retention.ts';
 
 export interface ClearanceCallback {
@@ -30,7 +35,7 @@ export interface RecordClearanceDeps {
    * The orders' payments, so an order's timeline expires with its payment (core/retention.ts); without
    * it (or for an order whose payment is unknown) events are kept from their receipt.
    */
-  readonly payments?: Pick<PaymentStore, 'findByOrder'>;
+  readonly payments?: PaymentRetention;
   readonly settings: {
     /** days an order's clearance timeline is kept after its payment's tradingTime (RETENTION_DAYS) */
     readonly retentionDays: number;
@@ -122,18 +127,19 @@ export async function recordClearance(
 type OrderExpiry = (orderNo: string | undefined) => Promise<number>;
 
 function orderExpiry(deps: RecordClearanceDeps, receivedAt: number): OrderExpiry {
-  const payments = new Map<string, Promise<Payment | undefined>>();
-  const paymentOf = (orderNo: string) => {
-    const found = payments.get(orderNo) ?? deps.payments?.findByOrder(orderNo) ?? Promise.resolve(undefined);
+  const days = deps.settings.retentionDays;
+  const payments = new Map<string, Promise<number>>();
+  const expiryOf = async (orderNo: string) => {
+    const payment = await deps.payments?.paymentOf(orderNo);
+    // the expiry its payment was stored with; one stored before payments carried it, from its tradingTime
+    return payment?.expiresAt ?? orderExpiresAt(payment, receivedAt, days);
+  };
+  return (orderNo) => {
+    if (orderNo === undefined) return Promise.resolve(orderExpiresAt(undefined, receivedAt, days));
+    const found = payments.get(orderNo) ?? expiryOf(orderNo);
     payments.set(orderNo, found);
     return found;
   };
-  return async (orderNo) =>
-    orderExpiresAt(
-      orderNo === undefined ? undefined : await paymentOf(orderNo),
-      receivedAt,
-      deps.settings.retentionDays,
-    );
 }
 
 interface Proven {
