@@ -109,7 +109,9 @@ describe('recording a clearance callback', () => {
           ? { tradingTime: '20260610093000' }
           : orderNo === 'SO-STORED'
             ? { tradingTime: '20260610093000', expiresAt: stored }
-            : undefined,
+            : orderNo === 'SO-BROKEN'
+              ? { tradingTime: '2026-06-10' }
+              : undefined,
     };
     const withPayments = { ...deps, payments };
     const received = Math.ceil(FIXTURE_TIME / 1000);
@@ -148,6 +150,10 @@ describe('recording a clearance callback', () => {
     assert.equal(expiryOf('CEB312#G-SO-UNPAID#120'), received + days(RETENTION_DAYS));
     await recordClearance(signed(receipt('SO-STORED', 120, 1)), withPayments);
     assert.equal(expiryOf('CEB312#G-SO-STORED#120'), stored);
+    // a payment item stored by another writer with a broken tradingTime: the receipt is kept all the same
+    const broken = await recordClearance(signed(receipt('SO-BROKEN', 120, 1, 'G-BROKEN')), withPayments);
+    assert.equal(broken.events[0]?.outcome, 'appended');
+    assert.equal(expiryOf('CEB312#G-BROKEN#120'), received + days(RETENTION_DAYS));
     // filed under its copNo before any link: from its receipt
     const [receiptKey] = [...store.events.values()]
       .filter((e) => e.source === 'CEB622')

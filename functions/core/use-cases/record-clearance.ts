@@ -132,7 +132,13 @@ function orderExpiry(deps: RecordClearanceDeps, receivedAt: number): OrderExpiry
   const expiryOf = async (orderNo: string) => {
     const payment = await deps.payments?.paymentOf(orderNo);
     // the expiry its payment was stored with; one stored before payments carried it, from its tradingTime
-    return payment?.expiresAt ?? orderExpiresAt(payment, receivedAt, days);
+    if (payment?.expiresAt !== undefined) return payment.expiresAt;
+    try {
+      return orderExpiresAt(payment, receivedAt, days);
+    } catch {
+      // a payment item another writer stored with a broken tradingTime: never lose the receipt over it
+      return orderExpiresAt(undefined, receivedAt, days);
+    }
   };
   return (orderNo) => {
     if (orderNo === undefined) return Promise.resolve(orderExpiresAt(undefined, receivedAt, days));
