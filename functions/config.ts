@@ -7,6 +7,7 @@ import {
   HSM_PROXY_PIN_COOLDOWN_MS,
   HSM_PROXY_TIMEOUT_MS,
   MAX_RECEIVES,
+  RETENTION_DAYS,
   STUCK_QUEUED_AFTER_MS,
   STUCK_RECEIVED_AFTER_MS,
   UPLOAD_LEASE_MS,
@@ -28,9 +29,14 @@ const wholePositive = v.pipe(
 );
 const positiveInt = (fallback: number) => v.optional(wholePositive, String(fallback));
 
+/** Days payments, sessions and clearance timelines are kept after the payment's tradingTime (core/retention.ts). */
+const retentionDays = positiveInt(RETENTION_DAYS);
+
 const GrabRequestEnv = v.object({
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
   GRAB_QUEUE_URL: nonEmpty('GRAB_QUEUE_URL'),
+  /** a new session expires this many days after its receipt */
+  RETENTION_DAYS: retentionDays,
 });
 
 /** The stuck-session sweep: the grab's table and queue, and when a session counts as stuck. */
@@ -115,10 +121,14 @@ const PaymentsEnv = v.object({
   PAYMENTS_TABLE: nonEmpty('PAYMENTS_TABLE'),
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
   GRAB_QUEUE_URL: nonEmpty('GRAB_QUEUE_URL'),
+  RETENTION_DAYS: retentionDays,
 });
 
 const PaymentIntakeEnv = v.object({
   PAYMENTS_TABLE: nonEmpty('PAYMENTS_TABLE'),
+  /** where an order's copNo in the payment data links the inventory's receipts to the order */
+  CLEARANCE_TABLE: nonEmpty('CLEARANCE_TABLE'),
+  RETENTION_DAYS: retentionDays,
 });
 
 /** Where the clearance partners' HMAC secrets are: exactly one of the two. */
@@ -134,6 +144,9 @@ const PartnerSecretsEnv = v.union(
 
 const ClearanceCallbackEnv = v.object({
   CLEARANCE_TABLE: nonEmpty('CLEARANCE_TABLE'),
+  /** the orders' payments, read so a timeline expires with its payment; unset: kept from each receipt */
+  PAYMENTS_TABLE: v.optional(v.string()),
+  RETENTION_DAYS: retentionDays,
   CALLBACK_MAX_BODY_BYTES: positiveInt(CALLBACK_MAX_BODY_BYTES),
   CALLBACK_SIGNATURE_WINDOW_MS: positiveInt(CALLBACK_SIGNATURE_WINDOW_MS),
 });

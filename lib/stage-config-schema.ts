@@ -1,4 +1,5 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MIN_PROD_RETENTION_DAYS } from '#core/settings.ts';
 
 export const STAGE_NAMES = ['test', 'prod'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -53,6 +54,12 @@ export interface StageConfig {
   readonly logRetention: RetentionDays;
   /** Keep tables, keys and secrets when the stack is deleted (set false only for throwaway stages). */
   readonly retainData: boolean;
+  /**
+   * Days payments, grab sessions and clearance timelines are kept after the payment's tradingTime, then
+   * deleted by DynamoDB TTL (`expiresAt`). Default RETENTION_DAYS (three years, core/settings.ts): China's
+   * E-Commerce Law art. 31 requires at least three years, so a prod stage may not set less.
+   */
+  readonly retentionDays: number;
   /** API Gateway stage throttling (requests per second, burst). Customs sends one grab per order. */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** A CloudFront distribution in front of the API that also answers plain http on port 80. */
@@ -86,6 +93,7 @@ export function validateStageConfig(c: StageConfig): string[] {
   if (c.plainHttpFront && c.customsSourceRanges.some((r) => r.includes(':'))) {
     problems.push('plainHttpFront checks IPv4 ranges only: remove the IPv6 customsSourceRanges');
   }
+  problems.push(...retentionProblems(c));
   problems.push(...signerProblems(c));
   if (c.workerNetwork !== undefined) {
     const { vpcId, subnetIds, securityGroupIds } = c.workerNetwork;
@@ -103,6 +111,21 @@ export function validateStageConfig(c: StageConfig): string[] {
     }
   }
   return problems;
+}
+
+/** The stage's retention, checked against the law's floor (also by the stateful stack, whatever built the config). */
+export function retentionProblems(c: StageConfig): string[] {
+  const days = c.retentionDays;
+  if (!Number.isInteger(days) || days < 1)
+    return [`retentionDays must be a whole number of days, got ${days}`];
+  if (c.stage === 'prod' && days < MIN_PROD_RETENTION_DAYS) {
+    return [
+      `retentionDays ${days} is less than three years (${MIN_PROD_RETENTION_DAYS} days): China's E-Commerce Law ` +
+        'art. 31 requires keeping transaction information at least three years from the transaction, so a prod ' +
+        'stage may not keep payments, sessions or clearance timelines for less',
+    ];
+  }
+  return [];
 }
 
 function signerProblems(c: StageConfig): string[] {

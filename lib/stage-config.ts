@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import { STAGE_NAMES, type StageConfig, type StageName, validateStageConfig } from './stage-config-schema.ts';
 
 export type {
@@ -28,6 +29,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     signer: { kind: 'soft' },
     logRetention: RetentionDays.ONE_MONTH,
     retainData: true,
+    // Days kept after the payment's tradingTime (DynamoDB TTL): three years by default, the least prod may keep.
+    retentionDays: RETENTION_DAYS,
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
     plainHttpFront: false,
   },
@@ -40,6 +43,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     signer: { kind: 'soft' },
     logRetention: RetentionDays.SIX_MONTHS,
     retainData: true,
+    // Three years (E-Commerce Law art. 31); less is refused at synth.
+    retentionDays: RETENTION_DAYS,
     apiThrottle: { rateLimit: 200, burstLimit: 400 },
     plainHttpFront: false,
   },
@@ -69,7 +74,7 @@ function stringFromContext(node: Node, key: string): string | undefined {
 /**
  * The stage picked by CDK context, with per-run overrides:
  * `stage` (default `test`), `customsUrl`, `region`, `customsSourceRanges` (CIDRs), `alarmEmail`,
- * `plainHttpFront` (`true` adds the CloudFront front). Fails synthesis with every problem named,
+ * `plainHttpFront` (`true` adds the CloudFront front), `retentionDays` (whole days; prod: at least three years). Fails synthesis with every problem named,
  * rather than deploying a half-configured stage.
  */
 export function stageConfigFromContext(node: Node): StageConfig {
@@ -86,6 +91,7 @@ export function stageConfigFromContext(node: Node): StageConfig {
   const ranges = listFromContext(node, 'customsSourceRanges');
   const emails = listFromContext(node, 'alarmEmail');
   const front: unknown = node.tryGetContext('plainHttpFront');
+  const retention: unknown = node.tryGetContext('retentionDays');
   const config: StageConfig = {
     ...base,
     ...(customsUrl === undefined ? {} : { customsUploadUrl: customsUrl }),
@@ -93,6 +99,8 @@ export function stageConfigFromContext(node: Node): StageConfig {
     ...(ranges === undefined ? {} : { customsSourceRanges: ranges }),
     ...(emails === undefined ? {} : { alarms: { ...base.alarms, emails } }),
     ...(front === undefined ? {} : { plainHttpFront: front === true || front === 'true' }),
+    // validated below: a prod stage is refused under three years
+    ...(retention === undefined ? {} : { retentionDays: Number(retention) }),
   };
   const problems = validateStageConfig(config);
   if (problems.length > 0) throw new Error(`stage ${stage}: ${problems.join('; ')}`);

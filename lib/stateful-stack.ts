@@ -4,6 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { EXPIRES_AT_ATTRIBUTE } from '#core/retention.ts';
 import { sessionIndexAttributes } from '#core/session-index.ts';
 import { GRAB_VISIBILITY_TIMEOUT_MS, MAX_RECEIVES } from '#core/settings.ts';
 import { STATEFUL_OUTPUT } from '#core/stack-outputs.ts';
@@ -13,6 +14,7 @@ import { GrabQueue } from './constructs/grab-queue.ts';
 import { houseTable } from './constructs/house-table.ts';
 import { SignerMaterial } from './constructs/signer-material.ts';
 import type { StageConfig } from './stage-config.ts';
+import { retentionProblems } from './stage-config-schema.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
@@ -33,9 +35,9 @@ export class StatefulStack extends Stack {
   readonly dataKey: Key;
   /** Encrypts the secrets (signer key, proxy token, partner secrets). */
   readonly secretsKey: Key;
-  /** One item per grab sessionID; queried by order and by state. */
+  /** One item per grab sessionID; queried by order and by state; items expire by `expiresAt`. */
   readonly sessionsTable: Table;
-  /** Payments and their orders, addressed by `pk` only (see the payment store for the key scheme). */
+  /** Payments and their orders, addressed by `pk` only (see the payment store); items expire by `expiresAt`. */
   readonly paymentsTable: Table;
   /** The certificate registry: which key and certificate sign for each ebpCode. */
   readonly certificatesTable: Table;
@@ -55,6 +57,9 @@ export class StatefulStack extends Stack {
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Tables holding bank accounts and names expire by TTL; never sooner than the law allows.
+    const retention = retentionProblems(config);
+    if (retention.length > 0) throw new Error(`stage ${config.stage}: ${retention.join('; ')}`);
     const retain = config.retainData;
     const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
@@ -74,6 +79,8 @@ export class StatefulStack extends Stack {
       key,
       retain,
       partitionKey: { name: 'sessionID', type: AttributeType.STRING },
+      // Kept config.retentionDays after its order's payment (core/retention.ts).
+      timeToLiveAttribute: EXPIRES_AT_ATTRIBUTE,
     });
     this.sessionsTable.addGlobalSecondaryIndex({
       indexName: 'byOrder',
@@ -95,6 +102,8 @@ export class StatefulStack extends Stack {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       // Every write of a payment (intake, load, the platform's own) replays the grabs that waited for it.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      // Kept config.retentionDays after the payment's tradingTime (E-Commerce Law art. 31: three years).
+      timeToLiveAttribute: EXPIRES_AT_ATTRIBUTE,
     });
     this.certificatesTable = houseTable(this, 'Certificates', {
       key,
@@ -106,7 +115,8 @@ export class StatefulStack extends Stack {
       retain,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
-      timeToLiveAttribute: 'expiresAt',
+      // An order's timeline follows its payment's retention; replay markers expire within minutes.
+      timeToLiveAttribute: EXPIRES_AT_ATTRIBUTE,
     });
 
     const grabs = new GrabQueue(this, 'Grabs', {

@@ -106,6 +106,9 @@ export class StatelessStack extends Stack {
     })
       .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'write' })
       .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'send' });
+    // What it writes (sessions, payments, clearance timelines) expires by TTL after the stage's retention.
+    const retentionDays = String(config.retentionDays);
+    this.grabRequest.addEnvironment('RETENTION_DAYS', retentionDays);
 
     // A grab's record and its send are two writes: the sweep queues again what a crash left unsent.
     this.sweepSessions = new HouseFunction(this, 'SweepSessions', {
@@ -164,7 +167,10 @@ export class StatelessStack extends Stack {
       logRetention,
     })
       .bindTable({ table: data.clearanceTable, env: 'CLEARANCE_TABLE', access: 'append-query' })
+      // an order's timeline expires with its payment: one GetItem of the payment's expiry
+      .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'get' })
       .bindSecret({ secret: data.callbackPartners.secret, env: 'CALLBACK_PARTNER_SECRETS_SECRET_ID' });
+    this.clearanceCallback.addEnvironment('RETENTION_DAYS', retentionDays);
 
     this.orderStatus = new HouseFunction(this, 'OrderStatus', {
       entry: 'functions/order-status/handler.ts',
@@ -184,7 +190,11 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(29),
       memorySize: 512,
       logRetention,
-    }).bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'replace' });
+    })
+      .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'replace' })
+      // an order's copNo in the payment links its inventory receipts to it (as `ceb-grab load` does)
+      .bindTable({ table: data.clearanceTable, env: 'CLEARANCE_TABLE', access: 'put-query' });
+    this.paymentIntake.addEnvironment('RETENTION_DAYS', retentionDays);
 
     // Any write of a payment re-queues the `no-data` grabs of its orders (never re-sends an uploaded one).
     this.paymentsStream = new HouseFunction(this, 'PaymentsStream', {

@@ -1,5 +1,18 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type {
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+  StreamRecord as LambdaStreamRecord,
+} from 'aws-lambda';
 import { lambdaContext } from './lambda-context.ts';
 
 export type StreamHandler = (
@@ -12,12 +25,9 @@ const MAX_TRIES = 3;
 
 /**
  * Lambda's DynamoDB stream event source mapping, on loopback: read every shard of moto's stream of a
- * table from its start, hand batches to the handler, and deliver again from the first record it
- * reports failed (a few times, then drop it, as a mapping with retryAttempts does).
- *
- * DynamoDB Streams is its own API (DynamoDBStreams_20120810), which @aws-sdk/client-dynamodb does not
- * speak; the project carries no @aws-sdk/client-dynamodb-streams, so its three calls go to moto as the
- * JSON they are. moto does not check signatures, but reads the region from the credential scope.
+ * table from its start (DynamoDB Streams' DescribeStream, GetShardIterator, GetRecords), hand batches to
+ * the handler as Lambda's event, and deliver again from the first record it reports failed (a few
+ * times, then drop it, as a mapping with retryAttempts does).
  */
 export class DynamoStreamPoller {
   private running = false;
@@ -27,9 +37,10 @@ export class DynamoStreamPoller {
 
   constructor(
     private readonly opts: {
+      /** finds the table's stream */
       client: DynamoDBClient;
-      endpoint: string;
-      region: string;
+      /** reads it */
+      streams: DynamoDBStreamsClient;
       tableName: string;
       handler: StreamHandler;
       functionName: string;
@@ -53,39 +64,32 @@ export class DynamoStreamPoller {
   }
 
   private async run(streamArn: string): Promise<void> {
+    const { streams } = this.opts;
     const iterators = new Map<string, string>();
     /** closed shards read to their end */
     const finished = new Set<string>();
     const pending = new Map<string, { records: DynamoDBRecord[]; tries: number }>();
     while (this.running) {
       try {
-        const described = await this.call<{ StreamDescription?: { Shards?: { ShardId: string }[] } }>(
-          'DescribeStream',
-          { StreamArn: streamArn },
-        );
+        const described = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
         for (const { ShardId } of described.StreamDescription?.Shards ?? []) {
-          if (iterators.has(ShardId) || finished.has(ShardId)) continue;
-          const it = await this.call<{ ShardIterator?: string }>('GetShardIterator', {
-            StreamArn: streamArn,
-            ShardId,
-            ShardIteratorType: 'TRIM_HORIZON',
-          });
+          if (ShardId === undefined || iterators.has(ShardId) || finished.has(ShardId)) continue;
+          const it = await streams.send(
+            new GetShardIteratorCommand({ StreamArn: streamArn, ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+          );
           if (it.ShardIterator) iterators.set(ShardId, it.ShardIterator);
         }
         for (const [shard, iterator] of iterators) {
           const held = pending.get(shard);
           let records = held?.records ?? [];
           if (!held) {
-            const out = await this.call<{ Records?: DynamoDBRecord[]; NextShardIterator?: string }>(
-              'GetRecords',
-              { ShardIterator: iterator, Limit: 100 },
-            );
+            const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
             if (out.NextShardIterator) iterators.set(shard, out.NextShardIterator);
             else {
               iterators.delete(shard);
               finished.add(shard);
             }
-            records = (out.Records ?? []).map((r) => ({ ...r, eventSourceARN: streamArn }));
+            records = (out.Records ?? []).map((r) => lambdaRecordOf(r, streamArn));
           }
           if (records.length > 0) await this.deliver(shard, records, held?.tries ?? 0, pending);
         }
@@ -125,19 +129,25 @@ export class DynamoStreamPoller {
     }
     pending.set(shard, { records: records.slice(firstFailed), tries: tries + 1 });
   }
+}
 
-  private async call<T>(operation: string, body: object): Promise<T> {
-    const res = await fetch(this.opts.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `DynamoDBStreams_20120810.${operation}`,
-        authorization: `AWS4-HMAC-SHA256 Credential=local/20260101/${this.opts.region}/dynamodb/aws4_request, SignedHeaders=host, Signature=local`,
-      },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`DynamoDB Streams ${operation}: HTTP ${res.status} ${text.slice(0, 200)}`);
-    return JSON.parse(text) as T;
-  }
+/**
+ * A record as the SDK reads it -> as Lambda hands it over: the creation time in epoch seconds rather
+ * than a Date, and the stream's ARN. The images keep the SDK's shapes, which unmarshall reads alike.
+ */
+function lambdaRecordOf(r: StreamRecord, streamArn: string): DynamoDBRecord {
+  const { ApproximateCreationDateTime: created, ...dynamodb } = r.dynamodb ?? {};
+  return {
+    ...(r.eventID === undefined ? {} : { eventID: r.eventID }),
+    ...(r.eventName === undefined ? {} : { eventName: r.eventName }),
+    ...(r.eventVersion === undefined ? {} : { eventVersion: r.eventVersion }),
+    eventSource: r.eventSource ?? 'aws:dynamodb',
+    ...(r.awsRegion === undefined ? {} : { awsRegion: r.awsRegion }),
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(dynamodb as LambdaStreamRecord),
+      ...(created === undefined ? {} : { ApproximateCreationDateTime: Math.floor(created.getTime() / 1000) }),
+    },
+    ...(r.userIdentity ? { userIdentity: r.userIdentity } : {}),
+  };
 }

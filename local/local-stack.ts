@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
+import { dynamoClient, dynamoStreamsClient, sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
 import { SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
 import type { AcceptGrabDeps } from '#core/use-cases/accept-grab.ts';
@@ -207,8 +207,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const { paymentsStreamDeps } = await import('#functions/composition/payments-stream.ts');
     const paymentsStream = new DynamoStreamPoller({
       client: dynamoClient(localAws({ endpoint: moto.endpoint, region: LOCAL_REGION })),
-      endpoint: moto.endpoint,
-      region: LOCAL_REGION,
+      streams: dynamoStreamsClient(localAws({ endpoint: moto.endpoint, region: LOCAL_REGION })),
       tableName: resources.paymentsTable,
       handler: createPaymentsStreamHandler(paymentsStreamDeps()),
       functionName: 'payments-stream',

@@ -1,6 +1,7 @@
 import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
+import { EXPIRES_AT_ATTRIBUTE } from '#core/retention.ts';
 import { sessionIndexAttributes } from '#core/session-index.ts';
 import { MAX_RECEIVES } from '#core/settings.ts';
 import { localAws } from './stack-file.ts';
@@ -112,12 +113,15 @@ export async function createLocalResources(opts: {
   for (const TableName of [sessionsTable, paymentsTable, certificatesTable, clearanceTable]) {
     await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
   }
-  await ddb.send(
-    new UpdateTimeToLiveCommand({
-      TableName: clearanceTable,
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-    }),
-  );
+  // Payments, sessions and clearance timelines expire after the retention (core/retention.ts), as deployed.
+  for (const TableName of [sessionsTable, paymentsTable, clearanceTable]) {
+    await ddb.send(
+      new UpdateTimeToLiveCommand({
+        TableName,
+        TimeToLiveSpecification: { AttributeName: EXPIRES_AT_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  }
 
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-grabs-dlq` }));
   const grabDlqUrl = dlq.QueueUrl ?? '';

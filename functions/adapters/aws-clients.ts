@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -21,6 +22,10 @@ export interface AwsClientOptions {
 }
 
 export const dynamoClient = (options: AwsClientOptions = {}): DynamoDBClient => new DynamoDBClient(options);
+
+/** DynamoDB Streams is its own API; only the local stack reads a stream itself (Lambda's mapping does when deployed). */
+export const dynamoStreamsClient = (options: AwsClientOptions = {}): DynamoDBStreamsClient =>
+  new DynamoDBStreamsClient(options);
 
 export const sqsClient = (options: AwsClientOptions = {}): SQSClient => new SQSClient(options);
 

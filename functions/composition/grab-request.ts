@@ -12,7 +12,7 @@ import { grabRequestConfig } from '#functions/config.ts';
 export function grabRequestDeps(env = process.env): AcceptGrabDeps {
   const config = grabRequestConfig(env);
   return {
-    sessions: new DynamoSessionStore(dynamoClient(), config.SESSIONS_TABLE),
+    sessions: new DynamoSessionStore(dynamoClient(), config.SESSIONS_TABLE, config.RETENTION_DAYS),
     queue: new SqsGrabQueue(sqsClient(), config.GRAB_QUEUE_URL),
     clock: systemClock,
   };

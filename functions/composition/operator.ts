@@ -75,14 +75,16 @@ export function operatorRoot(target: OperatorTarget = {}): OperatorRoot {
     },
     load: () => {
       const config = paymentsConfig(env);
+      const retentionDays = config.RETENTION_DAYS;
+      const links = clearanceTable(env);
       return {
-        payments: new DynamoPaymentStore(dynamo(), config.PAYMENTS_TABLE),
-        sessions: new DynamoSessionStore(dynamo(), config.SESSIONS_TABLE),
+        payments: new DynamoPaymentStore(dynamo(), config.PAYMENTS_TABLE, { retentionDays }),
+        sessions: new DynamoSessionStore(dynamo(), config.SESSIONS_TABLE, retentionDays),
         queue: new SqsGrabQueue(queues(), config.GRAB_QUEUE_URL),
         clock: systemClock,
-        ...(clearanceTable(env) === undefined
+        ...(links === undefined
           ? {}
-          : { links: new DynamoClearanceStore(dynamo(), clearanceTable(env) as string) }),
+          : { links: { store: new DynamoClearanceStore(dynamo(), links), retentionDays } }),
       };
     },
     status: () => orderStatusDeps(env, aws),

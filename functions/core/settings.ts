@@ -109,3 +109,13 @@ export const TOP_TIMESTAMP_WINDOW_MS = 10 * 60_000;
  */
 export const PAYMENT_INTAKE_MAX_LINES = 1_000;
 export const PAYMENT_INTAKE_MAX_BYTES = 6 * 1024 * 1024;
+
+/**
+ * How long payments, grab sessions and clearance timelines are kept (DynamoDB TTL `expiresAt`), counted
+ * from the payment's tradingTime (core/retention.ts). China's E-Commerce Law art. 31 requires keeping
+ * transaction information at least three years from the transaction's completion; three years span at
+ * most one 29 February, so 3 × 365 + 1 days is never less than three calendar years.
+ */
+export const RETENTION_DAYS = 3 * 365 + 1;
+/** The least a prod stage may keep (the law's three years); a shorter stage setting fails synth. */
+export const MIN_PROD_RETENTION_DAYS = RETENTION_DAYS;

@@ -12,10 +12,20 @@ import { REPLAY_MARKER_KEY_PREFIX } from '#core/settings.ts';
  * - `read-update`: read, and update items that exist (UpdateItem), never create or delete;
  * - `append-query`: put items (conditional appends) and query them back; delete only the callback's
  *   replay markers (released when recording fails), by IAM `dynamodb:LeadingKeys`; no GetItem, no UpdateItem.
+ * - `put-query`: put items (conditional, write-once) and query them back, nothing else (the payment
+ *   intake's links copNo -> orderNo in the clearance table);
  * - `replace`: read items by key in batches, and put and delete whole items (the payment store's
  *   transaction writes a payment and its orders, and deletes orders a new version drops).
  */
-export type TableAccess = 'get' | 'read' | 'query' | 'write' | 'read-update' | 'append-query' | 'replace';
+export type TableAccess =
+  | 'get'
+  | 'read'
+  | 'query'
+  | 'write'
+  | 'read-update'
+  | 'append-query'
+  | 'put-query'
+  | 'replace';
 
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 const PUT_UPDATE = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
@@ -42,6 +52,7 @@ export const TABLE_ACCESS: Readonly<
     write: ['dynamodb:PutItem'],
     deletePrefix: REPLAY_MARKER_KEY_PREFIX,
   },
+  'put-query': { read: ['dynamodb:Query'], write: ['dynamodb:PutItem'] },
   replace: { read: ['dynamodb:BatchGetItem'], write: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
 };
 

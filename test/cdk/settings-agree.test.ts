@@ -8,7 +8,7 @@ import {
   UPLOAD_RETRY_MAX_MS,
   WORKER_BUDGET_MS,
 } from '#core/settings.ts';
-import { uploadWorkerConfig } from '#functions/config.ts';
+import { grabRequestConfig, paymentIntakeConfig, uploadWorkerConfig } from '#functions/config.ts';
 import { REPO_ROOT } from '../../lib/repo-root.ts';
 import { logicalId } from './iam.ts';
 import { synthesize } from './synth.ts';
@@ -95,6 +95,27 @@ describe('README, config defaults and the synthesized stage agree', () => {
       }
     });
   }
+
+  it("RETENTION_DAYS: the README, the functions' default and the stage agree", () => {
+    const documented =
+      readme.get('RETENTION_DAYS') ??
+      assert.fail("the README's configuration table has no row for RETENTION_DAYS");
+    const defaults = [
+      grabRequestConfig({ SESSIONS_TABLE: 's', GRAB_QUEUE_URL: 'q' }).RETENTION_DAYS,
+      paymentIntakeConfig({ PAYMENTS_TABLE: 'p', CLEARANCE_TABLE: 'c' }).RETENTION_DAYS,
+    ];
+    assert.deepEqual(defaults, [documented.value, documented.value], documented.row);
+    const fns = [
+      stage.stateless.grabRequest,
+      stage.stateless.paymentIntake,
+      stage.stateless.clearanceCallback,
+    ];
+    for (const fn of fns) {
+      const env =
+        stateless.toJSON().Resources[logicalId(stage.stateless, fn)].Properties.Environment.Variables;
+      assert.equal(Number(env.RETENTION_DAYS), documented.value, `${fn.node.path}: ${documented.row}`);
+    }
+  });
 
   it("the queue redrives after the worker's MAX_RECEIVES", () => {
     assert.equal(queueProps.RedrivePolicy.maxReceiveCount, Number(workerEnv.MAX_RECEIVES));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { App, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import { STAGES, type StageConfig, stageConfigFromContext } from '../../lib/stage-config.ts';
 import { validateStageConfig } from '../../lib/stage-config-schema.ts';
 import { synthesize } from './synth.ts';
@@ -149,6 +150,48 @@ describe('stage settings are checked before anything is built', () => {
       problemsOf({ plainHttpFront: true, customsSourceRanges: ['2001:db8::/32'] }).join(),
       /IPv4 ranges only/,
     );
+  });
+});
+
+describe('retention (E-Commerce Law art. 31: at least three years)', () => {
+  it('both stages keep three years by default, never less than three calendar years', () => {
+    for (const stage of Object.values(STAGES)) {
+      assert.equal(stage.retentionDays, RETENTION_DAYS, stage.stage);
+      // three years hold at most one 29 February
+      assert.ok(stage.retentionDays >= 3 * 365 + 1, stage.stage);
+    }
+  });
+
+  it('a prod stage that keeps less than three years is refused at synth, saying why', () => {
+    const short = { ...STAGES.prod, retentionDays: 3 * 365 };
+    assert.match(
+      validateStageConfig(short).join(),
+      /retentionDays 1095 is less than three years \(1096 days\): China's E-Commerce Law art\. 31/,
+    );
+    // whatever built the config, the stateful stack refuses it
+    assert.throws(
+      () => synthesize({ bundle: false, context: { stage: 'prod' }, config: { retentionDays: 365 } }),
+      /stage prod: retentionDays 365 is less than three years/,
+    );
+  });
+
+  it('-c retentionDays=N sets it per run, under the same rule', () => {
+    assert.equal(configFor({ stage: 'test', retentionDays: '30' }).retentionDays, 30);
+    assert.equal(configFor({ stage: 'prod', retentionDays: '2000' }).retentionDays, 2000);
+    assert.throws(
+      () => configFor({ stage: 'prod', retentionDays: '365' }),
+      /stage prod: retentionDays 365 is less than three years/,
+    );
+    assert.throws(
+      () => configFor({ retentionDays: 'three years' }),
+      /retentionDays must be a whole number of days/,
+    );
+  });
+
+  it('a test stage may keep less (a throwaway stage), but whole days only', () => {
+    assert.deepEqual(problemsOf({ retentionDays: 30 }), []);
+    assert.match(problemsOf({ retentionDays: 0 }).join(), /retentionDays must be a whole number of days/);
+    assert.match(problemsOf({ retentionDays: 1.5 }).join(), /retentionDays must be a whole number of days/);
   });
 });
 

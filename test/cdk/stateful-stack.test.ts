@@ -77,7 +77,7 @@ describe('stateful stack: tables', () => {
     }
   });
 
-  it('payments and certificates: one string partition key, no index, no TTL', () => {
+  it('payments and certificates: one string partition key, no index', () => {
     for (const [table, key] of [
       [data.paymentsTable, 'pk'],
       [data.certificatesTable, 'ebpCode'],
@@ -86,17 +86,27 @@ describe('stateful stack: tables', () => {
       assert.deepEqual(props.KeySchema, [{ AttributeName: key, KeyType: 'HASH' }]);
       assert.deepEqual(props.AttributeDefinitions, [{ AttributeName: key, AttributeType: 'S' }]);
       assert.equal(props.GlobalSecondaryIndexes, undefined);
-      assert.equal(props.TimeToLiveSpecification, undefined);
     }
   });
 
-  it('clearance: pk and sk, items expire by expiresAt', () => {
+  it('clearance: pk and sk', () => {
     const props = propsOf(data.clearanceTable);
     assert.deepEqual(props.KeySchema, [
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
-    assert.deepEqual(props.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('payments, sessions and clearance timelines are deleted by TTL on expiresAt (the retention); certificates never', () => {
+    for (const table of [data.paymentsTable, data.sessionsTable, data.clearanceTable]) {
+      assert.deepEqual(
+        propsOf(table).TimeToLiveSpecification,
+        { AttributeName: 'expiresAt', Enabled: true },
+        table.node.path,
+      );
+    }
+    // The registry says which key signs: nothing in it expires on its own.
+    assert.equal(propsOf(data.certificatesTable).TimeToLiveSpecification, undefined);
   });
 
   it('all four: on demand, point-in-time recovery, encrypted with the data key, protected and kept, unnamed', () => {

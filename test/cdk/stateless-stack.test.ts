@@ -314,7 +314,7 @@ describe('environment: each function is pointed at exactly the resources it uses
       .sort();
 
   it('grab-request: the sessions table and the grab queue', () => {
-    assert.deepEqual(app(grabRequest), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
+    assert.deepEqual(app(grabRequest), ['GRAB_QUEUE_URL', 'RETENTION_DAYS', 'SESSIONS_TABLE']);
     assert.deepEqual(envOf(grabRequest).SESSIONS_TABLE, imported(data.sessionsTable.tableName));
     assert.deepEqual(envOf(grabRequest).GRAB_QUEUE_URL, imported(data.grabQueue.queueUrl));
   });
@@ -369,8 +369,14 @@ describe('environment: each function is pointed at exactly the resources it uses
     );
   });
 
-  it('clearance-callback: the clearance table and the partner secrets (never in plain text)', () => {
-    assert.deepEqual(app(clearanceCallback), ['CALLBACK_PARTNER_SECRETS_SECRET_ID', 'CLEARANCE_TABLE']);
+  it('clearance-callback: the clearance table, the payments it reads expiries from, the partner secrets (never in plain text)', () => {
+    assert.deepEqual(app(clearanceCallback), [
+      'CALLBACK_PARTNER_SECRETS_SECRET_ID',
+      'CLEARANCE_TABLE',
+      'PAYMENTS_TABLE',
+      'RETENTION_DAYS',
+    ]);
+    assert.deepEqual(envOf(clearanceCallback).PAYMENTS_TABLE, imported(data.paymentsTable.tableName));
     assert.deepEqual(envOf(clearanceCallback).CLEARANCE_TABLE, imported(data.clearanceTable.tableName));
     assert.deepEqual(
       envOf(clearanceCallback).CALLBACK_PARTNER_SECRETS_SECRET_ID,
@@ -386,8 +392,15 @@ describe('environment: each function is pointed at exactly the resources it uses
     assert.deepEqual(app(paymentsStream), ['GRAB_QUEUE_URL', 'SESSIONS_TABLE']);
   });
 
-  it('payment-intake: the payments table only', () => {
-    assert.deepEqual(app(paymentIntake), ['PAYMENTS_TABLE']);
+  it('payment-intake: the payments table, and the clearance table for the copNo links', () => {
+    assert.deepEqual(app(paymentIntake), ['CLEARANCE_TABLE', 'PAYMENTS_TABLE', 'RETENTION_DAYS']);
+    assert.deepEqual(envOf(paymentIntake).CLEARANCE_TABLE, imported(data.clearanceTable.tableName));
+  });
+
+  it('the functions that write sessions, payments or clearance events are told the stage retention', () => {
+    for (const fn of [grabRequest, paymentIntake, clearanceCallback]) {
+      assert.equal(envOf(fn).RETENTION_DAYS, String(STAGES.test.retentionDays), fn.node.path);
+    }
   });
 });
 
@@ -429,11 +442,12 @@ describe('least privilege: exactly these actions on exactly these resources', ()
     );
   });
 
-  it('clearance-callback appends to and queries the clearance table, reads the partner secrets', () => {
+  it('clearance-callback appends to and queries the clearance table, gets payment items (their expiry), reads the partner secrets', () => {
     assert.deepEqual(
       grants(clearanceCallback),
       [
         'dynamodb:DeleteItem clearance',
+        'dynamodb:GetItem payments',
         'dynamodb:PutItem clearance',
         'dynamodb:Query clearance',
         ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
@@ -509,13 +523,15 @@ describe('least privilege: exactly these actions on exactly these resources', ()
     );
   });
 
-  it('payment-intake reads payment heads in batches and puts/deletes payment items, nothing else', () => {
+  it('payment-intake reads payment heads in batches, puts/deletes payment items, puts and queries copNo links, nothing else', () => {
     assert.deepEqual(
       grants(paymentIntake),
       [
         'dynamodb:BatchGetItem payments',
         'dynamodb:DeleteItem payments',
+        'dynamodb:PutItem clearance',
         'dynamodb:PutItem payments',
+        'dynamodb:Query clearance',
         ...DYNAMODB_KEY_WRITE.map((a) => `kms:${a} data-key`),
       ].sort(),
     );

@@ -57,15 +57,18 @@ export class MemoryClearanceStore implements ClearanceStore {
   readonly events = new Map<string, RecordedEvent>();
   readonly signatures = new Map<string, number>();
   readonly links = new Map<string, string>();
+  /** when each event (by dedupeKey) and link (by `LINK#copNo`) was asked to expire, epoch seconds */
+  readonly expiries = new Map<string, number | undefined>();
   failAppends = false;
 
-  async append(e: RecordedEvent) {
+  async append(e: RecordedEvent, expiresAt?: number) {
     if (this.failAppends) throw new Error('storage unavailable');
     const file =
       e.source === 'CEB622' && e.refs.copNo !== undefined ? `COP#${e.refs.copNo}` : `ORDER#${e.orderNo}`;
     const key = `${file}|${e.partner}|${e.dedupeKey}`;
     if (this.events.has(key)) return 'duplicate' as const;
     this.events.set(key, e);
+    this.expiries.set(e.dedupeKey, expiresAt);
     return 'appended' as const;
   }
   async timeline(orderNo: string) {
@@ -74,10 +77,11 @@ export class MemoryClearanceStore implements ClearanceStore {
       e.source === 'CEB622' && e.refs.copNo !== undefined ? copNos.has(e.refs.copNo) : e.orderNo === orderNo,
     );
   }
-  async link(link: { copNo: string; orderNo: string }) {
+  async link(link: { copNo: string; orderNo: string }, expiresAt?: number) {
     const existing = this.links.get(link.copNo);
     if (existing !== undefined) return { outcome: 'already' as const, orderNo: existing };
     this.links.set(link.copNo, link.orderNo);
+    this.expiries.set(`LINK#${link.copNo}`, expiresAt);
     return { outcome: 'linked' as const, orderNo: link.orderNo };
   }
   async orderOf(copNo: string) {

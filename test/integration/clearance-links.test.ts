@@ -3,9 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import type { OrderStatus } from '#core/use-cases/order-status.ts';
 import {
+  ceb312Xml,
   ceb621Xml,
   ceb622Xml,
   DEMO_BUYER,
@@ -130,6 +132,55 @@ describe('inventory receipts land on their order', () => {
     assert.equal(load.code, 0, load.stderr);
     assert.equal((await status(orderNo))?.clearance.state, 'released');
     assert.equal((await status(copNo))?.orderNo, orderNo);
+  });
+
+  it('the same with the link from POST /payments (the payment intake writes it too)', async () => {
+    const payment = makePayment({ ebpCode: EBP, tradingTime: '20260610093000' }, [unique('SO')]);
+    const orderNo = payment.orders[0]?.orderNo ?? '';
+    const copNo = unique('NB');
+    assert.equal((await send(released(copNo))).reply?.msg_code, 'SUCCESS');
+    assert.match(await unlinked(), new RegExp(copNo));
+    const withCopNo = { ...payment, orders: payment.orders.map((o) => ({ ...o, copNo })) };
+    const res = await fetch(`${stack.apiUrl}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(withCopNo),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await status(orderNo))?.clearance.state, 'released');
+    assert.equal((await status(copNo))?.orderNo, orderNo);
+    assert.doesNotMatch(await unlinked(), new RegExp(copNo));
+    // The link is kept as long as the payment: three years after its Beijing tradingTime.
+    const link = await ddb.send(
+      new GetItemCommand({
+        TableName: stack.resources.clearanceTable,
+        Key: { pk: { S: `COP#${copNo}` }, sk: { S: 'LINK' } },
+      }),
+    );
+    const paymentExpiry = Date.UTC(2026, 5, 10, 1, 30) / 1000 + RETENTION_DAYS * 86_400;
+    assert.equal(link.Item?.source?.S, 'payment');
+    assert.equal(Number(link.Item?.expiresAt?.N), paymentExpiry);
+    // and a receipt recorded for the order from now on is kept as long as its payment
+    const orderReceipt = ceb312Xml({
+      guid: unique('G312'),
+      ebpCode: EBP,
+      orderNo,
+      returnStatus: 120,
+      at: Date.now() - MIN,
+      returnInfo: 'accepted',
+    });
+    assert.equal((await send(orderReceipt)).reply?.msg_code, 'SUCCESS');
+    const events = await ddb.send(
+      new QueryCommand({
+        TableName: stack.resources.clearanceTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ev)',
+        ExpressionAttributeValues: { ':pk': { S: `ORDER#${orderNo}` }, ':ev': { S: 'EVENT#' } },
+      }),
+    );
+    assert.deepEqual(
+      events.Items?.map((i) => Number(i.expiresAt?.N)),
+      [paymentExpiry],
+    );
   });
 
   it('the same with the order named in returnInfo', async () => {

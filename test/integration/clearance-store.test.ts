@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoClearanceStore } from '#adapters/dynamodb/clearance-store.ts';
 import { partnerSecrets } from '#adapters/partner-secrets.ts';
@@ -26,6 +26,8 @@ after(async () => {
 });
 
 const T = 1_795_300_000_000;
+/** what the use case asks the items to be kept until (epoch seconds) */
+const EXPIRES = Math.ceil(T / 1000) + 1096 * 86_400;
 const event = (orderNo: string, returnStatus: number, over: Partial<RecordedEvent> = {}): RecordedEvent => ({
   orderNo,
   source: 'CEB312',
@@ -42,13 +44,16 @@ const event = (orderNo: string, returnStatus: number, over: Partial<RecordedEven
 
 describe('the clearance table', () => {
   it("keeps each order's events, once each, and reads them back as they were", async () => {
-    assert.equal(await store.append(event('SO-1', 120)), 'appended');
-    assert.equal(await store.append(event('SO-1', 800)), 'appended');
+    assert.equal(await store.append(event('SO-1', 120), EXPIRES), 'appended');
+    assert.equal(await store.append(event('SO-1', 800), EXPIRES), 'appended');
     assert.equal(
-      await store.append(event('SO-1', 800, { info: 'a repeat that says more', receivedAt: T + 20_000 })),
+      await store.append(
+        event('SO-1', 800, { info: 'a repeat that says more', receivedAt: T + 20_000 }),
+        EXPIRES,
+      ),
       'duplicate',
     );
-    assert.equal(await store.append(event('SO-2', 800)), 'appended');
+    assert.equal(await store.append(event('SO-2', 800), EXPIRES), 'appended');
     const timeline = (await store.timeline('SO-1')).sort((a, b) => a.eventAt - b.eventAt);
     assert.deepEqual(timeline, [event('SO-1', 120), event('SO-1', 800)]);
     assert.deepEqual(await store.timeline('NOBODY'), []);
@@ -64,10 +69,10 @@ describe('the clearance table', () => {
       });
       return rest;
     };
-    assert.equal(await store.append(event('SO-7', 2)), 'appended');
-    assert.equal(await store.append(receipt(800)), 'appended');
+    assert.equal(await store.append(event('SO-7', 2), EXPIRES), 'appended');
+    assert.equal(await store.append(receipt(800), EXPIRES), 'appended');
     // Another partner's event under the same key is its own, not a repeat.
-    assert.equal(await store.append(receipt(800, 'other-broker')), 'appended');
+    assert.equal(await store.append(receipt(800, 'other-broker'), EXPIRES), 'appended');
     assert.equal(await store.orderOf('NB-7'), undefined);
     assert.equal((await store.timeline('SO-7')).length, 1);
     assert.deepEqual(
@@ -82,9 +87,12 @@ describe('the clearance table', () => {
       partner: 'broker',
       linkedAt: T,
     };
-    assert.deepEqual(await store.link(link), { outcome: 'linked', orderNo: 'SO-7' });
+    assert.deepEqual(await store.link(link, EXPIRES), { outcome: 'linked', orderNo: 'SO-7' });
     // The first link stands.
-    assert.deepEqual(await store.link({ ...link, orderNo: 'SO-8' }), { outcome: 'already', orderNo: 'SO-7' });
+    assert.deepEqual(await store.link({ ...link, orderNo: 'SO-8' }, EXPIRES), {
+      outcome: 'already',
+      orderNo: 'SO-7',
+    });
     assert.equal(await store.orderOf('NB-7'), 'SO-7');
     // customs' invtNo, once a receipt carried it, finds the order too.
     assert.equal(await store.orderOf('29912026I000007'), 'SO-7');
@@ -97,6 +105,30 @@ describe('the clearance table', () => {
     ]);
     assert.deepEqual(await store.unlinked(), []);
     assert.deepEqual(await store.timeline('SO-8'), []);
+  });
+
+  it("every item of an order's timeline (events, receipts, links, invtNo) carries the expiry it was given", async () => {
+    const receipt = event('SO-TTL', 800, {
+      source: 'CEB622',
+      dedupeKey: 'CEB622#G-TTL#800',
+      refs: { guid: 'G-TTL', copNo: 'NB-TTL', invtNo: '29912026I-TTL' },
+    });
+    await store.append(event('SO-TTL', 120), EXPIRES);
+    await store.append(receipt, EXPIRES + 1);
+    await store.link(
+      { copNo: 'NB-TTL', orderNo: 'SO-TTL', source: 'payment', partner: 'payment-data', linkedAt: T },
+      EXPIRES + 2,
+    );
+    const items = (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [];
+    const expiryOf = (pk: string, sk: string) =>
+      items.find((i) => i.pk?.S === pk && i.sk?.S === sk)?.expiresAt?.N;
+    assert.equal(expiryOf('ORDER#SO-TTL', 'EVENT#broker#CEB312#G#120'), String(EXPIRES));
+    assert.equal(expiryOf('COP#NB-TTL', 'EVENT#broker#CEB622#G-TTL#800'), String(EXPIRES + 1));
+    assert.equal(expiryOf('INVT#29912026I-TTL', 'COP'), String(EXPIRES + 1));
+    assert.equal(expiryOf('COP#NB-TTL', 'LINK'), String(EXPIRES + 2));
+    assert.equal(expiryOf('ORDER#SO-TTL', 'LINK#NB-TTL'), String(EXPIRES + 2));
+    // the TTL attribute is not part of the event read back
+    assert.ok((await store.timeline('SO-TTL')).every((e) => !('expiresAt' in e)));
   });
 
   it('lets a signature through once, expiring with the TTL attribute, and again once released', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoPaymentRetention } from '#adapters/dynamodb/payment-retention.ts';
 import { DynamoPaymentStore, orderItemKey, paymentItemKey } from '#adapters/dynamodb/payment-store.ts';
 import { ValidationError } from '#core/errors.ts';
 import type { Clock } from '#core/ports.ts';
@@ -87,6 +88,50 @@ describe('DynamoPaymentStore', () => {
     assert.equal(await store.put(payment), 'unchanged');
 
     assert.deepEqual(await allItems(), before, 'no item written again (loadedAt unchanged)');
+  });
+
+  it('every item of a payment expires RETENTION_DAYS after its Beijing tradingTime; an unchanged one is left as it was', async () => {
+    const payment = makePayment({ payTransactionId: 'TX-TTL', tradingTime: '20261231200000' }, [
+      'SO-T-1',
+      'SO-T-2',
+    ]);
+    await store.put(payment);
+    // 20:00 Beijing on 31 Dec 2026 is 12:00 UTC; three years (1,096 days) later, 31 Dec 2029
+    const expected = Date.UTC(2029, 11, 31, 12, 0, 0) / 1000;
+    for (const pk of [
+      paymentItemKey(paymentKeyOf(payment)),
+      orderItemKey('SO-T-1'),
+      orderItemKey('SO-T-2'),
+    ]) {
+      assert.equal((await rawItem(pk))?.expiresAt, expected, pk);
+    }
+    assert.equal(await store.put(payment), 'unchanged');
+    // a corrected tradingTime moves the expiry with it
+    await store.put({ ...payment, tradingTime: '20270102080000' });
+    assert.equal((await rawItem(orderItemKey('SO-T-1')))?.expiresAt, Date.UTC(2030, 0, 2, 0, 0, 0) / 1000);
+    // a stage's own retention
+    const short = new DynamoPaymentStore(client, table, { clock, retentionDays: 30 });
+    await short.put(
+      makePayment({ payTransactionId: 'TX-TTL-30', tradingTime: '20261231200000' }, ['SO-T-3']),
+    );
+    assert.equal(
+      (await rawItem(orderItemKey('SO-T-3')))?.expiresAt,
+      Date.UTC(2026, 11, 31, 12, 0, 0) / 1000 + 30 * 86_400,
+    );
+  });
+
+  it("tells the clearance callback an order's payment expiry with one small read", async () => {
+    const retention = new DynamoPaymentRetention(client, table);
+    await store.put(makePayment({ payTransactionId: 'TX-RET', tradingTime: '20261231200000' }, ['SO-R-1']));
+    assert.deepEqual(await retention.paymentOf('SO-R-1'), {
+      expiresAt: Date.UTC(2029, 11, 31, 12, 0, 0) / 1000,
+      tradingTime: '20261231200000',
+    });
+    assert.equal(await retention.paymentOf('SO-NOBODY'), undefined);
+    // the platform's own PutItem, with no expiry: its tradingTime is enough to date it
+    const own = makePayment({ payTransactionId: 'TX-OWN', tradingTime: '20260610093000' }, ['SO-R-2']);
+    await doc.send(new PutCommand({ TableName: table, Item: { pk: orderItemKey('SO-R-2'), payment: own } }));
+    assert.deepEqual(await retention.paymentOf('SO-R-2'), { tradingTime: '20260610093000' });
   });
 
   it('updates a changed payment and removes the orders it no longer has', async () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { SessionBusyError } from '#core/errors.ts';
 import type { UploadPrepared } from '#core/session.ts';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
 
 /** The DynamoDB session store against a real moto_server over HTTP: the lifecycle table holds there. */
@@ -11,6 +12,7 @@ import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
 let aws: LocalAws;
 let client: DynamoDBClient;
 let store: DynamoSessionStore;
+let table: string;
 
 before(async () => {
   aws = await startLocalAws();
@@ -21,7 +23,8 @@ after(async () => {
   await aws?.stop();
 });
 beforeEach(async () => {
-  store = new DynamoSessionStore(client, (await aws.fresh()).sessionsTable);
+  table = (await aws.fresh()).sessionsTable;
+  store = new DynamoSessionStore(client, table);
 });
 
 const LEASE = 20_000;
@@ -135,6 +138,25 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
     // and a claimed session is never stamped as resent
     const { session } = await store.claim('S-sweep', 9_100, LEASE);
     assert.equal(await store.markResent('S-sweep', session.updatedAt, 9_200), false);
+  });
+
+  it('a session expires RETENTION_DAYS after it was received (its payment unknown to the grab)', async () => {
+    const receivedAt = Date.UTC(2026, 5, 10, 1, 30, 0, 500);
+    await store.create({ sessionID: 'S-ttl', orderNo: 'O-1', receivedAt });
+    const raw = await client.send(
+      new GetItemCommand({ TableName: table, Key: { sessionID: { S: 'S-ttl' } } }),
+    );
+    assert.equal(Number(raw.Item?.expiresAt?.N), Math.ceil(receivedAt / 1000) + RETENTION_DAYS * 86_400);
+    // a stage's own retention
+    await new DynamoSessionStore(client, table, 30).create({
+      sessionID: 'S-ttl-30',
+      orderNo: 'O-1',
+      receivedAt,
+    });
+    const short = await client.send(
+      new GetItemCommand({ TableName: table, Key: { sessionID: { S: 'S-ttl-30' } } }),
+    );
+    assert.equal(Number(short.Item?.expiresAt?.N), Math.ceil(receivedAt / 1000) + 30 * 86_400);
   });
 
   it('a live lease is not taken over; one that ran out is', async () => {

@@ -7,6 +7,7 @@ import {
   CallbackUnauthorizedError,
 } from '#core/clearance/errors.ts';
 import { signedHeaders } from '#core/clearance/signature.ts';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import { type ClearanceCallback, recordClearance } from '#core/use-cases/record-clearance.ts';
 import { ceb312Xml, ceb621Xml, ceb622Xml, clearanceNotice } from '#local/demo-clearance.ts';
 import {
@@ -56,7 +57,12 @@ function setup(now = FIXTURE_TIME) {
       [TOP_PARTNER]: { secret: TOP_SECRET, scheme: 'top' },
     }),
     clock,
-    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000, topTimestampWindowMs: 600_000 },
+    settings: {
+      retentionDays: RETENTION_DAYS,
+      maxBodyBytes: 64 * 1024,
+      signatureWindowMs: 300_000,
+      topTimestampWindowMs: 600_000,
+    },
   };
   /** A callback signed by broker-1 now (or `at`), by `secret`. */
   const signed = (
@@ -93,6 +99,75 @@ async function refused(p: Promise<unknown>): Promise<CallbackUnauthorizedError> 
 }
 
 describe('recording a clearance callback', () => {
+  it("keeps an order's events as long as its payment; an order or inventory not known yet from the receipt", async () => {
+    const { store, deps, signed } = setup();
+    // SO-PAID's payment was stored before payments carried their expiry; SO-STORED's carries one
+    const stored = Math.ceil(FIXTURE_TIME / 1000) + 5_000;
+    const payments = {
+      paymentOf: async (orderNo: string) =>
+        orderNo === 'SO-PAID'
+          ? { tradingTime: '20260610093000' }
+          : orderNo === 'SO-STORED'
+            ? { tradingTime: '20260610093000', expiresAt: stored }
+            : orderNo === 'SO-BROKEN'
+              ? { tradingTime: '2026-06-10' }
+              : undefined,
+    };
+    const withPayments = { ...deps, payments };
+    const received = Math.ceil(FIXTURE_TIME / 1000);
+    const days = (n: number) => n * 86_400;
+
+    await recordClearance(signed(receipt('SO-PAID', 120, 3)), withPayments);
+    await recordClearance(signed(receipt('SO-UNPAID', 120, 2)), withPayments);
+    const inventory = ceb622Xml({
+      guid: 'G622-TTL',
+      ebpCode: '46016602EV',
+      customsCode: '2991',
+      agentCode: 'A',
+      copNo: 'NB-TTL',
+      preNo: 'P',
+      invtNo: 'I-TTL',
+      returnStatus: 800,
+      at: FIXTURE_TIME - 60_000,
+      returnInfo: 'released',
+    });
+    await recordClearance(signed(inventory), withPayments);
+    const link = ceb621Xml({
+      guid: 'G621-TTL',
+      logisticsNo: 'L-TTL',
+      orderNo: 'SO-PAID',
+      copNo: 'NB-TTL',
+      ebpCode: '46016602EV',
+      agentCode: 'A',
+    });
+    await recordClearance(signed(link), withPayments);
+
+    const expiryOf = (key: string) => store.expiries.get(key);
+    // 09:30 Beijing on 10 June 2026 = 01:30 UTC, kept RETENTION_DAYS
+    const paid = Date.UTC(2026, 5, 10, 1, 30) / 1000 + days(RETENTION_DAYS);
+    assert.equal(expiryOf('CEB312#G-SO-PAID#120'), paid);
+    assert.equal(expiryOf('LINK#NB-TTL'), paid);
+    assert.equal(expiryOf('CEB312#G-SO-UNPAID#120'), received + days(RETENTION_DAYS));
+    await recordClearance(signed(receipt('SO-STORED', 120, 1)), withPayments);
+    assert.equal(expiryOf('CEB312#G-SO-STORED#120'), stored);
+    // a payment item stored by another writer with a broken tradingTime: the receipt is kept all the same
+    const broken = await recordClearance(signed(receipt('SO-BROKEN', 120, 1, 'G-BROKEN')), withPayments);
+    assert.equal(broken.events[0]?.outcome, 'appended');
+    assert.equal(expiryOf('CEB312#G-BROKEN#120'), received + days(RETENTION_DAYS));
+    // filed under its copNo before any link: from its receipt
+    const [receiptKey] = [...store.events.values()]
+      .filter((e) => e.source === 'CEB622')
+      .map((e) => e.dedupeKey);
+    assert.equal(expiryOf(receiptKey ?? ''), received + days(RETENTION_DAYS));
+    // a stage's shorter retention is applied as it is
+    const { store: other, deps: short, signed: signedShort } = setup();
+    await recordClearance(signedShort(receipt('SO-UNPAID', 120, 2)), {
+      ...short,
+      settings: { ...short.settings, retentionDays: 30 },
+    });
+    assert.equal(other.expiries.get('CEB312#G-SO-UNPAID#120'), received + days(30));
+  });
+
   it('records every fixture as signed (the fixtures carry valid signatures for their time)', async () => {
     const { store, deps } = setup();
     for (const name of CALLBACK_FIXTURES) {

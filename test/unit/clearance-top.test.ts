@@ -4,6 +4,7 @@ import { deriveClearance } from '#core/clearance/derive-state.ts';
 import { CallbackRejectedError, CallbackUnauthorizedError } from '#core/clearance/errors.ts';
 import { renderTopReply } from '#core/clearance/top-reply.ts';
 import { signTop, topSignSource } from '#core/clearance/top-signature.ts';
+import { RETENTION_DAYS } from '#core/settings.ts';
 import { recordClearance } from '#core/use-cases/record-clearance.ts';
 import { clearanceNotice } from '#local/demo-clearance.ts';
 import { MemoryClearanceStore, partnerSecretsOf, topParams } from '#test/helpers/clearance.ts';
@@ -40,7 +41,12 @@ function setup() {
       [HMAC_PARTNER]: 'hmac-broker-secret-0123456789',
     }),
     clock,
-    settings: { maxBodyBytes: 64 * 1024, signatureWindowMs: 300_000, topTimestampWindowMs: 600_000 },
+    settings: {
+      retentionDays: RETENTION_DAYS,
+      maxBodyBytes: 64 * 1024,
+      signatureWindowMs: 300_000,
+      topTimestampWindowMs: 600_000,
+    },
   };
   const call = (params: Record<string, string>) =>
     recordClearance(

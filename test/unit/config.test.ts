@@ -7,6 +7,7 @@ import {
   clearanceCallbackConfig,
   grabRequestConfig,
   orderStatusConfig,
+  paymentIntakeConfig,
   uploadWorkerConfig,
 } from '#functions/config.ts';
 
@@ -93,6 +94,25 @@ describe('configuring the upload worker', () => {
       () => grabRequestConfig({}),
       (e) => e instanceof ConfigError && /SESSIONS_TABLE/.test(e.message) && /GRAB_QUEUE_URL/.test(e.message),
     );
+  });
+});
+
+describe('retention (RETENTION_DAYS)', () => {
+  it('defaults to three years where sessions, payments and clearance events are written, and takes the stage value', () => {
+    assert.equal(grabRequestConfig({ SESSIONS_TABLE: 's', GRAB_QUEUE_URL: 'q' }).RETENTION_DAYS, 1096);
+    assert.equal(settings.RETENTION_DAYS, 1096);
+    const intake = paymentIntakeConfig({ PAYMENTS_TABLE: 'p', CLEARANCE_TABLE: 'c', RETENTION_DAYS: '30' });
+    assert.equal(intake.RETENTION_DAYS, 30);
+    const callback = clearanceCallbackConfig({ CLEARANCE_TABLE: 't', CALLBACK_PARTNER_SECRETS: '{}' });
+    assert.equal(callback.RETENTION_DAYS, 1096);
+  });
+
+  it('refuses a retention that is not whole days, and an intake with nowhere to put its copNo links', () => {
+    assert.throws(
+      () => grabRequestConfig({ SESSIONS_TABLE: 's', GRAB_QUEUE_URL: 'q', RETENTION_DAYS: '3y' }),
+      /RETENTION_DAYS: must be a whole number/,
+    );
+    assert.throws(() => paymentIntakeConfig({ PAYMENTS_TABLE: 'p' }), /CLEARANCE_TABLE is not set/);
   });
 });
 

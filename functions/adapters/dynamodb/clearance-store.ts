@@ -22,7 +22,10 @@ import { REPLAY_MARKER_KEY_PREFIX } from '#core/settings.ts';
  * - the link copNo -> orderNo: `COP#<copNo>`/`LINK` (orderNo, source), and `ORDER#<orderNo>`/`LINK#<copNo>`
  *   so an order's timeline finds its inventories; the first link of a copNo stands;
  * - customs' inventory number: `INVT#<invtNo>`/`COP` (copNo), written when a receipt carries both;
- * - seen callback signatures: pk `SIG#<partner>#<signature>`, sk `SIG`, expiring with `expiresAt`.
+ * - seen callback signatures: pk `SIG#<partner>#<signature>`, sk `SIG`, expiring with `expiresAt`
+ *   minutes later (a replay is refused as stale after that).
+ * Every other item expires with its order's retention: `expiresAt` as the use case computed it
+ * (core/retention.ts: the order's payment's expiry, else the receipt's time plus the retention).
  */
 export class DynamoClearanceStore implements ClearanceStore, UnlinkedReceipts {
   private readonly doc: DynamoDBDocumentClient;
@@ -34,28 +37,30 @@ export class DynamoClearanceStore implements ClearanceStore, UnlinkedReceipts {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async append(event: RecordedEvent): Promise<'appended' | 'duplicate'> {
+  async append(event: RecordedEvent, expiresAt: number): Promise<'appended' | 'duplicate'> {
     const pk = eventPartition(event);
     const { copNo, invtNo } = event.refs;
     // customs' own inventory number, once assigned, finds the inventory too (`ceb-grab status <invtNo>`).
     if (event.source === 'CEB622' && copNo !== undefined && invtNo !== undefined) {
-      await this.putOnce({ pk: invtKey(invtNo), sk: 'COP', copNo });
+      await this.putOnce({ pk: invtKey(invtNo), sk: 'COP', copNo, expiresAt });
     }
-    return (await this.putOnce({ pk, sk: `EVENT#${event.partner}#${event.dedupeKey}`, ...event }))
+    return (await this.putOnce({ pk, sk: `EVENT#${event.partner}#${event.dedupeKey}`, ...event, expiresAt }))
       ? 'appended'
       : 'duplicate';
   }
 
-  async link(link: InventoryLink & { partner: string; linkedAt: number }): Promise<LinkOutcome> {
-    if (await this.putOnce({ pk: copKey(link.copNo), sk: 'LINK', ...link })) {
-      await this.putOnce({ pk: orderKey(link.orderNo), sk: `LINK#${link.copNo}`, copNo: link.copNo });
+  async link(
+    link: InventoryLink & { partner: string; linkedAt: number },
+    expiresAt: number,
+  ): Promise<LinkOutcome> {
+    const orderSide = { pk: orderKey(link.orderNo), sk: `LINK#${link.copNo}`, copNo: link.copNo, expiresAt };
+    if (await this.putOnce({ pk: copKey(link.copNo), sk: 'LINK', ...link, expiresAt })) {
+      await this.putOnce(orderSide);
       return { outcome: 'linked', orderNo: link.orderNo };
     }
     const orderNo = await this.orderOf(link.copNo);
     // The order's side may be missing if a first attempt failed between the two writes.
-    if (orderNo === link.orderNo) {
-      await this.putOnce({ pk: orderKey(link.orderNo), sk: `LINK#${link.copNo}`, copNo: link.copNo });
-    }
+    if (orderNo === link.orderNo) await this.putOnce(orderSide);
     return { outcome: 'already', orderNo: orderNo ?? link.orderNo };
   }
 

@@ -13,6 +13,8 @@ import { CebGrabError, type FieldIssue, ValidationError } from '#core/errors.ts'
 import { type Clock, type PaymentStore, type PutPaymentResult, systemClock } from '#core/ports.ts';
 import { describeIssues, toFieldIssues } from '#core/protocol/issues.ts';
 import { type Payment, PaymentSchema, paymentKeyOf } from '#core/protocol/payment.ts';
+import { paymentExpiresAt } from '#core/retention.ts';
+import { RETENTION_DAYS } from '#core/settings.ts';
 
 /**
  * Payments in DynamoDB (partition key `pk` only).
@@ -25,7 +27,9 @@ import { type Payment, PaymentSchema, paymentKeyOf } from '#core/protocol/paymen
  *   loads of different versions of one payment from interleaving.
  *
  * A payment and all its orders are written by one TransactWriteItems, so a reader never sees half a
- * payment, and an orderNo never silently moves from one payment to another.
+ * payment, and an orderNo never silently moves from one payment to another. Every item carries
+ * `expiresAt` (the table's TTL): the payment's tradingTime plus the retention (core/retention.ts). It
+ * derives from the content, so a payment stored again unchanged is still not rewritten.
  */
 
 /** Thrown when DynamoDB kept pushing back (unprocessed keys, write races) after our retries. */
@@ -89,12 +93,15 @@ export interface DynamoPaymentStoreOptions {
   readonly clock?: Clock;
   /** Attempts of the read-then-write cycle when a concurrent writer got in between. */
   readonly writeAttempts?: number;
+  /** Days a payment is kept after its tradingTime (the stage's RETENTION_DAYS). */
+  readonly retentionDays?: number;
 }
 
 export class DynamoPaymentStore implements PaymentStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly clock: Clock;
   private readonly writeAttempts: number;
+  private readonly retentionDays: number;
 
   constructor(
     client: DynamoDBClient,
@@ -104,6 +111,7 @@ export class DynamoPaymentStore implements PaymentStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.clock = options.clock ?? systemClock;
     this.writeAttempts = options.writeAttempts ?? 4;
+    this.retentionDays = options.retentionDays ?? RETENTION_DAYS;
   }
 
   /**
@@ -281,11 +289,13 @@ export class DynamoPaymentStore implements PaymentStore {
     const toDelete = dropped.filter((n) => droppedRows.get(orderItemKey(n))?.paymentKey === paymentKey);
 
     const loadedAt = this.clock.now();
+    const expiresAt = paymentExpiresAt(payment, this.retentionDays);
     const orderItem = (orderNo: string) => ({
       pk: orderItemKey(orderNo),
       paymentKey,
       contentHash,
       loadedAt,
+      expiresAt,
       payment,
     });
     checkSizes(payment, orderItem(orderNos[0] ?? ''), toDelete.length);
@@ -294,7 +304,7 @@ export class DynamoPaymentStore implements PaymentStore {
       {
         Put: {
           TableName: this.tableName,
-          Item: { pk: paymentItemKey(paymentKey), paymentKey, contentHash, loadedAt, orderNos },
+          Item: { pk: paymentItemKey(paymentKey), paymentKey, contentHash, loadedAt, expiresAt, orderNos },
           // The optimistic lock: the payment is still the version we compared against.
           ...(stored
             ? {

@@ -15,6 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as v from 'valibot';
 import { SessionBusyError } from '#core/errors.ts';
 import type { CreateResult, SessionStore } from '#core/ports.ts';
+import { orderExpiresAt } from '#core/retention.ts';
 import {
   isTerminal,
   type Session,
@@ -36,12 +37,14 @@ import {
   REQUEUED_STATE,
   sourcesOf,
 } from '#core/session-lifecycle.ts';
-import { OTHER_ORDERS_KEPT } from '#core/settings.ts';
+import { OTHER_ORDERS_KEPT, RETENTION_DAYS } from '#core/settings.ts';
 
 /**
  * Sessions in DynamoDB, one item per sessionID. Every state change is a conditional write built from
  * the lifecycle table (core/session-lifecycle.ts), so two deliveries of the same grab can never both
  * upload, a late worker cannot overwrite a newer outcome, and no tool can make a move the table forbids.
+ * A session is created with `expiresAt` (the table's TTL): its receipt plus the retention, its order's
+ * payment being unknown to it (core/retention.ts).
  */
 export class DynamoSessionStore implements SessionStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -49,6 +52,8 @@ export class DynamoSessionStore implements SessionStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    /** Days a session is kept (the stage's RETENTION_DAYS). */
+    private readonly retentionDays: number = RETENTION_DAYS,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
@@ -68,6 +73,7 @@ export class DynamoSessionStore implements SessionStore {
             state: INITIAL_STATE,
             updatedAt: grab.receivedAt,
             attempts: 0,
+            expiresAt: orderExpiresAt(undefined, grab.receivedAt, this.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(sessionID)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

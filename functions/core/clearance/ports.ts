@@ -6,13 +6,17 @@ import type { InventoryLink } from './inventory-link.ts';
 export interface ClearanceStore {
   /**
    * Add an event to its order's timeline, unless the same partner recorded an event with its dedupeKey
-   * already: the key is the partner's, so one partner's key never suppresses another's event.
+   * already: the key is the partner's, so one partner's key never suppresses another's event. It is
+   * kept until `expiresAt` (epoch seconds: the order's retention, core/retention.ts).
    */
-  append(event: RecordedEvent): Promise<'appended' | 'duplicate'>;
+  append(event: RecordedEvent, expiresAt: number): Promise<'appended' | 'duplicate'>;
   /** Every event of the order, its linked inventories' receipts included, in no particular order. */
   timeline(orderNo: string): Promise<RecordedEvent[]>;
-  /** Link an inventory (copNo) to its order; the first link of a copNo stands. */
-  link(link: InventoryLink & { readonly partner: string; readonly linkedAt: number }): Promise<LinkOutcome>;
+  /** Link an inventory (copNo) to its order, kept until `expiresAt` (epoch seconds); the first link of a copNo stands. */
+  link(
+    link: InventoryLink & { readonly partner: string; readonly linkedAt: number },
+    expiresAt: number,
+  ): Promise<LinkOutcome>;
   /** The order an inventory is linked to, if any, by its copNo (or customs' invtNo, once a receipt gave one). */
   orderOf(copNoOrInvtNo: string): Promise<string | undefined>;
   /**
@@ -22,6 +26,13 @@ export interface ClearanceStore {
   claimSignature(partner: string, signature: string, expiresAt: number): Promise<boolean>;
   /** Forget a claimed signature, so a request we failed to record can be sent again as it was. */
   releaseSignature(partner: string, signature: string): Promise<void>;
+}
+
+/** An order's stored payment, as far as its retention needs it (core/retention.ts); undefined when none is stored. */
+export interface PaymentRetention {
+  paymentOf(
+    orderNo: string,
+  ): Promise<{ readonly expiresAt?: number; readonly tradingTime: string } | undefined>;
 }
 
 /** `already`: the copNo was linked before, to `orderNo` (which may differ from the one asked). */

@@ -4,6 +4,7 @@ import { CebGrabError, type FieldIssue, ValidationError } from '../errors.ts';
 import type { Clock, GrabQueue, PaymentStore, PutPaymentResult, SessionStore } from '../ports.ts';
 import { toFieldIssues } from '../protocol/issues.ts';
 import { type Payment, PaymentSchema } from '../protocol/payment.ts';
+import { paymentExpiresAt } from '../retention.ts';
 import { replayWaitingGrabs } from './replay-waiting-grabs.ts';
 
 /**
@@ -16,8 +17,11 @@ import { replayWaitingGrabs } from './replay-waiting-grabs.ts';
 /** Storing only: the Payments table's stream replays what waited (functions/payments-stream/). */
 export interface StorePaymentsDeps {
   readonly payments: PaymentStore;
-  /** Where the orders' inventory links go (an order's copNo in the payment data); none: not linked. */
-  readonly links?: Pick<ClearanceStore, 'link'>;
+  /**
+   * Where the orders' inventory links go (an order's copNo in the payment data), kept as long as the
+   * payment (`retentionDays` after its tradingTime); none: not linked.
+   */
+  readonly links?: { readonly store: Pick<ClearanceStore, 'link'>; readonly retentionDays: number };
   /** When a link was made; links are made only with a clock. */
   readonly clock?: Clock;
 }
@@ -217,18 +221,22 @@ async function linkInventories(
   snapshot: () => LoadResult,
 ): Promise<void> {
   if (!deps.links || !deps.clock) return;
+  const { store, retentionDays } = deps.links;
   for (const o of payment.orders) {
     if (!o.copNo) continue;
     try {
-      await deps.links.link({
-        copNo: o.copNo,
-        orderNo: o.orderNo,
-        source: 'payment',
-        ebpCode: payment.ebpCode,
-        ...(o.logisticsNo ? { logisticsNo: o.logisticsNo } : {}),
-        partner: PAYMENT_DATA_PARTNER,
-        linkedAt: deps.clock.now(),
-      });
+      await store.link(
+        {
+          copNo: o.copNo,
+          orderNo: o.orderNo,
+          source: 'payment',
+          ebpCode: payment.ebpCode,
+          ...(o.logisticsNo ? { logisticsNo: o.logisticsNo } : {}),
+          partner: PAYMENT_DATA_PARTNER,
+          linkedAt: deps.clock.now(),
+        },
+        paymentExpiresAt(payment, retentionDays),
+      );
     } catch (error) {
       throw new LoadInterruptedError(lineNo, snapshot(), { cause: error });
     }

@@ -4,12 +4,19 @@ import { CallbackRejectedError, CallbackUnauthorizedError } from '../clearance/e
 import { meaningOf, type RecordedEvent } from '../clearance/event.ts';
 import type { LinkSource } from '../clearance/inventory-link.ts';
 import { checkPartnerScope } from '../clearance/partner-scope.ts';
-import type { CallbackPartner, CallbackScheme, ClearanceStore, PartnerSecrets } from '../clearance/ports.ts';
+import type {
+  CallbackPartner,
+  CallbackScheme,
+  ClearanceStore,
+  PartnerSecrets,
+  PaymentRetention,
+} from '../clearance/ports.ts';
 import type { ClearanceState } from '../clearance/return-status.ts';
 import { readCredentials, verifyCallback } from '../clearance/signature.ts';
 import { isTopRequest, topNoticeEvents } from '../clearance/top-notice.ts';
 import { readTopCredentials, verifyTop } from '../clearance/top-signature.ts';
 import type { Clock } from '../ports.ts';
+import { orderExpiresAt } from '../retention.ts';
 
 export interface ClearanceCallback {
   readonly headers: Readonly<Record<string, string | undefined>>;
@@ -24,7 +31,14 @@ export interface RecordClearanceDeps {
   readonly store: ClearanceStore;
   readonly secrets: PartnerSecrets;
   readonly clock: Clock;
+  /**
+   * The orders' payments, so an order's timeline expires with its payment (core/retention.ts); without
+   * it (or for an order whose payment is unknown) events are kept from their receipt.
+   */
+  readonly payments?: PaymentRetention;
   readonly settings: {
+    /** days an order's clearance timeline is kept after its payment's tradingTime (RETENTION_DAYS) */
+    readonly retentionDays: number;
     readonly maxBodyBytes: number;
     /** how far a signature's timestamp may be from our clock, either way */
     readonly signatureWindowMs: number;
@@ -105,7 +119,33 @@ export async function recordClearance(
       partner,
     );
   }
-  return { ...(await applyMessage(partner, signature, message, receivedAt, store)), scheme };
+  const expiry = orderExpiry(deps, receivedAt);
+  return { ...(await applyMessage(partner, signature, message, receivedAt, store, expiry)), scheme };
+}
+
+/** When what is recorded for an order expires: its payment's expiry when known, else receivedAt + the retention. */
+type OrderExpiry = (orderNo: string | undefined) => Promise<number>;
+
+function orderExpiry(deps: RecordClearanceDeps, receivedAt: number): OrderExpiry {
+  const days = deps.settings.retentionDays;
+  const payments = new Map<string, Promise<number>>();
+  const expiryOf = async (orderNo: string) => {
+    const payment = await deps.payments?.paymentOf(orderNo);
+    // the expiry its payment was stored with; one stored before payments carried it, from its tradingTime
+    if (payment?.expiresAt !== undefined) return payment.expiresAt;
+    try {
+      return orderExpiresAt(payment, receivedAt, days);
+    } catch {
+      // a payment item another writer stored with a broken tradingTime: never lose the receipt over it
+      return orderExpiresAt(undefined, receivedAt, days);
+    }
+  };
+  return (orderNo) => {
+    if (orderNo === undefined) return Promise.resolve(orderExpiresAt(undefined, receivedAt, days));
+    const found = payments.get(orderNo) ?? expiryOf(orderNo);
+    payments.set(orderNo, found);
+    return found;
+  };
 }
 
 interface Proven {
@@ -186,22 +226,26 @@ async function applyMessage(
   { events, links }: CallbackMessage,
   receivedAt: number,
   store: ClearanceStore,
+  expiry: OrderExpiry,
 ): Promise<Omit<RecordClearanceResult, 'scheme'>> {
   try {
     const linked: LinkResult[] = [];
     for (const link of links) {
-      const { outcome, orderNo } = await store.link({ ...link, partner, linkedAt: receivedAt });
+      const { outcome, orderNo } = await store.link(
+        { ...link, partner, linkedAt: receivedAt },
+        await expiry(link.orderNo),
+      );
       linked.push({ copNo: link.copNo, orderNo, source: link.source, outcome });
     }
     const outcomes: RecordedOutcome[] = [];
     // This callback's own events (by partner and key), and inventories it newly linked: what was not there before.
     const appended = new Set<string>();
     for (const event of events) {
-      const outcome = await store.append({ ...event, partner, receivedAt });
-      if (outcome === 'appended') appended.add(event.dedupeKey);
-      const { code, state } = meaningOf(event);
       const copNo = event.source === 'CEB622' ? event.refs.copNo : undefined;
       const orderNo = event.orderNo ?? (copNo === undefined ? undefined : await store.orderOf(copNo));
+      const outcome = await store.append({ ...event, partner, receivedAt }, await expiry(orderNo));
+      if (outcome === 'appended') appended.add(event.dedupeKey);
+      const { code, state } = meaningOf(event);
       outcomes.push({
         ...(orderNo === undefined ? {} : { orderNo }),
         ...(copNo === undefined ? {} : { copNo }),
