@@ -23,6 +23,8 @@ export const METRIC = {
   GrabNoPaymentData: 'GrabNoPaymentData',
   /** a `no-data` grab queued again because its payment was stored (the Payments table's stream) */
   GrabReplayedAfterPayment: 'GrabReplayedAfterPayment',
+  /** records the Payments table's stream delivered, every batch (0 too): the stream consumer is alive */
+  PaymentStreamRecords: 'PaymentStreamRecords',
   /** a payment changed after customs received its upload: customs holds an older version */
   UploadedPaymentChanged: 'UploadedPaymentChanged',
   GrabRedelivered: 'GrabRedelivered',
