@@ -81,8 +81,10 @@ export interface SessionStore {
   markResent(sessionID: string, seenAt: number, at: number): Promise<boolean>;
   /**
    * Take the upload lease: `queued`/`retrying`/`received` (or `uploading` whose lease ran out)
-   * -> `uploading`, attempts + 1. Returns the session, or the terminal session if there is
-   * nothing left to do; throws SessionBusyError when another worker holds a live lease.
+   * -> `uploading`, attempts + 1, and mark that a try may reach customs from now on
+   * (`mayHaveReachedCustoms`; its value before, `mayHaveReachedBefore`, is in the returned session).
+   * Returns the session, or the terminal session if there is nothing left to do; throws
+   * SessionBusyError when another worker holds a live lease.
    */
   claim(sessionID: string, now: number, leaseMs: number): Promise<{ claimed: boolean; session: Session }>;
   /**
@@ -145,7 +147,10 @@ export interface CustomsHttpReply {
   readonly body: string;
 }
 
-/** customs' realTimeDataUpload. Throws CustomsUnavailableError on transport failures. */
+/**
+ * customs' realTimeDataUpload. Throws CustomsUnavailableError on transport failures, saying whether
+ * the request may have reached customs.
+ */
 export interface CustomsClient {
   upload(payExInfoStr: string): Promise<CustomsHttpReply>;
 }

@@ -68,7 +68,8 @@ export const preparedAttributes = (p: UploadPrepared): Required<Pick<Session, Pr
 
 /**
  * What a re-queue drops: a replay rebuilds the payload from the payment data as it is now, and the
- * last attempt's error, lease and end no longer describe the session.
+ * last attempt's error, lease and end no longer describe the session. `mayHaveReachedCustoms` stays:
+ * customs keeps what an earlier try left there, so a replay answered 入库失败 is told it was ours.
  */
 export const CLEARED_ON_REQUEUE: readonly (keyof Session)[] = [
   'error',

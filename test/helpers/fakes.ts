@@ -81,6 +81,8 @@ export class MemorySessionStore implements SessionStore {
       attempts: s.attempts + 1,
       leaseUntil: now + leaseMs,
       updatedAt: now,
+      mayHaveReachedBefore: s.mayHaveReachedCustoms ?? false,
+      mayHaveReachedCustoms: true,
     };
     this.rows.set(sessionID, next);
     return { claimed: true, session: next };

@@ -214,8 +214,11 @@ export class DynamoSessionStore implements SessionStore {
     const condition = `${claimable.condition} OR (#state = :leased AND leaseUntil < :now)`;
     try {
       const out = await this.update(sessionID, {
+        // The claimant sends next: from here a crash counts as a try that may have reached customs. The
+        // value before this write (SET reads the item as it was) tells the claimant about earlier tries.
         UpdateExpression:
           'SET #state = :leased, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :now, ' +
+          'mayHaveReachedBefore = if_not_exists(mayHaveReachedCustoms, :no), mayHaveReachedCustoms = :yes, ' +
           `firstAttemptAt = if_not_exists(firstAttemptAt, :now)${payload ? `, ${payload.set}` : ''}`,
         ConditionExpression: payload ? `orderNo = :orderNo AND (${condition})` : condition,
         ExpressionAttributeNames: { '#state': 'state' },
@@ -225,6 +228,8 @@ export class DynamoSessionStore implements SessionStore {
           ':one': 1,
           ':now': now,
           ':lease': now + leaseMs,
+          ':no': false,
+          ':yes': true,
           ...payload?.values,
         },
         ReturnValues: 'ALL_NEW',
@@ -271,11 +276,23 @@ export class DynamoSessionStore implements SessionStore {
       if (o.state === 'uploaded') {
         sets.push('uploadedAt = :at', 'latencyMs = :latency');
         values[':latency'] = o.latencyMs;
+        if (o.inferred) {
+          sets.push('inferred = :inferred');
+          values[':inferred'] = true;
+        }
       }
     } else {
       sets.push('#error = :error');
       values[':error'] = o.error;
       if (isTerminal(o.state)) sets.push('finishedAt = :at');
+      if (o.state === 'failed' && o.customsCode !== undefined) {
+        sets.push('customsCode = :code', 'customsMessage = :message');
+        Object.assign(values, { ':code': o.customsCode, ':message': o.customsMessage ?? '' });
+      }
+    }
+    if (o.mayHaveReachedCustoms !== undefined) {
+      sets.push('mayHaveReachedCustoms = :reached');
+      values[':reached'] = o.mayHaveReachedCustoms;
     }
     await this.update(sessionID, {
       UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
