@@ -141,7 +141,9 @@ export class StatelessStack extends Stack {
     })
       .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
       .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
-      .bindTable({ table: data.certificatesTable, env: 'CERTIFICATES_TABLE', access: 'get' });
+      .bindTable({ table: data.certificatesTable, env: 'CERTIFICATES_TABLE', access: 'get' })
+      // a grab failed for a retry comes back after a short backoff, not the visibility timeout
+      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'redeliver' });
     bindWorkerSigner(this.uploadWorker, config.signer, data.signerMaterial, data.certificatesTable);
     if (config.workerNetwork) this.uploadWorker.placeInNetwork(config.workerNetwork);
     this.uploadWorker.addEventSource(

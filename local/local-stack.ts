@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
-import { SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
+import { RETRY_BACKOFF_MAX_MS, SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
 import type { SweepResult } from '#core/use-cases/requeue-stuck.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
@@ -113,6 +113,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...localPartnerSecretsEnv(env),
       // The lease ends before the message reappears, so a redelivery after a crash can take over.
       UPLOAD_LEASE_MS: env.UPLOAD_LEASE_MS ?? String(Math.max(1, visibilityTimeoutSeconds - 2) * 1000),
+      // A failed grab comes back after the short backoff, never later than the queue's own timeout.
+      RETRY_BACKOFF_MAX_MS:
+        env.RETRY_BACKOFF_MAX_MS ?? String(Math.min(RETRY_BACKOFF_MAX_MS, visibilityTimeoutSeconds * 1000)),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: level === 'SILENT' ? 'CRITICAL' : level,
       POWERTOOLS_METRICS_DISABLED: level === 'DEBUG' || level === 'INFO' ? 'false' : 'true',
@@ -122,7 +125,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     // Imported only now: a handler reads its configuration once, when its module loads.
     const { createUploadWorker } = await import('#functions/upload-worker/worker.ts');
-    const { uploadWorkerDeps } = await import('#functions/composition/upload-worker-any-signer.ts');
+    const { uploadWorkerRoot } = await import('#functions/composition/upload-worker-any-signer.ts');
     const { operatorRoot } = await import('#functions/composition/operator.ts');
     // Which key signs for which ebpCode: our registry, and customs' own registration of the certificate.
     const registry = operatorRoot().certificates();
@@ -138,10 +141,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     for (const ebpCode of [SAMPLE_EBP_CODE, ...(env.LOCAL_EBP_CODES ?? '').split(',').filter(Boolean)]) {
       await registerEbpCode(ebpCode);
     }
-    const workerDeps = await uploadWorkerDeps();
-    const uploadWorker = {
-      handler: createUploadWorker(opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps),
-    };
+    // Built at once, so a local stack that cannot sign says so when it starts; the deployed worker
+    // builds them on its first batch.
+    const workerRoot = uploadWorkerRoot();
+    const workerDeps = await workerRoot.deps();
+    const wrapped = opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps;
+    const uploadWorker = { handler: createUploadWorker({ ...workerRoot, deps: async () => wrapped }) };
     const api = await startApiServer(await localRoutes(), opts.port ?? 3000);
     cleanups.push(() => closeServer(api.server));
 

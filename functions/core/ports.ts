@@ -70,6 +70,11 @@ export interface SessionStore {
    */
   markDeadLettered(sessionID: string, reason: string, at: number): Promise<boolean>;
   /**
+   * A session waiting for the worker (WAITING_STATES) keeps why it still waits, its state unchanged so
+   * it is claimed as soon as the cause is fixed. False when it had moved on (held, or with an outcome).
+   */
+  noteWaitingReason(sessionID: string, reason: string): Promise<boolean>;
+  /**
    * customs repeated the sessionID with another orderNo: the session keeps its first order and notes
    * this one (up to OTHER_ORDERS_KEPT, each once), so an operator sees it.
    */
@@ -140,6 +145,11 @@ export interface DeadLetterQueue {
   /** Up to a batch of messages, hidden from other readers while they are handled. */
   receive(): Promise<DeadLetter[]>;
   delete(letter: DeadLetter): Promise<void>;
+}
+
+/** The grab queue as its consumer sees a message it failed: bring it back sooner than the visibility timeout. */
+export interface GrabRedelivery {
+  redeliverIn(receiptHandle: string, seconds: number): Promise<void>;
 }
 
 export interface CustomsHttpReply {

@@ -49,6 +49,12 @@ export const sourcesOf = (to: SessionState): SessionState[] =>
  */
 export const DEAD_LETTERED_FROM: readonly SessionState[] = ['received', 'queued', 'retrying'];
 
+/**
+ * The states a session waits in for the worker, nobody holding it and no outcome: where it keeps why
+ * it is still waiting (e.g. the worker could not start), which the dead-letter record repeats.
+ */
+export const WAITING_STATES: readonly SessionState[] = DEAD_LETTERED_FROM;
+
 /** The states a worker may claim outright; `LEASED_STATE` only once its lease has run out. */
 export const CLAIMABLE_STATES: readonly SessionState[] = sourcesOf(LEASED_STATE).filter(
   (s) => s !== LEASED_STATE,

@@ -41,6 +41,13 @@ export const UPLOAD_LEASE_MS = WORKER_TIMEOUT_MS + 5_000;
 export const GRAB_VISIBILITY_TIMEOUT_MS = 6 * WORKER_TIMEOUT_MS;
 /** Receives before a grab message goes to the DLQ; the worker records `failed` on the last one. */
 export const MAX_RECEIVES = 5;
+/**
+ * A grab the worker failed for a retry comes back after this × its receive count, at most the cap,
+ * not after the visibility timeout (120 s, past customs' 2-minute window). Never shorter than the
+ * lease needs: a busy session's holder is done within the worker timeout.
+ */
+export const RETRY_BACKOFF_STEP_MS = 10_000;
+export const RETRY_BACKOFF_MAX_MS = 60_000;
 
 /**
  * The stuck-session sweep (use-cases/requeue-stuck.ts). A grab's record and its send are two writes in

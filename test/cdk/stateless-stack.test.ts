@@ -347,6 +347,7 @@ describe('environment: each function is pointed at exactly the resources it uses
       'CERTIFICATES_TABLE',
       'CUSTOMS_TIMEOUT_MS',
       'CUSTOMS_UPLOAD_URL',
+      'GRAB_QUEUE_URL',
       'MAX_RECEIVES',
       'PAYMENTS_TABLE',
       'SESSIONS_TABLE',
@@ -355,6 +356,8 @@ describe('environment: each function is pointed at exactly the resources it uses
       'UPLOAD_LEASE_MS',
       'UPLOAD_TRIES',
     ]);
+    // to bring a grab it failed for a retry back after a short backoff (ChangeMessageVisibility)
+    assert.deepEqual(env.GRAB_QUEUE_URL, imported(data.grabQueue.queueUrl));
     assert.deepEqual(env.SESSIONS_TABLE, imported(data.sessionsTable.tableName));
     assert.deepEqual(env.PAYMENTS_TABLE, imported(data.paymentsTable.tableName));
     assert.deepEqual(env.CERTIFICATES_TABLE, imported(data.certificatesTable.tableName));

@@ -35,6 +35,7 @@ import {
   preparedAttributes,
   REQUEUED_STATE,
   sourcesOf,
+  WAITING_STATES,
 } from '#core/session-lifecycle.ts';
 import { OTHER_ORDERS_KEPT } from '#core/settings.ts';
 
@@ -140,6 +141,23 @@ export class DynamoSessionStore implements SessionStore {
           ':leased': LEASED_STATE,
           ...from.values,
         },
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  async noteWaitingReason(sessionID: string, reason: string): Promise<boolean> {
+    const from = stateIn('from', WAITING_STATES);
+    try {
+      // updatedAt untouched: the sweep's staleness and markResent's version stay the queue's.
+      await this.update(sessionID, {
+        UpdateExpression: 'SET #error = :reason',
+        ConditionExpression: from.condition,
+        ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
+        values: { ':reason': reason, ...from.values },
       });
       return true;
     } catch (e) {
