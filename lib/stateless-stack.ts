@@ -15,9 +15,9 @@ import {
   UPLOAD_LEASE_MS,
   UPLOAD_TRIES,
   WORKER_BUDGET_MS,
-  WORKER_MAX_CONCURRENCY,
   WORKER_TIMEOUT_MS,
 } from '#core/settings.ts';
+import { workerMaxConcurrency } from '#core/worker-concurrency.ts';
 import { GrabApi } from './constructs/grab-api.ts';
 import { type BindableSecret, type BindableTable, HouseFunction } from './constructs/house-function.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
@@ -153,7 +153,7 @@ export class StatelessStack extends Stack {
         // The worker returns the failed messages only; the rest of the batch is deleted.
         reportBatchItemFailures: true,
         // At the signer's pace: a burst of grabs waits in the queue, not at a Ukey or at customs.
-        maxConcurrency: WORKER_MAX_CONCURRENCY[config.signer.kind],
+        maxConcurrency: workerMaxConcurrency(config.signer.kind, config.workerMaxConcurrency),
       }),
     );
 

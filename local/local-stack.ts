@@ -2,9 +2,10 @@ import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
-import { RETRY_BACKOFF_MAX_MS, SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
+import { RETRY_BACKOFF_MAX_MS, SWEEP_INTERVAL_MS } from '#core/settings.ts';
 import type { SweepResult } from '#core/use-cases/requeue-stuck.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
+import { workerMaxConcurrency } from '#core/worker-concurrency.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { startApiServer } from './api-server.ts';
@@ -32,7 +33,7 @@ export interface LocalStackOptions {
   /** Seconds before a failed grab message is delivered again. */
   readonly visibilityTimeoutSeconds?: number;
   readonly maxReceives?: number;
-  /** concurrent queue pollers (Lambda concurrency of the worker), at most WORKER_MAX_CONCURRENCY of the signer */
+  /** concurrent queue pollers, as a stage's workerMaxConcurrency; default the signer kind's (core/worker-concurrency.ts) */
   readonly workerConcurrency?: number;
   /** Write .ceb-grab/local.json (or this path) so other terminals find this stack. */
   readonly writeStackFile?: boolean | string;
@@ -160,8 +161,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       queueArn: arn.Attributes?.QueueArn ?? '',
       handler: uploadWorker.handler,
       functionName: 'upload-worker',
-      // Never more than the deployed event source's maximum for this signer kind (one card: 2).
-      concurrency: Math.min(opts.workerConcurrency ?? 2, WORKER_MAX_CONCURRENCY[signer.kind]),
+      // As many loops as the deployed event source runs workers, by the same rule (one card: 2).
+      concurrency: workerMaxConcurrency(signer.kind, opts.workerConcurrency),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
     poller.start();

@@ -96,6 +96,8 @@ export const HSM_PROXY_PIN_COOLDOWN_MS = 15 * 60_000;
  * batch keeps it busy, and Lambda's smallest maximum is 2. Soft keys and KMS scale with customs.
  */
 export const WORKER_MAX_CONCURRENCY = { soft: 20, kms: 20, 'hsm-proxy': 2 } as const;
+/** What Lambda allows as an SQS event source's maximum concurrency (a stage's override stays within). */
+export const WORKER_MAX_CONCURRENCY_LIMITS = { min: 2, max: 1_000 } as const;
 
 /** A clearance receipt is about 1 KB; anything far larger is not one. */
 export const CALLBACK_MAX_BODY_BYTES = 64 * 1024;
