@@ -45,8 +45,9 @@ export const SessionSchema = v.object({
   orderNos: v.optional(v.array(v.string())),
   preparedAt: optionalNumber,
   /**
-   * A try of ours may have reached customs (set before each send, so a crash after it still counts;
-   * an outcome sets it to what its tries showed). Kept through a replay: customs keeps what it got.
+   * A try of ours whose answer we never read (lost, timed out, 5xx) may have reached customs: set
+   * before each send, so a crash after it still counts; an outcome sets it to what its tries showed (a
+   * refused connection did not reach it, a 2000x was refused). Kept through a replay: customs keeps it.
    */
   mayHaveReachedCustoms: optionalBoolean,
   /** `mayHaveReachedCustoms` as it was when this attempt claimed the session (the claim sets it). */

@@ -142,6 +142,17 @@ describe('入库失败 when no try of ours could have reached customs', () => {
   });
 });
 
+describe('a replay of a session customs refused', () => {
+  it('is rejected again at once when customs refuses it again: its earlier try was answered, not lost', async () => {
+    const refused = customsReply('20004', '企业实时数据获取验签证书未在服务系统注册');
+    assert.equal((await uploadSession(message, 1, deps(new ScriptedCustoms([refused])))).outcome, 'rejected');
+    assert.equal((await session()).mayHaveReachedCustoms, false);
+    assert.ok(await sessions.markQueued(message.sessionID, clock.now(), ['rejected']));
+    const result = await uploadSession(message, 1, deps(new ScriptedCustoms([refused])));
+    assert.equal(result.outcome, 'rejected', 'not asked again: no try of ours may have been accepted');
+  });
+});
+
 describe('another refusal of a retry that may have been accepted', () => {
   it('asks again on the next delivery rather than record a rejection', async () => {
     const customs = new ScriptedCustoms([LOST(), customsReply('20000', '系统繁忙')]);

@@ -89,8 +89,9 @@ export async function uploadSession(
 }
 
 /**
- * Whether a try of ours may have reached customs: false only while every try so far surely did not
- * (refused, no connection, cut before its body was written). What the outcome stores on the session.
+ * Whether a try of ours whose answer we never read may have reached customs (and so been accepted):
+ * false while each such try surely did not (refused, no connection, cut before its body was written).
+ * A try customs answered 2000x was read and refused: it adds nothing. What the outcome stores.
  */
 class CustomsReach {
   constructor(private reached: boolean) {}
@@ -383,9 +384,9 @@ async function uploadWithRetries(
         reach.tried(e instanceof CustomsUnavailableError ? e.mayHaveReachedCustoms : true);
         throw e;
       }
-      // customs answered, whatever it said: the request got there.
-      reach.tried(true);
       const verdict = classifyUploadReply(reply.status, reply.body);
+      // A 5xx or a reply we cannot read may come after customs stored the upload; a 2000x says it did not.
+      reach.tried(verdict.kind !== 'rejected');
       if (verdict.kind === 'retry') throw new CustomsUnavailableError(verdict.reason);
       return verdict;
     },
