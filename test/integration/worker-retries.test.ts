@@ -157,10 +157,10 @@ describe('the upload worker on a real queue', () => {
 
     // Far inside the 120 s the queue alone would take (generous: a loaded machine is slow).
     const again = await until(
-      'the grab is delivered a second time',
+      'the grab is delivered a second time, and that delivery is done',
       async () => {
         const s = await sessions.get(sessionID);
-        return s && s.attempts >= 2 ? s : undefined;
+        return s && s.attempts >= 2 && s.state === 'retrying' ? s : undefined;
       },
       60_000,
     );
