@@ -118,7 +118,7 @@ try {
 
   /** The worker's handler, timed per invocation (Lambda bills the invocation's duration). */
   const timedWorker = (deps: UploadDeps) => {
-    const handler = createUploadWorker(deps);
+    const handler = createUploadWorker({ deps: async () => deps, sessions: deps.sessions });
     const invocations: { wallMs: number; cpuMs: number; records: number }[] = [];
     /** the phase meter as each invocation started (one batch in flight: what it did is the difference) */
     const starts: MeterSnapshot[] = [];

@@ -8,6 +8,8 @@ import {
   HSM_PROXY_TIMEOUT_MS,
   MAX_RECEIVES,
   RETENTION_DAYS,
+  RETRY_BACKOFF_MAX_MS,
+  RETRY_BACKOFF_STEP_MS,
   STUCK_QUEUED_AFTER_MS,
   STUCK_RECEIVED_AFTER_MS,
   UPLOAD_LEASE_MS,
@@ -117,6 +119,18 @@ const UploadWorkerEnv = v.object({
   CERTIFICATES_TABLE: v.optional(v.string()),
 });
 
+/**
+ * What the upload worker needs even when it cannot build the rest (signer material missing): the
+ * sessions, to say why a grab waits, and the queue, to bring a failed grab back after a short backoff.
+ */
+const UploadWorkerStartEnv = v.object({
+  SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
+  /** unset: failed grabs come back after the queue's visibility timeout */
+  GRAB_QUEUE_URL: v.optional(v.string()),
+  RETRY_BACKOFF_STEP_MS: positiveInt(RETRY_BACKOFF_STEP_MS),
+  RETRY_BACKOFF_MAX_MS: positiveInt(RETRY_BACKOFF_MAX_MS),
+});
+
 const PaymentsEnv = v.object({
   PAYMENTS_TABLE: nonEmpty('PAYMENTS_TABLE'),
   SESSIONS_TABLE: nonEmpty('SESSIONS_TABLE'),
@@ -190,6 +204,7 @@ export type HsmProxySignerConfig = Extract<SignerConfig, { SIGNER_KIND: 'hsm-pro
 export type UploadWorkerConfig = v.InferOutput<typeof UploadWorkerEnv> & {
   signer: SignerConfig;
 };
+export type UploadWorkerStartConfig = v.InferOutput<typeof UploadWorkerStartEnv>;
 export type PaymentsConfig = v.InferOutput<typeof PaymentsEnv>;
 export type PaymentIntakeConfig = v.InferOutput<typeof PaymentIntakeEnv>;
 export type PartnerSecretsConfig = v.InferOutput<typeof PartnerSecretsEnv>;
@@ -206,6 +221,8 @@ export const uploadWorkerConfig = (env = process.env): UploadWorkerConfig => ({
   ...read(UploadWorkerEnv, env),
   signer: readSigner(env),
 });
+export const uploadWorkerStartConfig = (env = process.env): UploadWorkerStartConfig =>
+  read(UploadWorkerStartEnv, env);
 export const orderStatusConfig = (env = process.env): OrderStatusConfig => read(OrderStatusEnv, env);
 
 export function clearanceCallbackConfig(env = process.env): ClearanceCallbackConfig {

@@ -1,5 +1,5 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { MIN_PROD_RETENTION_DAYS } from '#core/settings.ts';
+import { MIN_PROD_RETENTION_DAYS, WORKER_MAX_CONCURRENCY_LIMITS } from '#core/settings.ts';
 
 export const STAGE_NAMES = ['test', 'prod'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -64,6 +64,11 @@ export interface StageConfig {
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** A CloudFront distribution in front of the API that also answers plain http on port 80. */
   readonly plainHttpFront: boolean;
+  /**
+   * Upload workers at once (the event source's maximum concurrency, 2…1000), when the signer kind's
+   * default (WORKER_MAX_CONCURRENCY: 20, or 2 for a card) does not fit this stage's signer's rate.
+   */
+  readonly workerMaxConcurrency?: number;
 }
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
@@ -95,6 +100,11 @@ export function validateStageConfig(c: StageConfig): string[] {
   }
   problems.push(...retentionProblems(c));
   problems.push(...signerProblems(c));
+  const workers = c.workerMaxConcurrency;
+  const { min, max } = WORKER_MAX_CONCURRENCY_LIMITS;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= min && workers <= max)) {
+    problems.push(`workerMaxConcurrency must be a whole number from ${min} to ${max} (Lambda's limits)`);
+  }
   if (c.workerNetwork !== undefined) {
     const { vpcId, subnetIds, securityGroupIds } = c.workerNetwork;
     if (subnetIds.length === 0 || securityGroupIds.length === 0) {

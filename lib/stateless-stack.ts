@@ -15,10 +15,10 @@ import {
   UPLOAD_LEASE_MS,
   UPLOAD_TRIES,
   WORKER_BUDGET_MS,
-  WORKER_MAX_CONCURRENCY,
   WORKER_TIMEOUT_MS,
 } from '#core/settings.ts';
 import { STATELESS_OUTPUT } from '#core/stack-outputs.ts';
+import { workerMaxConcurrency } from '#core/worker-concurrency.ts';
 import { GrabApi } from './constructs/grab-api.ts';
 import { type BindableSecret, type BindableTable, HouseFunction } from './constructs/house-function.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
@@ -145,7 +145,9 @@ export class StatelessStack extends Stack {
     })
       .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })
       .bindTable({ table: data.sessionsTable, env: 'SESSIONS_TABLE', access: 'read-update' })
-      .bindTable({ table: data.certificatesTable, env: 'CERTIFICATES_TABLE', access: 'get' });
+      .bindTable({ table: data.certificatesTable, env: 'CERTIFICATES_TABLE', access: 'get' })
+      // a grab failed for a retry comes back after a short backoff, not the visibility timeout
+      .bindQueue({ queue: data.grabQueue, env: 'GRAB_QUEUE_URL', access: 'redeliver' });
     bindWorkerSigner(this.uploadWorker, config.signer, data.signerMaterial, data.certificatesTable);
     if (config.workerNetwork) this.uploadWorker.placeInNetwork(config.workerNetwork);
     this.uploadWorker.addEventSource(
@@ -155,7 +157,7 @@ export class StatelessStack extends Stack {
         // The worker returns the failed messages only; the rest of the batch is deleted.
         reportBatchItemFailures: true,
         // At the signer's pace: a burst of grabs waits in the queue, not at a Ukey or at customs.
-        maxConcurrency: WORKER_MAX_CONCURRENCY[config.signer.kind],
+        maxConcurrency: workerMaxConcurrency(config.signer.kind, config.workerMaxConcurrency),
       }),
     );
 

@@ -2,10 +2,11 @@ import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dynamoClient, dynamoStreamsClient, sqsClient } from '#adapters/aws-clients.ts';
 import { SERVICE_NAME } from '#core/metric-names.ts';
-import { SWEEP_INTERVAL_MS, WORKER_MAX_CONCURRENCY } from '#core/settings.ts';
+import { RETRY_BACKOFF_MAX_MS, SWEEP_INTERVAL_MS } from '#core/settings.ts';
 import type { AcceptGrabDeps } from '#core/use-cases/accept-grab.ts';
 import type { SweepResult } from '#core/use-cases/requeue-stuck.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
+import { workerMaxConcurrency } from '#core/worker-concurrency.ts';
 import type { Faults } from '#doubles/customs-simulator/faults.ts';
 import { type CustomsSimulator, startCustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { startApiServer } from './api-server.ts';
@@ -33,7 +34,7 @@ export interface LocalStackOptions {
   /** Seconds before a failed grab message is delivered again. */
   readonly visibilityTimeoutSeconds?: number;
   readonly maxReceives?: number;
-  /** concurrent queue pollers (Lambda concurrency of the worker), at most WORKER_MAX_CONCURRENCY of the signer */
+  /** concurrent queue pollers, as a stage's workerMaxConcurrency; default the signer kind's (core/worker-concurrency.ts) */
   readonly workerConcurrency?: number;
   /** Write .ceb-grab/local.json (or this path) so other terminals find this stack. */
   readonly writeStackFile?: boolean | string;
@@ -142,12 +143,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...localPartnerSecretsEnv(env),
       // The lease ends before the message reappears, so a redelivery after a crash can take over.
       UPLOAD_LEASE_MS: env.UPLOAD_LEASE_MS ?? String(Math.max(1, visibilityTimeoutSeconds - 2) * 1000),
+      // A failed grab comes back after the short backoff, never later than the queue's own timeout.
+      RETRY_BACKOFF_MAX_MS:
+        env.RETRY_BACKOFF_MAX_MS ?? String(Math.min(RETRY_BACKOFF_MAX_MS, visibilityTimeoutSeconds * 1000)),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
 
     // Imported only now: a handler reads its configuration once, when its module loads.
     const { createUploadWorker } = await import('#functions/upload-worker/worker.ts');
-    const { uploadWorkerDeps } = await import('#functions/composition/upload-worker-any-signer.ts');
+    const { uploadWorkerRoot } = await import('#functions/composition/upload-worker-any-signer.ts');
     const { operatorRoot } = await import('#functions/composition/operator.ts');
     // Which key signs for which ebpCode: our registry, and customs' own registration of the certificate.
     const registry = operatorRoot().certificates();
@@ -163,10 +167,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     for (const ebpCode of [SAMPLE_EBP_CODE, ...(env.LOCAL_EBP_CODES ?? '').split(',').filter(Boolean)]) {
       await registerEbpCode(ebpCode);
     }
-    const workerDeps = await uploadWorkerDeps();
-    const workerHandler: SqsHandler = createUploadWorker(
-      opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps,
-    );
+    // Built at once, so a local stack that cannot sign says so when it starts; the deployed worker
+    // builds them on its first batch.
+    const workerRoot = uploadWorkerRoot();
+    const workerDeps = await workerRoot.deps();
+    const wrapped = opts.wrapWorkerDeps ? opts.wrapWorkerDeps(workerDeps) : workerDeps;
+    const workerHandler: SqsHandler = createUploadWorker({ ...workerRoot, deps: async () => wrapped });
     const uploadWorker = {
       handler: opts.wrapWorkerHandler ? opts.wrapWorkerHandler(workerHandler) : workerHandler,
     };
@@ -186,8 +192,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       queueArn: arn.Attributes?.QueueArn ?? '',
       handler: uploadWorker.handler,
       functionName: 'upload-worker',
-      // Never more than the deployed event source's maximum for this signer kind (one card: 2).
-      concurrency: Math.min(opts.workerConcurrency ?? 2, WORKER_MAX_CONCURRENCY[signer.kind]),
+      // As many loops as the deployed event source runs workers, by the same rule (one card: 2).
+      concurrency: workerMaxConcurrency(signer.kind, opts.workerConcurrency),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
     poller.start();

@@ -55,7 +55,10 @@ export function registerSessions(program: Command): void {
             ...(several ? [s.state] : []),
             new Date(s.updatedAt).toISOString(),
             String(s.attempts),
-            s.error ?? (s.customsCode ? `${s.customsCode} ${s.customsMessage ?? ''}` : ''),
+            s.error ??
+              (s.customsCode
+                ? `${s.customsCode} ${s.customsMessage ?? ''}${s.inferred ? ' (inferred: accepted on an earlier try)' : ''}`
+                : ''),
           ]);
         }
         const what = opts.state === 'all' ? 'in any state' : states.join(' or ');

@@ -79,6 +79,10 @@ function describeSession(s: Session): string[] {
   ];
   if (s.latencyMs !== undefined) out.push(`    grab -> accepted in ${s.latencyMs} ms`);
   if (s.customsCode) out.push(`    customs replied ${s.customsCode} ${s.customsMessage ?? ''}`);
+  if (s.inferred)
+    out.push(
+      '    inferred: an earlier try whose reply was lost reached customs (it answered the retry 入库失败)',
+    );
   if (s.error) out.push(`    reason: ${s.error}`);
   if (s.otherOrderNos?.length)
     out.push(`    customs also sent this sessionID for: ${s.otherOrderNos.join(', ')} (kept ${s.orderNo})`);

@@ -1,6 +1,7 @@
 import { allTokenStores } from '#adapters/signers/hsm-proxy-token.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
-import { type SigningDeps, uploadWorkerDepsWith } from './upload-worker.ts';
+import type { UploadWorkerRoot } from '#functions/upload-worker/worker.ts';
+import { type SigningDeps, uploadWorkerDepsWith, uploadWorkerRootWith } from './upload-worker.ts';
 import { hsmProxySigning } from './upload-worker-hsm-proxy.ts';
 import { kmsSigning } from './upload-worker-kms.ts';
 import { softSigning } from './upload-worker-soft.ts';
@@ -24,3 +25,7 @@ const anySigning: SigningDeps = (config, ddb) => {
  */
 export const uploadWorkerDeps = (env = process.env): Promise<UploadDeps> =>
   uploadWorkerDepsWith(anySigning, env);
+
+/** The worker with whichever signer SIGNER_KIND names (upload-worker/handler.ts, the local stack). */
+export const uploadWorkerRoot = (env = process.env): UploadWorkerRoot =>
+  uploadWorkerRootWith(anySigning, env);

@@ -5,12 +5,12 @@ import { HsmProxySigner } from '#adapters/signers/hsm-proxy-signer.ts';
 import { readHsmProxyToken, type TokenFetchers } from '#adapters/signers/hsm-proxy-token-reader.ts';
 import { PinGuard } from '#adapters/signers/pin-guard.ts';
 import { METRIC } from '#core/metric-names.ts';
-import type { UploadDeps } from '#core/use-cases/upload-session.ts';
+import type { UploadWorkerRoot } from '#functions/upload-worker/worker.ts';
 import {
   certificateRegistry,
   configOfKind,
   type SigningDeps,
-  uploadWorkerDepsWith,
+  uploadWorkerRootWith,
 } from './upload-worker.ts';
 
 /**
@@ -46,10 +46,10 @@ export const hsmProxySigning =
   };
 
 /**
- * The hsm-proxy worker's deps, its token from the one store its entry imports
+ * The hsm-proxy worker, its token from the one store its entry imports
  * (upload-worker/handler-hsm-proxy-secret.ts, handler-hsm-proxy-parameter.ts).
  */
-export const hsmProxyUploadWorkerDeps = (
+export const hsmProxyUploadWorkerRoot = (
   tokenStores: Partial<TokenFetchers>,
   env = process.env,
-): Promise<UploadDeps> => uploadWorkerDepsWith(hsmProxySigning(tokenStores), env);
+): UploadWorkerRoot => uploadWorkerRootWith(hsmProxySigning(tokenStores), env);

@@ -1,11 +1,11 @@
 import { kmsClient } from '#adapters/aws-clients.ts';
 import { KmsSigner } from '#adapters/signers/kms-signer.ts';
-import type { UploadDeps } from '#core/use-cases/upload-session.ts';
+import type { UploadWorkerRoot } from '#functions/upload-worker/worker.ts';
 import {
   certificateRegistry,
   configOfKind,
   type SigningDeps,
-  uploadWorkerDepsWith,
+  uploadWorkerRootWith,
 } from './upload-worker.ts';
 
 /** SM2 keys in KMS. Each key is checked (SM2, SIGN_VERIFY, the registered certificate's public key) before its first signature. */
@@ -17,6 +17,6 @@ export const kmsSigning: SigningDeps = async (config, ddb) => {
   };
 };
 
-/** The KMS-signer worker's deps (upload-worker/handler-kms.ts). */
-export const kmsUploadWorkerDeps = (env = process.env): Promise<UploadDeps> =>
-  uploadWorkerDepsWith(kmsSigning, env);
+/** The KMS-signer worker (upload-worker/handler-kms.ts). */
+export const kmsUploadWorkerRoot = (env = process.env): UploadWorkerRoot =>
+  uploadWorkerRootWith(kmsSigning, env);

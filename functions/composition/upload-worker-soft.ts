@@ -1,11 +1,11 @@
 import { SoftKeyRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
 import { loadSoftSignerMaterial } from '#adapters/signers/soft-signer-material.ts';
-import type { UploadDeps } from '#core/use-cases/upload-session.ts';
+import type { UploadWorkerRoot } from '#functions/upload-worker/worker.ts';
 import {
   certificateRegistry,
   configOfKind,
   type SigningDeps,
-  uploadWorkerDepsWith,
+  uploadWorkerRootWith,
 } from './upload-worker.ts';
 
 /** A software key; without a registry it signs for every ebpCode with its one certificate. */
@@ -20,6 +20,6 @@ export const softSigning: SigningDeps = async (config, ddb) => {
   };
 };
 
-/** The soft-signer worker's deps (upload-worker/handler-soft.ts). */
-export const softUploadWorkerDeps = (env = process.env): Promise<UploadDeps> =>
-  uploadWorkerDepsWith(softSigning, env);
+/** The soft-signer worker (upload-worker/handler-soft.ts). */
+export const softUploadWorkerRoot = (env = process.env): UploadWorkerRoot =>
+  uploadWorkerRootWith(softSigning, env);

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from '#adapters/aws-clients.ts';
+import { dynamoClient, sqsClient } from '#adapters/aws-clients.ts';
 import { HttpCustomsClient } from '#adapters/customs/http-customs-client.ts';
 import { DynamoCertificateRegistry } from '#adapters/dynamodb/certificate-registry.ts';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { logger, metrics } from '#adapters/observability.ts';
+import { SqsGrabRedelivery } from '#adapters/sqs/grab-redelivery.ts';
 import { ConfigError } from '#core/errors.ts';
 import { METRIC } from '#core/metric-names.ts';
 import { type CertificateRegistry, type Signer, systemClock } from '#core/ports.ts';
 import type { UploadDeps } from '#core/use-cases/upload-session.ts';
-import { type SignerConfig, uploadWorkerConfig } from '#functions/config.ts';
+import { type SignerConfig, uploadWorkerConfig, uploadWorkerStartConfig } from '#functions/config.ts';
+import type { UploadWorkerRoot } from '#functions/upload-worker/worker.ts';
 
 /**
  * upload-worker's composition root: config -> adapters, once per container, at cold start. The
@@ -45,6 +47,20 @@ export function configOfKind<K extends Kind>(
 /** The DynamoDB registry: which key and certificate sign for each ebpCode. */
 export const certificateRegistry = (ddb: DynamoDBClient, table: string): CertificateRegistry =>
   new DynamoCertificateRegistry(ddb, table);
+
+/**
+ * The worker's root: its deps built when the first batch asks (a signer that cannot be made fails that
+ * batch, not the module), and what it needs meanwhile: the sessions and the queue.
+ */
+export function uploadWorkerRootWith(signing: SigningDeps, env = process.env): UploadWorkerRoot {
+  const start = uploadWorkerStartConfig(env);
+  return {
+    deps: () => uploadWorkerDepsWith(signing, env),
+    sessions: new DynamoSessionStore(dynamoClient(), start.SESSIONS_TABLE),
+    ...(start.GRAB_QUEUE_URL ? { redelivery: new SqsGrabRedelivery(sqsClient(), start.GRAB_QUEUE_URL) } : {}),
+    backoff: { stepMs: start.RETRY_BACKOFF_STEP_MS, maxMs: start.RETRY_BACKOFF_MAX_MS },
+  };
+}
 
 export async function uploadWorkerDepsWith(signing: SigningDeps, env = process.env): Promise<UploadDeps> {
   const config = uploadWorkerConfig(env);

@@ -69,9 +69,18 @@ export class SelfCheckFailedError extends CebGrabError {
   readonly retryable = false;
 }
 
-/** Customs could not be reached or answered 5xx / garbage; the upload may be tried again. */
+/**
+ * Customs could not be reached or answered 5xx / garbage; the upload may be tried again.
+ * `mayHaveReachedCustoms` is false only when the request surely never got to customs whole (refused,
+ * no address, no connection, cut before its body was written): a later 入库失败 then cannot be ours.
+ */
 export class CustomsUnavailableError extends CebGrabError {
   readonly retryable = true;
+  readonly mayHaveReachedCustoms: boolean;
+  constructor(message: string, options?: ErrorOptions & { mayHaveReachedCustoms?: boolean }) {
+    super(message, options);
+    this.mayHaveReachedCustoms = options?.mayHaveReachedCustoms ?? true;
+  }
 }
 
 /** Configuration is missing or wrong: fail at cold start, loudly. */

@@ -38,6 +38,8 @@ export const METRIC = {
   DeadLettersRecorded: 'DeadLettersRecorded',
   GrabToAcceptedMs: 'GrabToAcceptedMs',
   SignerError: 'SignerError',
+  /** the upload worker could not build its deps (signer material missing, bad config): no grab is uploaded */
+  WorkerInitFailed: 'WorkerInitFailed',
   SignerSuspectPin: 'SignerSuspectPin',
   SignatureSelfCheckFailed: 'SignatureSelfCheckFailed',
   CertificateDaysLeft: 'CertificateDaysLeft',

@@ -70,6 +70,11 @@ export interface SessionStore {
    */
   markDeadLettered(sessionID: string, reason: string, at: number): Promise<boolean>;
   /**
+   * A session waiting for the worker (WAITING_STATES) keeps why it still waits, its state unchanged so
+   * it is claimed as soon as the cause is fixed. False when it had moved on (held, or with an outcome).
+   */
+  noteWaitingReason(sessionID: string, reason: string): Promise<boolean>;
+  /**
    * customs repeated the sessionID with another orderNo: the session keeps its first order and notes
    * this one (up to OTHER_ORDERS_KEPT, each once), so an operator sees it.
    */
@@ -81,8 +86,10 @@ export interface SessionStore {
   markResent(sessionID: string, seenAt: number, at: number): Promise<boolean>;
   /**
    * Take the upload lease: `queued`/`retrying`/`received` (or `uploading` whose lease ran out)
-   * -> `uploading`, attempts + 1. Returns the session, or the terminal session if there is
-   * nothing left to do; throws SessionBusyError when another worker holds a live lease.
+   * -> `uploading`, attempts + 1, and mark that a try may reach customs from now on
+   * (`mayHaveReachedCustoms`; its value before, `mayHaveReachedBefore`, is in the returned session).
+   * Returns the session, or the terminal session if there is nothing left to do; throws
+   * SessionBusyError when another worker holds a live lease.
    */
   claim(sessionID: string, now: number, leaseMs: number): Promise<{ claimed: boolean; session: Session }>;
   /**
@@ -140,12 +147,20 @@ export interface DeadLetterQueue {
   delete(letter: DeadLetter): Promise<void>;
 }
 
+/** The grab queue as its consumer sees a message it failed: bring it back sooner than the visibility timeout. */
+export interface GrabRedelivery {
+  redeliverIn(receiptHandle: string, seconds: number): Promise<void>;
+}
+
 export interface CustomsHttpReply {
   readonly status: number;
   readonly body: string;
 }
 
-/** customs' realTimeDataUpload. Throws CustomsUnavailableError on transport failures. */
+/**
+ * customs' realTimeDataUpload. Throws CustomsUnavailableError on transport failures, saying whether
+ * the request may have reached customs.
+ */
 export interface CustomsClient {
   upload(payExInfoStr: string): Promise<CustomsHttpReply>;
 }

@@ -49,6 +49,12 @@ export const sourcesOf = (to: SessionState): SessionState[] =>
  */
 export const DEAD_LETTERED_FROM: readonly SessionState[] = ['received', 'queued', 'retrying'];
 
+/**
+ * The states a session waits in for the worker, nobody holding it and no outcome: where it keeps why
+ * it is still waiting (e.g. the worker could not start), which the dead-letter record repeats.
+ */
+export const WAITING_STATES: readonly SessionState[] = DEAD_LETTERED_FROM;
+
 /** The states a worker may claim outright; `LEASED_STATE` only once its lease has run out. */
 export const CLAIMABLE_STATES: readonly SessionState[] = sourcesOf(LEASED_STATE).filter(
   (s) => s !== LEASED_STATE,
@@ -68,7 +74,8 @@ export const preparedAttributes = (p: UploadPrepared): Required<Pick<Session, Pr
 
 /**
  * What a re-queue drops: a replay rebuilds the payload from the payment data as it is now, and the
- * last attempt's error, lease and end no longer describe the session.
+ * last attempt's error, lease and end no longer describe the session. `mayHaveReachedCustoms` stays:
+ * customs keeps what an earlier try left there, so a replay answered 入库失败 is told it was ours.
  */
 export const CLEARED_ON_REQUEUE: readonly (keyof Session)[] = [
   'error',

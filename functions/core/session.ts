@@ -24,6 +24,7 @@ export const isTerminal = (s: SessionState): boolean => TERMINAL_STATES.includes
 
 const optionalNumber = v.optional(v.number());
 const optionalString = v.optional(v.string());
+const optionalBoolean = v.optional(v.boolean());
 
 /** A session row as read back from the store (valibot at every boundary). */
 export const SessionSchema = v.object({
@@ -43,6 +44,14 @@ export const SessionSchema = v.object({
   payExInfoStr: optionalString,
   orderNos: v.optional(v.array(v.string())),
   preparedAt: optionalNumber,
+  /**
+   * A try of ours whose answer we never read (lost, timed out, 5xx) may have reached customs: set
+   * before each send, so a crash after it still counts; an outcome sets it to what its tries showed (a
+   * refused connection did not reach it, a 2000x was refused). Kept through a replay: customs keeps it.
+   */
+  mayHaveReachedCustoms: optionalBoolean,
+  /** `mayHaveReachedCustoms` as it was when this attempt claimed the session (the claim sets it). */
+  mayHaveReachedBefore: optionalBoolean,
   // the outcome
   customsCode: optionalString,
   customsMessage: optionalString,
@@ -51,6 +60,11 @@ export const SessionSchema = v.object({
   uploadedAt: optionalNumber,
   /** grab received -> customs accepted, ms */
   latencyMs: optionalNumber,
+  /**
+   * `uploaded` inferred, not seen: customs answered a retry 入库失败 (it holds this sessionID) after an
+   * earlier try of ours whose reply was lost may have reached it.
+   */
+  inferred: optionalBoolean,
   /** orderNos customs later sent with this sessionID: the first order is kept, these are for an operator */
   otherOrderNos: v.optional(v.array(v.string())),
 });
@@ -64,21 +78,37 @@ export interface UploadPrepared {
   readonly at: number;
 }
 
-export type SessionOutcome =
-  | {
-      readonly state: 'uploaded';
-      readonly customsCode: string;
-      readonly customsMessage: string;
-      readonly at: number;
-      /** grab received -> customs accepted */
-      readonly latencyMs: number;
-    }
-  | {
-      readonly state: 'rejected';
-      readonly customsCode: string;
-      readonly customsMessage: string;
-      readonly at: number;
-    }
-  | { readonly state: 'failed'; readonly error: string; readonly at: number }
-  | { readonly state: 'no-data'; readonly error: string; readonly at: number }
-  | { readonly state: 'retrying'; readonly error: string; readonly at: number };
+/** What every outcome may also say: whether a try of ours may have reached customs, as far as it knows. */
+interface OutcomeReach {
+  readonly mayHaveReachedCustoms?: boolean;
+}
+
+export type SessionOutcome = OutcomeReach &
+  (
+    | {
+        readonly state: 'uploaded';
+        readonly customsCode: string;
+        readonly customsMessage: string;
+        readonly at: number;
+        /** grab received -> customs accepted */
+        readonly latencyMs: number;
+        /** inferred from 入库失败 after a try whose reply was lost (Session.inferred) */
+        readonly inferred?: boolean;
+      }
+    | {
+        readonly state: 'rejected';
+        readonly customsCode: string;
+        readonly customsMessage: string;
+        readonly at: number;
+      }
+    | {
+        readonly state: 'failed';
+        readonly error: string;
+        readonly at: number;
+        /** customs' reply, when customs' refusal is what ended it */
+        readonly customsCode?: string;
+        readonly customsMessage?: string;
+      }
+    | { readonly state: 'no-data'; readonly error: string; readonly at: number }
+    | { readonly state: 'retrying'; readonly error: string; readonly at: number }
+  );

@@ -41,6 +41,13 @@ export const UPLOAD_LEASE_MS = WORKER_TIMEOUT_MS + 5_000;
 export const GRAB_VISIBILITY_TIMEOUT_MS = 6 * WORKER_TIMEOUT_MS;
 /** Receives before a grab message goes to the DLQ; the worker records `failed` on the last one. */
 export const MAX_RECEIVES = 5;
+/**
+ * A grab the worker failed for a retry comes back after this × its receive count, at most the cap,
+ * not after the visibility timeout (120 s, past customs' 2-minute window). Never shorter than the
+ * lease needs: a busy session's holder is done within the worker timeout.
+ */
+export const RETRY_BACKOFF_STEP_MS = 10_000;
+export const RETRY_BACKOFF_MAX_MS = 60_000;
 
 /**
  * The stuck-session sweep (use-cases/requeue-stuck.ts). A grab's record and its send are two writes in
@@ -89,6 +96,8 @@ export const HSM_PROXY_PIN_COOLDOWN_MS = 15 * 60_000;
  * batch keeps it busy, and Lambda's smallest maximum is 2. Soft keys and KMS scale with customs.
  */
 export const WORKER_MAX_CONCURRENCY = { soft: 20, kms: 20, 'hsm-proxy': 2 } as const;
+/** What Lambda allows as an SQS event source's maximum concurrency (a stage's override stays within). */
+export const WORKER_MAX_CONCURRENCY_LIMITS = { min: 2, max: 1_000 } as const;
 
 /** A clearance receipt is about 1 KB; anything far larger is not one. */
 export const CALLBACK_MAX_BODY_BYTES = 64 * 1024;

@@ -1,5 +1,5 @@
-import { kmsUploadWorkerDeps } from '#functions/composition/upload-worker-kms.ts';
+import { kmsUploadWorkerRoot } from '#functions/composition/upload-worker-kms.ts';
 import { createUploadWorker } from './worker.ts';
 
 /** The upload worker's Lambda entry for the kms signer (the stack picks it by the stage's signer kind). */
-export const handler = createUploadWorker(await kmsUploadWorkerDeps());
+export const handler = createUploadWorker(kmsUploadWorkerRoot());

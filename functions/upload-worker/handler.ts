@@ -1,5 +1,5 @@
-import { uploadWorkerDeps } from '#functions/composition/upload-worker-any-signer.ts';
+import { uploadWorkerRoot } from '#functions/composition/upload-worker-any-signer.ts';
 import { createUploadWorker } from './worker.ts';
 
-/** The upload worker's Lambda entry: deps from the environment, once per container. */
-export const handler = createUploadWorker(await uploadWorkerDeps());
+/** The upload worker's Lambda entry with whichever signer SIGNER_KIND names; deps built on the first batch. */
+export const handler = createUploadWorker(uploadWorkerRoot());

@@ -45,6 +45,12 @@ export interface HouseFunctionProps {
   readonly overrides?: Partial<NodejsFunctionProps>;
 }
 
+const QUEUE_ACTIONS = {
+  send: 'sqs:SendMessage',
+  peek: 'sqs:ReceiveMessage',
+  redeliver: 'sqs:ChangeMessageVisibility',
+} as const;
+
 /**
  * The house Lambda function: Node.js on ARM64, bundled with the project's own esbuild (never Docker)
  * into minified ESM with source maps, and its own log group with a retention. No X-Ray tracing: the
@@ -183,14 +189,20 @@ export class HouseFunction extends NodejsFunction {
    * Allow SendMessage to `queue`, or (`peek`) ReceiveMessage without deleting, and its key; pass its URL
    * in `env`.
    */
-  bindQueue(opts: { readonly queue: IQueue; readonly env: string; readonly access: 'send' | 'peek' }): this {
+  bindQueue(opts: {
+    readonly queue: IQueue;
+    readonly env: string;
+    /** redeliver: change a received message's visibility (bring a failed one back sooner) */
+    readonly access: 'send' | 'peek' | 'redeliver';
+  }): this {
     const send = opts.access === 'send';
     Grant.addToPrincipal({
       grantee: this,
-      actions: [send ? 'sqs:SendMessage' : 'sqs:ReceiveMessage'],
+      actions: [QUEUE_ACTIONS[opts.access]],
       resourceArns: [opts.queue.queueArn],
     });
-    if (opts.queue.encryptionMasterKey)
+    // Changing a message's visibility reads and writes no message body: no key needed.
+    if (opts.queue.encryptionMasterKey && opts.access !== 'redeliver')
       this.bindKey(opts.queue.encryptionMasterKey, send ? KEY_ACTIONS.sqsSend : KEY_ACTIONS.decrypt);
     this.addEnvironment(opts.env, opts.queue.queueUrl);
     return this;

@@ -91,6 +91,13 @@ export class PipelineAlarms extends Construct {
         description:
           'The signer (soft key, HSM/Ukey proxy or KMS) fails or refuses: grabs are not being signed.',
       },
+      WorkerInitFailed: {
+        metric: appMetric(METRIC.WorkerInitFailed),
+        threshold: 1,
+        comparison: AT_LEAST,
+        description:
+          'The upload worker could not start (signer material missing or unreadable, bad configuration): no grab is uploaded. Each waiting session says why (`ceb-grab sessions --state queued`); fix the signer secret or token, and the grabs go out on their next delivery.',
+      },
       SignerSuspectPin: {
         metric: appMetric(METRIC.SignerSuspectPin),
         threshold: 1,

@@ -77,6 +77,13 @@ const EXPECTED = {
     op: 'GreaterThanOrEqualToThreshold',
     threshold: SIGNER_ERRORS,
   },
+  WorkerInitFailed: {
+    metric: app('WorkerInitFailed'),
+    stat: 'Sum',
+    period: 300,
+    op: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+  },
   SignerSuspectPin: {
     metric: app('SignerSuspectPin'),
     stat: 'Sum',

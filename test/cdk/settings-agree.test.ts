@@ -8,7 +8,12 @@ import {
   UPLOAD_RETRY_MAX_MS,
   WORKER_BUDGET_MS,
 } from '#core/settings.ts';
-import { grabRequestConfig, paymentIntakeConfig, uploadWorkerConfig } from '#functions/config.ts';
+import {
+  grabRequestConfig,
+  paymentIntakeConfig,
+  uploadWorkerConfig,
+  uploadWorkerStartConfig,
+} from '#functions/config.ts';
 import { REPO_ROOT } from '../../lib/repo-root.ts';
 import { logicalId } from './iam.ts';
 import { synthesize } from './synth.ts';
@@ -29,7 +34,12 @@ const queueProps =
 /** Deployed as the worker's environment, so the template must carry them. */
 const DEPLOYED = ['CUSTOMS_TIMEOUT_MS', 'UPLOAD_TRIES', 'MAX_RECEIVES', 'UPLOAD_LEASE_MS'] as const;
 /** Left to the config default when deployed (the stage config has no say in them). */
-const DEFAULTED = ['HSM_PROXY_TIMEOUT_MS', 'HSM_PROXY_PIN_COOLDOWN_MS'] as const;
+const DEFAULTED = [
+  'HSM_PROXY_TIMEOUT_MS',
+  'HSM_PROXY_PIN_COOLDOWN_MS',
+  'RETRY_BACKOFF_STEP_MS',
+  'RETRY_BACKOFF_MAX_MS',
+] as const;
 /**
  * Unset in config, so the signer picks by protocol: the setting for the ceb-grab protocol, 1 for
  * chinaport-data-signature (which crosses overlapping requests).
@@ -65,8 +75,10 @@ const configDefaults = uploadWorkerConfig({
   HSM_PROXY_TOKEN: 'local-only',
   CERTIFICATES_TABLE: 'c',
 });
+const startDefaults = uploadWorkerStartConfig({ SESSIONS_TABLE: 's' });
 const configDefault = (name: string): unknown =>
   (configDefaults as unknown as Record<string, unknown>)[name] ??
+  (startDefaults as unknown as Record<string, unknown>)[name] ??
   (configDefaults.signer as unknown as Record<string, unknown>)[name] ??
   (SIGNER_DEFAULTED as Record<string, number>)[name];
 

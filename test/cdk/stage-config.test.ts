@@ -145,6 +145,16 @@ describe('stage settings are checked before anything is built', () => {
     );
   });
 
+  it('a stage may set the workers at once within what Lambda allows (2…1000)', () => {
+    for (const workerMaxConcurrency of [1, 1001, 2.5]) {
+      assert.match(
+        validateStageConfig({ ...STAGES.test, workerMaxConcurrency }).join('; '),
+        /workerMaxConcurrency must be a whole number from 2 to 1000/,
+      );
+    }
+    assert.deepEqual(validateStageConfig({ ...STAGES.test, workerMaxConcurrency: 2 }), []);
+  });
+
   it('the front checks IPv4 ranges only', () => {
     assert.match(
       problemsOf({ plainHttpFront: true, customsSourceRanges: ['2001:db8::/32'] }).join(),

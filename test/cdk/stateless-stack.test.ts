@@ -268,6 +268,36 @@ describe('upload-worker consumes the grab queue', () => {
     assert.ok(WORKER_MAX_CONCURRENCY['hsm-proxy'] === 2, "one card: Lambda's smallest maximum");
   });
 
+  it("runs the signer kind's default per kind, or the stage's workerMaxConcurrency", () => {
+    const card = {
+      kind: 'hsm-proxy',
+      url: 'https://signer.internal.example:8443',
+      protocol: 'ceb-grab',
+      token: { source: 'stack-secret' },
+    } as const;
+    const cases = [
+      { config: { signer: card }, want: WORKER_MAX_CONCURRENCY['hsm-proxy'] },
+      { config: { signer: card, workerMaxConcurrency: 3 }, want: 3 },
+      { config: { workerMaxConcurrency: 50 }, want: 50 },
+    ];
+    for (const { config, want } of cases) {
+      const s = synthesize({ bundle: false, config });
+      try {
+        const worker = s.stage.stateless.uploadWorker;
+        const mapping = Object.values(s.stateless.findResources('AWS::Lambda::EventSourceMapping')).find(
+          (m) => m.Properties.FunctionName.Ref === logicalId(s.stage.stateless, worker),
+        );
+        assert.deepEqual(
+          mapping?.Properties.ScalingConfig,
+          { MaximumConcurrency: want },
+          JSON.stringify(config),
+        );
+      } finally {
+        s.cleanup();
+      }
+    }
+  });
+
   it('synthesis fails when the visibility timeout is under 6 × the worker timeout', () => {
     assert.throws(
       () =>
@@ -347,6 +377,7 @@ describe('environment: each function is pointed at exactly the resources it uses
       'CERTIFICATES_TABLE',
       'CUSTOMS_TIMEOUT_MS',
       'CUSTOMS_UPLOAD_URL',
+      'GRAB_QUEUE_URL',
       'MAX_RECEIVES',
       'PAYMENTS_TABLE',
       'SESSIONS_TABLE',
@@ -355,6 +386,8 @@ describe('environment: each function is pointed at exactly the resources it uses
       'UPLOAD_LEASE_MS',
       'UPLOAD_TRIES',
     ]);
+    // to bring a grab it failed for a retry back after a short backoff (ChangeMessageVisibility)
+    assert.deepEqual(env.GRAB_QUEUE_URL, imported(data.grabQueue.queueUrl));
     assert.deepEqual(env.SESSIONS_TABLE, imported(data.sessionsTable.tableName));
     assert.deepEqual(env.PAYMENTS_TABLE, imported(data.paymentsTable.tableName));
     assert.deepEqual(env.CERTIFICATES_TABLE, imported(data.certificatesTable.tableName));

@@ -59,6 +59,12 @@ export class MemorySessionStore implements SessionStore {
     } as Session);
     return true;
   }
+  async noteWaitingReason(sessionID: string, reason: string) {
+    const s = this.rows.get(sessionID);
+    if (!s || !['received', 'queued', 'retrying'].includes(s.state)) return false;
+    this.rows.set(sessionID, { ...s, error: reason });
+    return true;
+  }
   async recordOtherOrder(sessionID: string, orderNo: string, _at: number) {
     const s = this.rows.get(sessionID);
     if (!s || s.otherOrderNos?.includes(orderNo)) return;
@@ -81,6 +87,8 @@ export class MemorySessionStore implements SessionStore {
       attempts: s.attempts + 1,
       leaseUntil: now + leaseMs,
       updatedAt: now,
+      mayHaveReachedBefore: s.mayHaveReachedCustoms ?? false,
+      mayHaveReachedCustoms: true,
     };
     this.rows.set(sessionID, next);
     return { claimed: true, session: next };

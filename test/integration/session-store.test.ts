@@ -207,4 +207,51 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
     assert.equal(second.session.payExInfoStr, '{"guid":"G-1"}');
     assert.equal(second.session.preparedAt, 150);
   });
+
+  it('a claim tells whether an earlier try may have reached customs, and marks its own before it sends', async () => {
+    await store.create({ sessionID: 'S-reach', orderNo: 'O-1', receivedAt: 100 });
+    const first = await store.claimWithPayload('S-reach', 'O-1', 200, LEASE, prepared('G-1'));
+    assert.equal(first.session.mayHaveReachedBefore, false);
+    // set before the send: a crash after it still counts
+    assert.equal((await store.get('S-reach'))?.mayHaveReachedCustoms, true);
+    // every try was refused at connect: the outcome says customs never got one
+    await store.recordOutcome('S-reach', first.session.attempts, {
+      state: 'retrying',
+      error: 'ECONNREFUSED',
+      at: 300,
+      mayHaveReachedCustoms: false,
+    });
+    const second = await store.claim('S-reach', 400, LEASE);
+    assert.equal(second.session.mayHaveReachedBefore, false);
+    // this one died after its send, recording nothing; the lease runs out
+    const third = await store.claim('S-reach', 400 + LEASE + 1, LEASE);
+    assert.equal(third.session.mayHaveReachedBefore, true);
+    await store.recordOutcome('S-reach', third.session.attempts, {
+      state: 'uploaded',
+      customsCode: '20000',
+      customsMessage: '入库失败',
+      inferred: true,
+      at: 500 + LEASE,
+      latencyMs: 400 + LEASE,
+      mayHaveReachedCustoms: true,
+    });
+    const s = await store.get('S-reach');
+    assert.equal(s?.inferred, true);
+    assert.equal(s?.customsMessage, '入库失败');
+  });
+
+  it('a replay keeps that an earlier try may have reached customs', async () => {
+    await store.create({ sessionID: 'S-replayed', orderNo: 'O-1', receivedAt: 100 });
+    const { session } = await store.claimWithPayload('S-replayed', 'O-1', 200, LEASE, prepared('G-1'));
+    await store.recordOutcome('S-replayed', session.attempts, {
+      state: 'failed',
+      error: 'gave up after 5 deliveries: reply lost',
+      at: 300,
+      mayHaveReachedCustoms: true,
+    });
+    assert.equal(await store.markQueued('S-replayed', 400, ['failed']), true);
+    const again = await store.claimWithPayload('S-replayed', 'O-1', 500, LEASE, prepared('G-2'));
+    assert.equal(again.session.guid, 'G-2');
+    assert.equal(again.session.mayHaveReachedBefore, true);
+  });
 });

@@ -106,6 +106,58 @@ describe('HttpCustomsClient', () => {
     assert.match(error.message, /ECONNREFUSED/);
   });
 
+  it('tells that a refused connection could not have reached customs', async () => {
+    const error = await new HttpCustomsClient('http://127.0.0.1:1/upload', 2_000).upload('{}').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof CustomsUnavailableError, `got ${String(error)}`);
+    assert.equal(error.mayHaveReachedCustoms, false);
+    assert.match(error.message, /the request was not sent/);
+  });
+
+  it('tells that a connection cut before the body was written could not have reached customs', async () => {
+    // customs drops the connection as soon as the headers arrive, long before 8 MB of body are written.
+    const cutting = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (cutting.address() as AddressInfo).port;
+      const error = await new HttpCustomsClient(`http://127.0.0.1:${port}/upload`, 5_000)
+        .upload('x'.repeat(8 * 1024 * 1024))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof CustomsUnavailableError, `got ${String(error)}`);
+      assert.equal(error.mayHaveReachedCustoms, false);
+    } finally {
+      cutting.closeAllConnections();
+      await new Promise((resolve) => cutting.close(resolve));
+    }
+  });
+
+  it('tells that a reply lost after the request was written may have reached customs', async () => {
+    // customs read the whole upload (and may have stored it), then the connection dropped.
+    answer = (req) => req.socket.destroy();
+    const error = await new HttpCustomsClient(url, 5_000).upload('{"sessionID":"S-1"}').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof CustomsUnavailableError, `got ${String(error)}`);
+    assert.equal(received.length, 1, 'customs got the upload');
+    assert.equal(error.mayHaveReachedCustoms, true);
+  });
+
+  it('tells that a timeout after the request was written may have reached customs', async () => {
+    answer = () => undefined; // reads the upload, never answers
+    const error = await new HttpCustomsClient(url, 200).upload('{}').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof CustomsUnavailableError, `got ${String(error)}`);
+    assert.equal(error.mayHaveReachedCustoms, true);
+  });
+
   it('does not follow redirects: the payload goes to the configured URL only', async () => {
     answer = (_req, res) => res.writeHead(307, { location: 'http://127.0.0.1:1/elsewhere' }).end();
     const reply = await new HttpCustomsClient(url, 5_000).upload('{}');

@@ -84,6 +84,9 @@ class MemorySessions implements SessionStore {
   markDeadLettered(): never {
     throw new Error('not used by a load');
   }
+  noteWaitingReason(): never {
+    throw new Error('not used by a load');
+  }
   recordOtherOrder(): never {
     throw new Error('not used by a load');
   }

@@ -111,7 +111,8 @@ describe('one delivery of a grab (upload-session)', () => {
     const again = new ScriptedCustoms([customsReply('20000', '入库失败')]);
     const result = await uploadSession(message, 2, deps(again));
     assert.equal(result.outcome, 'uploaded');
-    assert.match((await sessions.get(message.sessionID))?.customsMessage ?? '', /earlier attempt/);
+    assert.equal((await sessions.get(message.sessionID))?.inferred, true);
+    assert.equal((await sessions.get(message.sessionID))?.customsMessage, '入库失败');
   });
 
   it('never sends a signature that fails the self-check', async () => {
@@ -259,9 +260,12 @@ describe('a reply lost on the way back', () => {
     assert.equal(customs.received.length, 2);
   });
 
-  it('keeps 入库失败 on the very first try as a rejection', async () => {
+  it('fails 入库失败 on the very first try with customs words: it holds an upload that is not ours', async () => {
     const customs = new ScriptedCustoms([customsReply('20000', '入库失败')]);
-    assert.equal((await uploadSession(message, 1, deps(customs))).outcome, 'rejected');
+    assert.equal((await uploadSession(message, 1, deps(customs))).outcome, 'failed');
+    const s = await sessions.get(message.sessionID);
+    assert.match(s?.error ?? '', /no try of ours could have reached it \(20000: 入库失败\)/);
+    assert.equal(s?.customsMessage, '入库失败');
   });
 });
 

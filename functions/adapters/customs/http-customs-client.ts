@@ -29,6 +29,9 @@ export class HttpCustomsClient implements CustomsClient {
 
   async upload(payExInfoStr: string): Promise<CustomsHttpReply> {
     const body = new URLSearchParams({ payExInfoStr }).toString();
+    // Set once the whole body is handed to the socket: a failure before that (refused, no address,
+    // connect timeout, reset while writing) left customs without a complete request to act on.
+    let written = false;
     try {
       return await new Promise<CustomsHttpReply>((resolve, reject) => {
         const req = this.send(
@@ -48,13 +51,17 @@ export class HttpCustomsClient implements CustomsClient {
           },
         );
         req.on('error', reject);
+        req.on('finish', () => {
+          written = true;
+        });
         req.end(body);
       });
     } catch (e) {
       const cause = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-      throw new CustomsUnavailableError(`customs could not be reached at ${this.url}: ${cause}`, {
-        cause: e,
-      });
+      throw new CustomsUnavailableError(
+        `customs could not be reached at ${this.url}: ${cause}${written ? '' : ' (the request was not sent)'}`,
+        { cause: e, mayHaveReachedCustoms: written },
+      );
     }
   }
 }

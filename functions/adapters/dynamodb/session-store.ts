@@ -36,6 +36,7 @@ import {
   preparedAttributes,
   REQUEUED_STATE,
   sourcesOf,
+  WAITING_STATES,
 } from '#core/session-lifecycle.ts';
 import { OTHER_ORDERS_KEPT, RETENTION_DAYS } from '#core/settings.ts';
 
@@ -154,6 +155,23 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
+  async noteWaitingReason(sessionID: string, reason: string): Promise<boolean> {
+    const from = stateIn('from', WAITING_STATES);
+    try {
+      // updatedAt untouched: the sweep's staleness and markResent's version stay the queue's.
+      await this.update(sessionID, {
+        UpdateExpression: 'SET #error = :reason',
+        ConditionExpression: from.condition,
+        ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
+        values: { ':reason': reason, ...from.values },
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
   async recordOtherOrder(sessionID: string, orderNo: string, at: number): Promise<void> {
     try {
       await this.update(sessionID, {
@@ -220,8 +238,11 @@ export class DynamoSessionStore implements SessionStore {
     const condition = `${claimable.condition} OR (#state = :leased AND leaseUntil < :now)`;
     try {
       const out = await this.update(sessionID, {
+        // The claimant sends next: from here a crash counts as a try that may have reached customs. The
+        // value before this write (SET reads the item as it was) tells the claimant about earlier tries.
         UpdateExpression:
           'SET #state = :leased, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :now, ' +
+          'mayHaveReachedBefore = if_not_exists(mayHaveReachedCustoms, :no), mayHaveReachedCustoms = :yes, ' +
           `firstAttemptAt = if_not_exists(firstAttemptAt, :now)${payload ? `, ${payload.set}` : ''}`,
         ConditionExpression: payload ? `orderNo = :orderNo AND (${condition})` : condition,
         ExpressionAttributeNames: { '#state': 'state' },
@@ -231,6 +252,8 @@ export class DynamoSessionStore implements SessionStore {
           ':one': 1,
           ':now': now,
           ':lease': now + leaseMs,
+          ':no': false,
+          ':yes': true,
           ...payload?.values,
         },
         ReturnValues: 'ALL_NEW',
@@ -277,11 +300,23 @@ export class DynamoSessionStore implements SessionStore {
       if (o.state === 'uploaded') {
         sets.push('uploadedAt = :at', 'latencyMs = :latency');
         values[':latency'] = o.latencyMs;
+        if (o.inferred) {
+          sets.push('inferred = :inferred');
+          values[':inferred'] = true;
+        }
       }
     } else {
       sets.push('#error = :error');
       values[':error'] = o.error;
       if (isTerminal(o.state)) sets.push('finishedAt = :at');
+      if (o.state === 'failed' && o.customsCode !== undefined) {
+        sets.push('customsCode = :code', 'customsMessage = :message');
+        Object.assign(values, { ':code': o.customsCode, ':message': o.customsMessage ?? '' });
+      }
+    }
+    if (o.mayHaveReachedCustoms !== undefined) {
+      sets.push('mayHaveReachedCustoms = :reached');
+      values[':reached'] = o.mayHaveReachedCustoms;
     }
     await this.update(sessionID, {
       UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,

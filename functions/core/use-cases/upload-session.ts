@@ -76,14 +76,30 @@ export async function uploadSession(
   const early = await prepareBeforeClaim(message, receiveCount, deps);
   const { claimed, session } = await claim(message, early, deps);
   if (!claimed) return { outcome: 'already-done', session, detail: `already ${session.state}` };
+  // Earlier attempts' tries as the claim found them (a crash after a send counts: the claim set it first).
+  const reach = new CustomsReach(session.mayHaveReachedBefore ?? false);
   try {
-    const payload = await payloadToSend(session, early, deps);
-    if (!payload) return await recordNoData(session, deps);
-    const { verdict, tries } = await uploadWithRetries(payload.payExInfoStr, deps);
-    // A try before this one may have reached customs: its refusal may be about the retry itself.
-    return await recordVerdict(session, verdict, payload.sentBefore || tries > 1, receiveCount, deps);
+    const payExInfoStr = await payloadToSend(session, early, deps);
+    if (payExInfoStr === undefined) return await recordNoData(session, reach, deps);
+    const { verdict, reachedBefore } = await uploadWithRetries(payExInfoStr, reach, deps);
+    return await recordVerdict(session, verdict, reachedBefore, reach, receiveCount, deps);
   } catch (e) {
-    return await recordFailure(session, e, receiveCount, deps);
+    return await recordFailure(session, e, reach, receiveCount, deps);
+  }
+}
+
+/**
+ * Whether a try of ours whose answer we never read may have reached customs (and so been accepted):
+ * false while each such try surely did not (refused, no connection, cut before its body was written).
+ * A try customs answered 2000x was read and refused: it adds nothing. What the outcome stores.
+ */
+class CustomsReach {
+  constructor(private reached: boolean) {}
+  tried(mayHaveReached: boolean): void {
+    this.reached ||= mayHaveReached;
+  }
+  get mayHaveReached(): boolean {
+    return this.reached;
   }
 }
 
@@ -128,13 +144,8 @@ async function payloadToSend(
   session: Session,
   early: Preparation | undefined,
   deps: UploadDeps,
-): Promise<{ payExInfoStr: string; sentBefore: boolean } | undefined> {
-  const stored = session.payExInfoStr;
-  if (stored !== undefined) {
-    // Prepared on an earlier attempt (not the payload this delivery just stored): it may have reached customs.
-    const justStored = early?.kind === 'ready' && early.prepared.payExInfoStr === stored;
-    return { payExInfoStr: stored, sentBefore: !justStored };
-  }
+): Promise<string | undefined> {
+  if (session.payExInfoStr !== undefined) return session.payExInfoStr;
   const prepared =
     early && early.orderNo === session.orderNo
       ? early
@@ -142,18 +153,22 @@ async function payloadToSend(
   if (prepared.kind === 'failed') throw prepared.error;
   if (prepared.kind === 'no-data') return undefined;
   await deps.sessions.recordPrepared(session.sessionID, session.attempts, prepared.prepared);
-  return { payExInfoStr: prepared.prepared.payExInfoStr, sentBefore: false };
+  return prepared.prepared.payExInfoStr;
 }
 
 /** Record: the attempt's outcome, written by the holder of the attempt, as the delivery's result. */
 async function record(
   session: Session,
   outcome: SessionOutcome,
+  reach: CustomsReach,
   detail: string,
   deps: UploadDeps,
   extra: Partial<UploadResult> = {},
 ): Promise<UploadResult> {
-  await deps.sessions.recordOutcome(session.sessionID, session.attempts, outcome);
+  await deps.sessions.recordOutcome(session.sessionID, session.attempts, {
+    ...outcome,
+    mayHaveReachedCustoms: reach.mayHaveReached,
+  });
   return {
     outcome: outcome.state,
     session: { sessionID: session.sessionID, state: outcome.state },
@@ -162,7 +177,7 @@ async function record(
   };
 }
 
-async function recordNoData(session: Session, deps: UploadDeps): Promise<UploadResult> {
+async function recordNoData(session: Session, reach: CustomsReach, deps: UploadDeps): Promise<UploadResult> {
   const result = await record(
     session,
     {
@@ -170,6 +185,7 @@ async function recordNoData(session: Session, deps: UploadDeps): Promise<UploadR
       error: `no payment data for order ${session.orderNo}; loading it replays this session`,
       at: deps.clock.now(),
     },
+    reach,
     'no payment data',
     deps,
   );
@@ -183,10 +199,15 @@ async function recordNoData(session: Session, deps: UploadDeps): Promise<UploadR
   return result;
 }
 
+/**
+ * customs' answer to the last try. `reachedBefore`: a try before it (this delivery's or an earlier
+ * one's) may have reached customs, so a refusal may be about the retry rather than the upload.
+ */
 async function recordVerdict(
   session: Session,
   verdict: FinalVerdict,
-  triedBefore: boolean,
+  reachedBefore: boolean,
+  reach: CustomsReach,
   receiveCount: number,
   deps: UploadDeps,
 ): Promise<UploadResult> {
@@ -196,30 +217,45 @@ async function recordVerdict(
     return record(
       session,
       { state: 'uploaded', customsCode: verdict.code, customsMessage: verdict.message, at, latencyMs },
+      reach,
       verdict.message,
       deps,
       { latencyMs, customsCode: verdict.code },
     );
   }
-  if (verdict.kind === 'rejected' && triedBefore) {
-    if (verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
+  if (verdict.message.includes(DUPLICATE_SESSION_MESSAGE)) {
+    if (reachedBefore) {
       // An earlier try reached customs but its answer was lost: customs already holds this session,
-      // and only we upload our sessionIDs.
+      // and only we upload our sessionIDs. Inferred, not seen: `status` says so.
       const latencyMs = at - session.receivedAt;
       return record(
         session,
         {
           state: 'uploaded',
           customsCode: verdict.code,
-          customsMessage: `accepted on an earlier attempt (customs now says: ${verdict.message})`,
+          customsMessage: verdict.message,
+          inferred: true,
           at,
           latencyMs,
         },
-        'accepted on an earlier attempt',
+        reach,
+        'accepted on an earlier attempt whose reply was lost (inferred from 入库失败)',
         deps,
         { latencyMs, customsCode: verdict.code },
       );
     }
+    // No try of ours could have got there: what customs holds is not our upload. Retrying cannot help.
+    const error = `customs says this sessionID was already uploaded, but no try of ours could have reached it (${verdict.code}: ${verdict.message})`;
+    return record(
+      session,
+      { state: 'failed', error, customsCode: verdict.code, customsMessage: verdict.message, at },
+      reach,
+      error,
+      deps,
+      { customsCode: verdict.code },
+    );
+  }
+  if (reachedBefore) {
     // An earlier try may have been accepted and this refusal be about the retry itself: ask again on
     // the next delivery rather than record a rejection customs may not hold. The last one records it.
     if (receiveCount < deps.settings.maxReceives) {
@@ -231,6 +267,7 @@ async function recordVerdict(
   return record(
     session,
     { state: 'rejected', customsCode: verdict.code, customsMessage: verdict.message, at },
+    reach,
     `customs ${verdict.code}: ${verdict.message}`,
     deps,
     { customsCode: verdict.code },
@@ -244,13 +281,14 @@ async function recordVerdict(
 async function recordFailure(
   session: Session,
   e: unknown,
+  reach: CustomsReach,
   receiveCount: number,
   deps: UploadDeps,
 ): Promise<UploadResult> {
   const reason = e instanceof Error ? e.message : String(e);
   const retryable = e instanceof CebGrabError ? e.retryable : true;
   if (!retryable) {
-    return record(session, { state: 'failed', error: reason, at: deps.clock.now() }, reason, deps, {
+    return record(session, { state: 'failed', error: reason, at: deps.clock.now() }, reach, reason, deps, {
       cause: e,
     });
   }
@@ -258,6 +296,7 @@ async function recordFailure(
     return record(
       session,
       { state: 'failed', error: `gave up after ${receiveCount} deliveries: ${reason}`, at: deps.clock.now() },
+      reach,
       reason,
       deps,
       { cause: e },
@@ -267,6 +306,7 @@ async function recordFailure(
     state: 'retrying',
     error: reason,
     at: deps.clock.now(),
+    mayHaveReachedCustoms: reach.mayHaveReached,
   });
   throw new RetryLaterError(reason, { cause: e });
 }
@@ -322,16 +362,31 @@ async function signingKey(ebpCode: string, deps: UploadDeps): Promise<SigningKey
 
 type FinalVerdict = Exclude<UploadVerdict, { kind: 'retry' }>;
 
+/**
+ * Upload, trying again on transport errors and 5xx. Every try is told to `reach`; `reachedBefore`
+ * says whether a try before the one customs answered (this delivery's or an earlier one's) may have
+ * reached customs.
+ */
 async function uploadWithRetries(
   payExInfoStr: string,
+  reach: CustomsReach,
   deps: UploadDeps,
-): Promise<{ verdict: FinalVerdict; tries: number }> {
-  let tries = 0;
+): Promise<{ verdict: FinalVerdict; reachedBefore: boolean }> {
+  let reachedBefore = reach.mayHaveReached;
   const verdict = await pRetry(
     async () => {
-      tries++;
-      const reply = await deps.customs.upload(payExInfoStr);
+      reachedBefore = reach.mayHaveReached;
+      let reply: Awaited<ReturnType<CustomsClient['upload']>>;
+      try {
+        reply = await deps.customs.upload(payExInfoStr);
+      } catch (e) {
+        // Only the customs client can tell a request that never left; anything else may have gone.
+        reach.tried(e instanceof CustomsUnavailableError ? e.mayHaveReachedCustoms : true);
+        throw e;
+      }
       const verdict = classifyUploadReply(reply.status, reply.body);
+      // A 5xx or a reply we cannot read may come after customs stored the upload; a 2000x says it did not.
+      reach.tried(verdict.kind !== 'rejected');
       if (verdict.kind === 'retry') throw new CustomsUnavailableError(verdict.reason);
       return verdict;
     },
@@ -343,5 +398,5 @@ async function uploadWithRetries(
       shouldRetry: ({ error }) => error instanceof CustomsUnavailableError,
     },
   );
-  return { verdict, tries };
+  return { verdict, reachedBefore };
 }
