@@ -70,13 +70,13 @@ function bigPayment(targetBytes: number): Payment {
 
 describe('bounded input', () => {
   it("keeps at most 2 KB of customs' message, marked as cut, whatever customs sends", async () => {
-    const huge = `入库失败: ${'很长的说明'.repeat(40_000)}`; // ~600 KB
+    const huge = `数据校验失败: ${'很长的说明'.repeat(40_000)}`; // ~600 KB
     const { sessions, deps } = await world(makePayment(), new ScriptedCustoms([customsReply('20004', huge)]));
     const result = await uploadSession(message, 1, deps);
     assert.equal(result.outcome, 'rejected');
     const kept = (await sessions.get(message.sessionID))?.customsMessage ?? '';
     assert.ok(utf8Bytes(kept) <= CUSTOMS_MESSAGE_MAX_BYTES, `${utf8Bytes(kept)} bytes kept`);
-    assert.match(kept, /^入库失败: 很长的说明/);
+    assert.match(kept, /^数据校验失败: 很长的说明/);
     assert.match(kept, /…\[truncated: \d+ bytes\]$/);
   });
 
@@ -99,7 +99,7 @@ describe('bounded input', () => {
     assert.ok(utf8Bytes(JSON.stringify(payment)) > PAYMENT_MAX_BYTES - 10_000, 'near the limit');
     const { sessions, deps } = await world(
       payment,
-      new ScriptedCustoms([customsReply('20000', `入库失败 ${'x'.repeat(100_000)}`)]),
+      new ScriptedCustoms([customsReply('20000', `数据校验失败 ${'x'.repeat(100_000)}`)]),
     );
     await uploadSession(message, 5, deps);
     const item = await sessions.get(message.sessionID);
