@@ -136,6 +136,23 @@ export function pythonInterpreterOf(head: string): string[] | undefined {
   return isPython(viaSh) && viaSh ? [viaSh] : undefined;
 }
 
+/**
+ * How to start a moto_server on loopback: through `launcher` (local/moto_server_atomic.py, which makes
+ * each DynamoDB request atomic as DynamoDB is) with the Python the script's first line names; a
+ * moto_server that is not a Python script (a wrapper, a binary) cannot be, and is run as it is.
+ */
+export function motoServerCommand(
+  motoServer: string,
+  head: string,
+  launcher: string,
+  port: number,
+): Command & { readonly atomicDynamoDb: boolean } {
+  const flags = ['-H', '127.0.0.1', '-p', String(port)];
+  const [python, ...pythonArgs] = pythonInterpreterOf(head) ?? [];
+  if (!python) return { file: motoServer, args: flags, atomicDynamoDb: false };
+  return { file: python, args: [...pythonArgs, launcher, ...flags], atomicDynamoDb: true };
+}
+
 /** pip's lines that mean it could not reach its index (offline, proxy, DNS, TLS, no such version there). */
 const INDEX_FAILURE =
   /No matching distribution found|Could not find a version that satisfies|Failed to establish a new connection|Network is unreachable|Temporary failure in name resolution|Name or service not known|Max retries exceeded|ProxyError|SSLError|ConnectTimeout|ReadTimeout|Connection refused/;
@@ -171,6 +188,9 @@ export const messages = {
   explicitOtherMajor: (path: string, version: string) =>
     `${messages.otherMajor(path, version)}: point MOTO_SERVER at a moto ${PINNED_MAJOR}.x moto_server, or ` +
     'unset it to let ceb-grab find or install one',
+  notAtomic: (path: string) =>
+    `moto_server at ${path} is not a Python script, so it runs as it is, without the lock that makes ` +
+    'each DynamoDB write atomic as in AWS: concurrent conditional writes to one item may both succeed',
   explicitMissing: (path: string) =>
     `MOTO_SERVER=${path} does not exist: point it at a moto_server, or unset it`,
   noPython: (tried: readonly string[]) =>

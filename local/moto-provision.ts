@@ -74,15 +74,23 @@ export type MotoVersionReport =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'broken'; readonly reason: string };
 
+/** A script's first KiB: its first line, and pip's `'''exec'` line for long interpreter paths. */
+export function scriptHead(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString();
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** moto_server has no --version: ask the Python its first line names which moto it imports. */
 export async function motoVersionOf(motoServer: string, env: NodeJS.ProcessEnv): Promise<MotoVersionReport> {
   let head: string;
   try {
-    const fd = openSync(motoServer, 'r');
-    const buf = Buffer.alloc(1024);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    closeSync(fd);
-    head = buf.subarray(0, n).toString();
+    head = scriptHead(motoServer);
   } catch (e) {
     return { kind: 'broken', reason: (e as Error).message };
   }

@@ -4,17 +4,21 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { installedCandidates, messages, motoSettings, PINNED_MAJOR } from './moto-plan.ts';
-import { motoVersionOf, provisionedMotoServer, provisionMoto } from './moto-provision.ts';
+import { fileURLToPath } from 'node:url';
+import { installedCandidates, messages, motoServerCommand, motoSettings, PINNED_MAJOR } from './moto-plan.ts';
+import { motoVersionOf, provisionedMotoServer, provisionMoto, scriptHead } from './moto-provision.ts';
 
 /**
  * moto_server: the local AWS emulator (DynamoDB, SQS, KMS, Secrets Manager on one port), started on
  * loopback and stopped by PID. It is found (MOTO_SERVER, PATH, pyenv versions) or, on a machine without
- * one, installed once into the user's cache (local/moto-provision.ts).
+ * one, installed once into the user's cache (local/moto-provision.ts). It runs through
+ * local/moto_server_atomic.py, which makes each DynamoDB request atomic, as it is in AWS.
  */
 export interface Moto {
   readonly endpoint: string;
   readonly pid: number;
+  /** false only for a moto_server that is not a Python script: run as it is, without the lock */
+  readonly atomicDynamoDb: boolean;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -26,6 +30,9 @@ export interface MotoEnvOptions {
 }
 
 const toStderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Beside this file in a clone and in the installed package alike. */
+const ATOMIC_LAUNCHER = fileURLToPath(new URL('./moto_server_atomic.py', import.meta.url));
 
 /**
  * The moto_server to run: MOTO_SERVER when set; else the first one installed on PATH or under pyenv
@@ -78,7 +85,9 @@ export async function startMoto(
   const env = opts.env ?? process.env;
   const bin = await ensureMotoServer(opts);
   const port = opts.port ?? (await freePort());
-  const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+  const command = motoServerCommand(bin, scriptHead(bin), ATOMIC_LAUNCHER, port);
+  if (!command.atomicDynamoDb) (opts.log ?? toStderr)(messages.notAtomic(bin));
+  const child: ChildProcess = spawn(command.file, [...command.args], {
     stdio: ['ignore', 'ignore', opts.quiet === false ? 'inherit' : 'pipe'],
     env: { ...env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
@@ -110,6 +119,7 @@ export async function startMoto(
   return {
     endpoint,
     pid,
+    atomicDynamoDb: command.atomicDynamoDb,
     async reset() {
       await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
     },
