@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
 import { SessionBusyError } from '#core/errors.ts';
+import { startMoto } from '#local/moto.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
 
 /**
@@ -60,5 +64,37 @@ describe('the local AWS emulator applies conditional writes atomically, as Dynam
       `${wrong.length} of ${ROUNDS} rounds did not have exactly one winner and one recorded attempt ` +
         `(moto ran ${aws.moto.atomicDynamoDb ? 'through' : 'without'} local/moto_server_atomic.py)`,
     );
+  });
+
+  it('a moto whose DynamoDB the launcher cannot lock does not start, and says why', async () => {
+    // A moto package shadowing the real one, as an upgrade that renamed update_item would look.
+    const HANDLER_METHODS = [
+      'call_action',
+      'put_item',
+      'update_item',
+      'delete_item',
+      'transact_write_items',
+      'batch_write_item',
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'ceb-grab-moto-shadow-'));
+    try {
+      mkdirSync(join(dir, 'moto', 'dynamodb'), { recursive: true });
+      writeFileSync(join(dir, 'moto', '__init__.py'), '');
+      writeFileSync(join(dir, 'moto', 'dynamodb', '__init__.py'), '');
+      writeFileSync(
+        join(dir, 'moto', 'dynamodb', 'models.py'),
+        'class DynamoDBBackend:\n    def put_item(self): pass\n',
+      );
+      writeFileSync(
+        join(dir, 'moto', 'dynamodb', 'responses.py'),
+        `class DynamoHandler:\n${HANDLER_METHODS.map((m) => `    def ${m}(self): pass\n`).join('')}`,
+      );
+      await assert.rejects(
+        startMoto({ env: { ...process.env, PYTHONPATH: dir }, log: () => undefined }),
+        /moto_server exited with 1: moto_server_atomic: DynamoDBBackend has no update_item; .*update the launcher/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

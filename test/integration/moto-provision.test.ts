@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ensureMotoServer, startMoto } from '#local/moto.ts';
 import { MOTO_VERSION } from '#local/moto-pin.ts';
 import { runCli } from '#test/helpers/cli.ts';
@@ -11,6 +12,7 @@ import { type FakeMachine, type FakeMachineOptions, fakeMachine } from '#test/he
  * `npm start` on a machine without moto: the real resolver and provisioner run against stub Pythons in a
  * temporary PATH/HOME/XDG_CACHE_HOME (test/helpers/fake-python.ts); nothing is downloaded.
  */
+const ATOMIC_LAUNCHER = fileURLToPath(new URL('../../local/moto_server_atomic.py', import.meta.url));
 const machines: FakeMachine[] = [];
 afterEach(() => {
   for (const m of machines.splice(0)) m.remove();
@@ -175,6 +177,36 @@ describe('moto provisioning on a machine without moto', () => {
       assert.match(moto.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(await (await fetch(`${moto.endpoint}/moto-api/`)).text(), 'fake moto');
       assert.equal(m.pipCalls().length, 1);
+      // Through the launcher that makes DynamoDB writes atomic, with the venv's Python.
+      const port = new URL(moto.endpoint).port;
+      assert.ok(
+        m.calls().includes(`venv-python ${ATOMIC_LAUNCHER} -H 127.0.0.1 -p ${port}`),
+        m.calls().join('\n'),
+      );
+      assert.equal(moto.atomicDynamoDb, true);
+      assert.ok(lines.every((l) => !/not a Python script/.test(l)));
+    } finally {
+      await moto.stop();
+    }
+    await assert.rejects(fetch(`${moto.endpoint}/moto-api/`));
+  });
+
+  it('startMoto runs a moto_server that is not a Python script as it is, and says so once', async () => {
+    const { m, lines, ensure } = machine();
+    const venvMoto = await ensure();
+    const wrapper = join(m.root, 'wrapper', 'moto_server');
+    mkdirSync(join(m.root, 'wrapper'));
+    writeFileSync(wrapper, `#!/bin/bash\nexec '${join(venvMoto, '..', 'python')}' "$@"\n`, { mode: 0o755 });
+    lines.length = 0;
+    const moto = await startMoto({ env: { ...m.env, MOTO_SERVER: wrapper }, log: (l) => lines.push(l) });
+    try {
+      assert.equal(await (await fetch(`${moto.endpoint}/moto-api/`)).text(), 'fake moto');
+      assert.equal(moto.atomicDynamoDb, false);
+      assert.deepEqual(lines, [
+        `moto_server at ${wrapper} is not a Python script, so it runs as it is, without the lock that ` +
+          'makes each DynamoDB write atomic as in AWS: concurrent conditional writes to one item may both succeed',
+      ]);
+      assert.ok(m.calls().every((c) => !c.includes(ATOMIC_LAUNCHER)));
     } finally {
       await moto.stop();
     }

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { MOTO_VERSION } from '#local/moto-pin.ts';
 import {
   installedCandidates,
+  motoServerCommand,
   motoSettings,
   parseVersion,
   pipIndexFailure,
@@ -30,6 +31,25 @@ describe('moto plan', () => {
       undefined,
     );
     assert.equal(pythonInterpreterOf('\x7fELF\x02\x01'), undefined);
+  });
+
+  it("starts moto through the atomic launcher with the script's own Python, and a wrapper as it is", () => {
+    const L = '/repo/local/moto_server_atomic.py';
+    const flags = ['-H', '127.0.0.1', '-p', '4566'];
+    assert.deepEqual(motoServerCommand('/v/bin/moto_server', '#!/v/bin/python\nimport re\n', L, 4566), {
+      file: '/v/bin/python',
+      args: [L, ...flags],
+      atomicDynamoDb: true,
+    });
+    assert.deepEqual(motoServerCommand('/u/moto_server', '#!/usr/bin/env python3\n', L, 4566), {
+      file: '/usr/bin/env',
+      args: ['python3', L, ...flags],
+      atomicDynamoDb: true,
+    });
+    assert.deepEqual(
+      motoServerCommand('/w/moto_server', '#!/bin/sh\nexec docker run motoserver/moto "$@"\n', L, 4566),
+      { file: '/w/moto_server', args: flags, atomicDynamoDb: false },
+    );
   });
 
   it('reads versions from what Python and pip print', () => {
