@@ -168,10 +168,11 @@ function buildReport() {
         : 'not measured',
       met: ka !== undefined && ka.otherCpuMs <= 0.25 * signCheck,
       note:
-        'the floor: one upload to customs (~0.3–0.5 ms) and two conditional UpdateItems through the AWS SDK v3 ' +
+        'the floor: one upload to customs (~0.3–0.5 ms) and three conditional UpdateItems through the AWS SDK v3 ' +
         '(~0.65 ms each against a trivial local server, 0.19 ms as a bare HTTP POST; spread over middleware, ' +
-        'serialization and SigV4) already exceed 25%; neither write can go: the claim keeps a grab from being ' +
-        'uploaded twice, the outcome is what a crash between upload and record re-asks customs about',
+        'serialization and SigV4) already exceed 25%; none can go: the claim keeps a grab from being uploaded ' +
+        'twice, the mark before the send tells a crash before it from one after it, and the outcome is what a ' +
+        'crash between upload and record re-asks customs about',
     },
     {
       target: 'ack p99 ≤ 1.5 × bare PutItem + SendMessage p99',

@@ -115,6 +115,8 @@ const UploadWorkerEnv = v.object({
   MAX_RECEIVES: positiveInt(MAX_RECEIVES),
   /** Below the queue's visibility timeout and above the worker's timeout (core/settings.ts says why). */
   UPLOAD_LEASE_MS: positiveInt(UPLOAD_LEASE_MS),
+  /** a session whose payment expires later than its receipt is kept until then */
+  RETENTION_DAYS: retentionDays,
   /** the certificate registry; a soft signer without it signs for every ebpCode with its one certificate */
   CERTIFICATES_TABLE: v.optional(v.string()),
 });
@@ -273,6 +275,7 @@ const OPERATOR_SETTINGS = [
   'CLEARANCE_TABLE',
   'GRAB_QUEUE_URL',
   'GRAB_DLQ_URL',
+  'RETENTION_DAYS',
 ] as const;
 export type OperatorSetting = (typeof OPERATOR_SETTINGS)[number];
 

@@ -140,11 +140,11 @@ export class StatefulStack extends Stack {
     });
     this.alarmTopic = new AlarmTopic(this, 'Alarms', config.alarms).topic;
 
-    this.outputs();
+    this.outputs(config.retentionDays);
   }
 
   /** What the operator and the CLI (`ceb-grab <command> --stage <name>`) need to find the resources. */
-  private outputs(): void {
+  private outputs(retentionDays: number): void {
     const out = (id: string, value: string, description?: string) =>
       new CfnOutput(this, id, { value, ...(description ? { description } : {}) });
     out(STATEFUL_OUTPUT.sessionsTable, this.sessionsTable.tableName);
@@ -154,6 +154,7 @@ export class StatefulStack extends Stack {
     out(STATEFUL_OUTPUT.grabQueueUrl, this.grabQueue.queueUrl);
     out(STATEFUL_OUTPUT.grabDeadLetterQueueUrl, this.grabDeadLetterQueue.queueUrl);
     out(STATEFUL_OUTPUT.alarmTopicArn, this.alarmTopic.topicArn);
+    out(STATEFUL_OUTPUT.retentionDays, String(retentionDays));
     out(
       'CallbackPartnerSecretArn',
       this.callbackPartners.secret.secretArn,

@@ -141,6 +141,8 @@ export class StatelessStack extends Stack {
         UPLOAD_TRIES: String(UPLOAD_TRIES),
         UPLOAD_LEASE_MS: String(UPLOAD_LEASE.toMilliseconds()),
         MAX_RECEIVES: String(data.maxReceiveCount),
+        // a session whose payment expires later than its receipt is kept as long (core/retention.ts)
+        RETENTION_DAYS: retentionDays,
       },
     })
       .bindTable({ table: data.paymentsTable, env: 'PAYMENTS_TABLE', access: 'read' })

@@ -84,7 +84,7 @@ export interface SessionSizes {
 export function sessionWriteUnits(
   s: SessionSizes,
   indexesCopyPayload = false,
-): { create: number; claim: number; outcome: number } {
+): { create: number; claim: number; mark: number; outcome: number } {
   const kb = (b: number) => units(b, 1024);
   const ix = (b: number) => kb(indexesCopyPayload ? b : b - s.payload);
   return {
@@ -92,6 +92,8 @@ export function sessionWriteUnits(
     create: kb(s.queued) + 2 * kb(s.queued),
     // one write claims and stores the payload
     claim: kb(Math.max(s.queued, s.prepared)) + ix(s.prepared) + kb(s.queued) + ix(s.prepared),
+    // the mark just before the send (mayHaveReachedCustoms), which both indexes copy
+    mark: kb(s.prepared) + 2 * ix(s.prepared),
     outcome: kb(Math.max(s.prepared, s.uploaded)) + ix(s.uploaded) + ix(s.prepared) + ix(s.uploaded),
   };
 }
@@ -122,7 +124,7 @@ export interface CostLine {
 export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: number; whatIf: CostLine } {
   const M = 1e6;
   const w = sessionWriteUnits(c.sizes);
-  const wru = w.create + w.claim + w.outcome;
+  const wru = w.create + w.claim + w.mark + w.outcome;
   const rru = units(c.sizes.paymentItem, 4096); // strongly consistent: 1 RRU per 4 KB
   const sqs = (c.requestsPerGrab['SQS SendMessage'] ?? 0) + c.eventSourceSqsPerGrab;
   const gbs = (ms: number, mb: number) => (ms / 1000) * (mb / 1024);
@@ -145,7 +147,7 @@ export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: numbe
     },
     {
       item: 'DynamoDB writes',
-      basis: `${wru} WRU (create ${w.create}, claim+payload ${w.claim}, outcome ${w.outcome}; the GSIs copy no payload)`,
+      basis: `${wru} WRU (create ${w.create}, claim+payload ${w.claim}, mark before the send ${w.mark}, outcome ${w.outcome}; the GSIs copy no payload)`,
       perMillion: M * PRICES.dynamoWriteRequestUnit * wru,
     },
     {
@@ -181,7 +183,7 @@ export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: numbe
   ];
   // What-if: indexes that copy the whole item (projection ALL), as before.
   const all = sessionWriteUnits(c.sizes, true);
-  const allWru = all.create + all.claim + all.outcome;
+  const allWru = all.create + all.claim + all.mark + all.outcome;
   return {
     lines,
     total: lines.reduce((a, l) => a + l.perMillion, 0),

@@ -67,7 +67,7 @@ export async function uploadWorkerDepsWith(signing: SigningDeps, env = process.e
   const ddb = dynamoClient();
   const { signer, certificates } = await signing(config.signer, ddb);
   return {
-    sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE),
+    sessions: new DynamoSessionStore(ddb, config.SESSIONS_TABLE, config.RETENTION_DAYS),
     payments: new DynamoPaymentStore(ddb, config.PAYMENTS_TABLE),
     signer,
     certificates,
@@ -95,6 +95,7 @@ export async function uploadWorkerDepsWith(signing: SigningDeps, env = process.e
       maxReceives: config.MAX_RECEIVES,
       leaseMs: config.UPLOAD_LEASE_MS,
       uploadTries: config.UPLOAD_TRIES,
+      retentionDays: config.RETENTION_DAYS,
     },
   };
 }

@@ -86,8 +86,8 @@ export interface SessionStore {
   markResent(sessionID: string, seenAt: number, at: number): Promise<boolean>;
   /**
    * Take the upload lease: `queued`/`retrying`/`received` (or `uploading` whose lease ran out)
-   * -> `uploading`, attempts + 1, and mark that a try may reach customs from now on
-   * (`mayHaveReachedCustoms`; its value before, `mayHaveReachedBefore`, is in the returned session).
+   * -> `uploading`, attempts + 1. The returned session's `mayHaveReachedCustoms` is what earlier
+   * attempts left (the claim does not change it: a worker that dies before `markSending` sent nothing).
    * Returns the session, or the terminal session if there is nothing left to do; throws
    * SessionBusyError when another worker holds a live lease.
    */
@@ -95,7 +95,8 @@ export interface SessionStore {
   /**
    * `claim`, storing a payload built (for the session's `orderNo`) before the claim in the same
    * write. A payload an earlier attempt stored is kept, so the returned session carries the bytes
-   * to send. Stores without it are claimed first and get the payload from `recordPrepared`.
+   * to send; the session's expiry its payment implies is written with it when later. Stores without
+   * it are claimed first and get the payload from `recordPrepared`.
    */
   claimWithPayload?(
     sessionID: string,
@@ -104,8 +105,17 @@ export interface SessionStore {
     leaseMs: number,
     prepared: UploadPrepared,
   ): Promise<{ claimed: boolean; session: Session }>;
-  /** Keep the exact payload before it is sent, so a retry sends the same bytes. */
+  /**
+   * Keep the exact payload before it is sent, so a retry sends the same bytes (and the session's expiry
+   * its payment implies, when later). Only while the session is held at `attempt`.
+   */
   recordPrepared(sessionID: string, attempt: number, prepared: UploadPrepared): Promise<void>;
+  /**
+   * The delivery is about to send: from here a crash counts as a try that may have reached customs
+   * (`mayHaveReachedCustoms`). Written once per delivery, before its first try; only while the session
+   * is still held at `attempt` (`uploading`), else it throws and nothing may be sent: the lease was lost.
+   */
+  markSending(sessionID: string, attempt: number): Promise<void>;
   /** The attempt's outcome; written only by the holder of the attempt. */
   recordOutcome(sessionID: string, attempt: number, outcome: SessionOutcome): Promise<void>;
   get(sessionID: string): Promise<Session | undefined>;

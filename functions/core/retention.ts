@@ -40,3 +40,14 @@ export const orderExpiresAt = (
   payment === undefined
     ? expiresAfter(receivedAtMs, retentionDays)
     : paymentExpiresAt(payment, retentionDays);
+
+/**
+ * A grab session is kept from its receipt, and once its payload is prepared as long as its payment too,
+ * whichever is later: the session holds the payment's bank accounts and names, and is never kept less
+ * than what it was created with (the store keeps a later expiry already written).
+ */
+export const sessionExpiresAt = (
+  payment: Pick<Payment, 'tradingTime'>,
+  receivedAtMs: number,
+  retentionDays: number,
+): number => Math.max(expiresAfter(receivedAtMs, retentionDays), paymentExpiresAt(payment, retentionDays));

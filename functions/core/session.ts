@@ -46,12 +46,12 @@ export const SessionSchema = v.object({
   preparedAt: optionalNumber,
   /**
    * A try of ours whose answer we never read (lost, timed out, 5xx) may have reached customs: set
-   * before each send, so a crash after it still counts; an outcome sets it to what its tries showed (a
-   * refused connection did not reach it, a 2000x was refused). Kept through a replay: customs keeps it.
+   * just before a delivery's first send (markSending), so a crash after it still counts and a crash
+   * before it does not; an outcome sets it to what its tries showed (a refused connection did not reach
+   * it, a 2000x was refused). A claim reads it as earlier attempts left it. Kept through a replay:
+   * customs keeps what got there.
    */
   mayHaveReachedCustoms: optionalBoolean,
-  /** `mayHaveReachedCustoms` as it was when this attempt claimed the session (the claim sets it). */
-  mayHaveReachedBefore: optionalBoolean,
   // the outcome
   customsCode: optionalString,
   customsMessage: optionalString,
@@ -76,6 +76,12 @@ export interface UploadPrepared {
   readonly payExInfoStr: string;
   readonly orderNos: readonly string[];
   readonly at: number;
+  /**
+   * The session's expiry (TTL, epoch seconds) its payment implies (core/retention.ts sessionExpiresAt),
+   * written with the payload when later than the session's; not one of the prepared attributes, so a
+   * re-queue that drops the payload keeps it.
+   */
+  readonly expiresAt?: number;
 }
 
 /** What every outcome may also say: whether a try of ours may have reached customs, as far as it knows. */

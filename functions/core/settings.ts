@@ -25,7 +25,10 @@ export const UPLOAD_RETRY_MIN_MS = 200;
 export const UPLOAD_RETRY_MAX_MS = 2_000;
 /** One request to the HSM / Ukey signing proxy. */
 export const HSM_PROXY_TIMEOUT_MS = 5_000;
-/** DynamoDB's part of one delivery: claim, prepared payload, outcome (a few ms each, seconds when throttled). */
+/**
+ * DynamoDB's part of one delivery: claim, prepared payload, the mark before the send, outcome (a few ms
+ * each, seconds when throttled).
+ */
 export const DYNAMODB_BUDGET_MS = 2_000;
 /** One delivery's worst case: the signer's timeout, every customs try and pause, and DynamoDB. */
 export const WORKER_BUDGET_MS =

@@ -14,7 +14,7 @@ export const stageStackNames = (
   stateless: `${stageId(stage)}-Stateless`,
 });
 
-/** The stateful stack's outputs: its tables, queues and alarm topic. */
+/** The stateful stack's outputs: its tables, queues and alarm topic, and the stage's data retention. */
 export const STATEFUL_OUTPUT = {
   sessionsTable: 'SessionsTableName',
   paymentsTable: 'PaymentsTableName',
@@ -23,6 +23,8 @@ export const STATEFUL_OUTPUT = {
   grabQueueUrl: 'GrabQueueUrl',
   grabDeadLetterQueueUrl: 'GrabDeadLetterQueueUrl',
   alarmTopicArn: 'AlarmTopicArn',
+  /** days its tables keep what they hold (core/retention.ts): what `ceb-grab load --stage` dates payments by */
+  retentionDays: 'RetentionDays',
 } as const;
 
 /**
@@ -36,6 +38,7 @@ export const OPERATOR_SETTING_OUTPUT = {
   CLEARANCE_TABLE: STATEFUL_OUTPUT.clearanceTable,
   GRAB_QUEUE_URL: STATEFUL_OUTPUT.grabQueueUrl,
   GRAB_DLQ_URL: STATEFUL_OUTPUT.grabDeadLetterQueueUrl,
+  RETENTION_DAYS: STATEFUL_OUTPUT.retentionDays,
 } as const;
 
 /** The stateless stack's outputs: the URLs customs, partners and the platform are given. */

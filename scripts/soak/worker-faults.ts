@@ -18,12 +18,20 @@ function isSignerTimeout(e: unknown): boolean {
 }
 
 /**
- * The worker's deps with the run's faults: the signer refuses, the worker dies after claiming a session
- * but before sending it, or after customs answered but before recording it. Every signer timeout the
- * worker meets is counted (the card-paced run must have none).
+ * The worker's deps with the run's faults: the signer refuses, the worker dies right after claiming a
+ * session (before it marks the send: nothing sent), or after customs answered but before recording it.
+ * Every signer timeout the worker meets is counted (the card-paced run must have none).
  */
 export function faultyWorkerDeps(deps: UploadDeps, opts: RunOptions, tally: Tally): UploadDeps {
   const crashed = new Set<string>();
+  const claimWithPayload = deps.sessions.claimWithPayload?.bind(deps.sessions);
+  const crashAfterClaim = <T extends { claimed: boolean }>(sessionID: string, taken: T): T => {
+    if (taken.claimed && Math.random() < opts.crashBeforeUploadRate) {
+      tally.count('worker crash between claim and upload', sessionID);
+      throw new WorkerCrash(`worker died holding the lease of ${sessionID}, before uploading it`);
+    }
+    return taken;
+  };
   return {
     ...deps,
     signer: {
@@ -44,11 +52,6 @@ export function faultyWorkerDeps(deps: UploadDeps, opts: RunOptions, tally: Tall
     customs: {
       upload: async (payExInfoStr) => {
         const sessionID = sessionOf(payExInfoStr);
-        if (Math.random() < opts.crashBeforeUploadRate) {
-          crashed.add(sessionID);
-          tally.count('worker crash between claim and upload', sessionID);
-          throw new WorkerCrash(`worker died holding the lease of ${sessionID}, before uploading it`);
-        }
         const reply = await deps.customs.upload(payExInfoStr);
         if (Math.random() < opts.crashAfterUploadRate) {
           crashed.add(sessionID);
@@ -59,6 +62,15 @@ export function faultyWorkerDeps(deps: UploadDeps, opts: RunOptions, tally: Tall
       },
     },
     sessions: Object.assign(Object.create(Object.getPrototypeOf(deps.sessions)), deps.sessions, {
+      // Dies holding the lease it just took: the claim is written, nothing after it happens.
+      claim: async (...args: Parameters<UploadDeps['sessions']['claim']>) =>
+        crashAfterClaim(args[0], await deps.sessions.claim(...args)),
+      ...(claimWithPayload
+        ? {
+            claimWithPayload: async (...args: Parameters<typeof claimWithPayload>) =>
+              crashAfterClaim(args[0], await claimWithPayload(...args)),
+          }
+        : {}),
       // A dead worker records nothing: not the outcome, not even `retrying`.
       recordOutcome: async (...args: Parameters<UploadDeps['sessions']['recordOutcome']>) => {
         if (crashed.delete(args[0])) throw new WorkerCrash('the worker is gone');

@@ -115,10 +115,18 @@ describe('README, config defaults and the synthesized stage agree', () => {
     const defaults = [
       grabRequestConfig({ SESSIONS_TABLE: 's', GRAB_QUEUE_URL: 'q' }).RETENTION_DAYS,
       paymentIntakeConfig({ PAYMENTS_TABLE: 'p', CLEARANCE_TABLE: 'c' }).RETENTION_DAYS,
+      uploadWorkerConfig({
+        SESSIONS_TABLE: 's',
+        PAYMENTS_TABLE: 'p',
+        CUSTOMS_UPLOAD_URL: 'https://customs.invalid/',
+        SOFT_SIGNER_KEY: 'k',
+        SOFT_SIGNER_CERT: 'c',
+      }).RETENTION_DAYS,
     ];
-    assert.deepEqual(defaults, [documented.value, documented.value], documented.row);
+    assert.deepEqual(defaults, [documented.value, documented.value, documented.value], documented.row);
     const fns = [
       stage.stateless.grabRequest,
+      stage.stateless.uploadWorker,
       stage.stateless.paymentIntake,
       stage.stateless.clearanceCallback,
     ];

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { SessionSchema } from '#core/session.ts';
-import { MAX_RECEIVES } from '#core/settings.ts';
+import { MAX_RECEIVES, RETENTION_DAYS } from '#core/settings.ts';
 import {
   OPERATOR_SETTING_OUTPUT,
   STATEFUL_OUTPUT,
@@ -293,6 +293,7 @@ describe('stateful stack: what `ceb-grab --stage` reads', () => {
       CLEARANCE_TABLE: ref(data.clearanceTable),
       GRAB_QUEUE_URL: ref(data.grabQueue),
       GRAB_DLQ_URL: ref(data.grabDeadLetterQueue),
+      RETENTION_DAYS: String(RETENTION_DAYS),
     };
     for (const [setting, output] of Object.entries(OPERATOR_SETTING_OUTPUT)) {
       assert.deepEqual(

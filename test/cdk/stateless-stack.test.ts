@@ -380,6 +380,7 @@ describe('environment: each function is pointed at exactly the resources it uses
       'GRAB_QUEUE_URL',
       'MAX_RECEIVES',
       'PAYMENTS_TABLE',
+      'RETENTION_DAYS',
       'SESSIONS_TABLE',
       'SIGNER_KIND',
       'SOFT_SIGNER_SECRET_ID',

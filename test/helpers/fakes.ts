@@ -87,8 +87,6 @@ export class MemorySessionStore implements SessionStore {
       attempts: s.attempts + 1,
       leaseUntil: now + leaseMs,
       updatedAt: now,
-      mayHaveReachedBefore: s.mayHaveReachedCustoms ?? false,
-      mayHaveReachedCustoms: true,
     };
     this.rows.set(sessionID, next);
     return { claimed: true, session: next };
@@ -105,6 +103,7 @@ export class MemorySessionStore implements SessionStore {
     const taken = await this.claim(sessionID, now, leaseMs);
     // A payload an earlier attempt stored is kept.
     if (!taken.claimed || taken.session.payExInfoStr !== undefined) return taken;
+    this.extendExpiry(sessionID, p.expiresAt);
     const next: Session = {
       ...taken.session,
       guid: p.guid,
@@ -117,6 +116,7 @@ export class MemorySessionStore implements SessionStore {
     return { claimed: true, session: next };
   }
   async recordPrepared(sessionID: string, _attempt: number, p: UploadPrepared) {
+    this.extendExpiry(sessionID, p.expiresAt);
     this.patch(sessionID, {
       guid: p.guid,
       certNo: p.certNo,
@@ -124,6 +124,11 @@ export class MemorySessionStore implements SessionStore {
       orderNos: [...p.orderNos],
       preparedAt: p.at,
     });
+  }
+  async markSending(sessionID: string, attempt: number) {
+    const s = this.rows.get(sessionID);
+    if (s?.state !== 'uploading' || s.attempts !== attempt) throw new Error('lease lost');
+    this.patch(sessionID, { mayHaveReachedCustoms: true });
   }
   async recordOutcome(sessionID: string, attempt: number, o: SessionOutcome) {
     const s = this.rows.get(sessionID);
@@ -141,6 +146,12 @@ export class MemorySessionStore implements SessionStore {
     return [...this.rows.values()].filter(
       (s) => s.state === state && s.updatedAt >= since && s.updatedAt <= until,
     );
+  }
+  /** The TTL each session would carry in the table (not part of Session): never shortened. */
+  readonly expiresAt = new Map<string, number>();
+  private extendExpiry(sessionID: string, expiresAt: number | undefined) {
+    if (expiresAt === undefined) return;
+    this.expiresAt.set(sessionID, Math.max(this.expiresAt.get(sessionID) ?? 0, expiresAt));
   }
   private patch(sessionID: string, change: Partial<Session>) {
     const s = this.rows.get(sessionID);

@@ -159,6 +159,69 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
     assert.equal(Number(short.Item?.expiresAt?.N), Math.ceil(receivedAt / 1000) + 30 * 86_400);
   });
 
+  it("a prepared session carries its payment's expiry when later, never an earlier one, and keeps it through a replay", async () => {
+    const expiresAtOf = async (sessionID: string) => {
+      const raw = await client.send(
+        new GetItemCommand({ TableName: table, Key: { sessionID: { S: sessionID } } }),
+      );
+      return Number(raw.Item?.expiresAt?.N);
+    };
+    const receivedAt = Date.UTC(2026, 5, 10, 1, 30, 0);
+    const created = Math.ceil(receivedAt / 1000) + RETENTION_DAYS * 86_400;
+    await store.create({ sessionID: 'S-pay-ttl', orderNo: 'O-1', receivedAt });
+    assert.equal(await expiresAtOf('S-pay-ttl'), created);
+    // the payload stored with the claim: its payment expires a day later than the receipt would
+    const first = await store.claimWithPayload('S-pay-ttl', 'O-1', receivedAt + 1, LEASE, {
+      ...prepared('G-1'),
+      expiresAt: created + 86_400,
+    });
+    assert.equal(first.claimed, true);
+    assert.equal(await expiresAtOf('S-pay-ttl'), created + 86_400);
+    await store.recordOutcome('S-pay-ttl', first.session.attempts, {
+      state: 'failed',
+      error: 'bad data',
+      at: 300,
+    });
+    // a replay drops the payload, not the expiry
+    assert.equal(await store.markQueued('S-pay-ttl', 400, ['failed']), true);
+    assert.equal(await expiresAtOf('S-pay-ttl'), created + 86_400);
+    // the payload made again from a payment that expires earlier: stored, and the later expiry kept
+    const again = await store.claim('S-pay-ttl', 500, LEASE);
+    await store.recordPrepared('S-pay-ttl', again.session.attempts, {
+      ...prepared('G-2'),
+      expiresAt: created - 86_400,
+    });
+    assert.equal((await store.get('S-pay-ttl'))?.guid, 'G-2');
+    assert.equal(await expiresAtOf('S-pay-ttl'), created + 86_400);
+    // and a later one extends it
+    await store.recordPrepared('S-pay-ttl', again.session.attempts, {
+      ...prepared('G-3'),
+      expiresAt: created + 2 * 86_400,
+    });
+    assert.equal(await expiresAtOf('S-pay-ttl'), created + 2 * 86_400);
+    // a claim with a payload whose expiry is earlier still claims (and keeps the stored payload and expiry)
+    await store.recordOutcome('S-pay-ttl', again.session.attempts, {
+      state: 'retrying',
+      error: '503',
+      at: 600,
+    });
+    const third = await store.claimWithPayload('S-pay-ttl', 'O-1', 700, LEASE, {
+      ...prepared('G-4'),
+      expiresAt: created,
+    });
+    assert.deepEqual([third.claimed, third.session.guid], [true, 'G-3']);
+    assert.equal(await expiresAtOf('S-pay-ttl'), created + 2 * 86_400);
+    // a write refused for its lease, not its expiry, is still refused
+    await assert.rejects(
+      store.recordPrepared('S-pay-ttl', again.session.attempts, { ...prepared('G-5'), expiresAt: created }),
+      ConditionalCheckFailedException,
+    );
+    await assert.rejects(
+      store.claimWithPayload('S-pay-ttl', 'O-1', 800, LEASE, { ...prepared('G-6'), expiresAt: created }),
+      SessionBusyError,
+    );
+  });
+
   it('a live lease is not taken over; one that ran out is', async () => {
     await store.create({ sessionID: 'S-lease', orderNo: 'O-1', receivedAt: 100 });
     const first = await store.claim('S-lease', 200, LEASE);
@@ -208,36 +271,64 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
     assert.equal(second.session.preparedAt, 150);
   });
 
-  it('a claim tells whether an earlier try may have reached customs, and marks its own before it sends', async () => {
+  it('a claim tells whether an earlier try may have reached customs; the mark before the send makes it so', async () => {
     await store.create({ sessionID: 'S-reach', orderNo: 'O-1', receivedAt: 100 });
     const first = await store.claimWithPayload('S-reach', 'O-1', 200, LEASE, prepared('G-1'));
-    assert.equal(first.session.mayHaveReachedBefore, false);
-    // set before the send: a crash after it still counts
+    assert.equal(first.session.mayHaveReachedCustoms, undefined);
+    // the claim alone sends nothing: a worker that died here leaves nothing that may have reached customs
+    const afterCrash = await store.claim('S-reach', 200 + LEASE + 1, LEASE);
+    assert.equal(afterCrash.session.mayHaveReachedCustoms ?? false, false);
+    // marked just before the send: a crash after it counts
+    await store.markSending('S-reach', afterCrash.session.attempts);
     assert.equal((await store.get('S-reach'))?.mayHaveReachedCustoms, true);
     // every try was refused at connect: the outcome says customs never got one
-    await store.recordOutcome('S-reach', first.session.attempts, {
+    await store.recordOutcome('S-reach', afterCrash.session.attempts, {
       state: 'retrying',
       error: 'ECONNREFUSED',
-      at: 300,
+      at: 300 + LEASE,
       mayHaveReachedCustoms: false,
     });
-    const second = await store.claim('S-reach', 400, LEASE);
-    assert.equal(second.session.mayHaveReachedBefore, false);
-    // this one died after its send, recording nothing; the lease runs out
-    const third = await store.claim('S-reach', 400 + LEASE + 1, LEASE);
-    assert.equal(third.session.mayHaveReachedBefore, true);
+    const second = await store.claim('S-reach', 400 + LEASE, LEASE);
+    assert.equal(second.session.mayHaveReachedCustoms, false);
+    await store.markSending('S-reach', second.session.attempts);
+    // this one died after its mark, recording nothing; the lease runs out
+    const third = await store.claim('S-reach', 400 + 2 * LEASE + 1, LEASE);
+    assert.equal(third.session.mayHaveReachedCustoms, true);
     await store.recordOutcome('S-reach', third.session.attempts, {
       state: 'uploaded',
       customsCode: '20000',
       customsMessage: '入库失败',
       inferred: true,
-      at: 500 + LEASE,
-      latencyMs: 400 + LEASE,
+      at: 500 + 2 * LEASE,
+      latencyMs: 400 + 2 * LEASE,
       mayHaveReachedCustoms: true,
     });
     const s = await store.get('S-reach');
     assert.equal(s?.inferred, true);
     assert.equal(s?.customsMessage, '入库失败');
+  });
+
+  it('a worker that lost its lease may not mark a send (nothing may be sent)', async () => {
+    await store.create({ sessionID: 'S-lost', orderNo: 'O-1', receivedAt: 100 });
+    const mine = await store.claimWithPayload('S-lost', 'O-1', 200, LEASE, prepared('G-1'));
+    // my lease ran out and another worker took the session over
+    const theirs = await store.claim('S-lost', 200 + LEASE + 1, LEASE);
+    await assert.rejects(store.markSending('S-lost', mine.session.attempts), ConditionalCheckFailedException);
+    assert.equal((await store.get('S-lost'))?.mayHaveReachedCustoms, undefined);
+    // nor once the session has an outcome, even at its own attempt
+    await store.recordOutcome('S-lost', theirs.session.attempts, {
+      state: 'failed',
+      error: 'x',
+      at: 300 + LEASE,
+    });
+    await assert.rejects(
+      store.markSending('S-lost', theirs.session.attempts),
+      ConditionalCheckFailedException,
+    );
+    // a session never claimed: no attempt holds it
+    await store.create({ sessionID: 'S-unclaimed', orderNo: 'O-1', receivedAt: 100 });
+    await assert.rejects(store.markSending('S-unclaimed', 0), ConditionalCheckFailedException);
+    assert.equal((await store.get('S-unclaimed'))?.mayHaveReachedCustoms, undefined);
   });
 
   it('a replay keeps that an earlier try may have reached customs', async () => {
@@ -252,6 +343,6 @@ describe('DynamoSessionStore keeps to the session lifecycle', () => {
     assert.equal(await store.markQueued('S-replayed', 400, ['failed']), true);
     const again = await store.claimWithPayload('S-replayed', 'O-1', 500, LEASE, prepared('G-2'));
     assert.equal(again.session.guid, 'G-2');
-    assert.equal(again.session.mayHaveReachedBefore, true);
+    assert.equal(again.session.mayHaveReachedCustoms, true);
   });
 });

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { cloudFormationClient, dynamoClient } from '#adapters/aws-clients.ts';
 import { DynamoSessionStore } from '#adapters/dynamodb/session-store.ts';
+import { paymentExpiresAt } from '#core/retention.ts';
 import { STATEFUL_OUTPUT, stageStackNames } from '#core/stack-outputs.ts';
 import type { LocalResources } from '#local/resources.ts';
 import { runCli } from '#test/helpers/cli.ts';
@@ -42,6 +44,8 @@ const dummyCredentials = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'l
 const SAMPLE_PAYMENTS = fileURLToPath(new URL('../../events/payments.sample.jsonl', import.meta.url));
 const cli = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, env, undefined, { cwd: home });
 
+const STAGE_RETENTION_DAYS = 30;
+
 /** The outputs the stage's stateful stack declares, pointing at these resources. */
 function outputsOf(r: LocalResources): Record<string, string> {
   return {
@@ -52,6 +56,8 @@ function outputsOf(r: LocalResources): Record<string, string> {
     [STATEFUL_OUTPUT.grabQueueUrl]: r.grabQueueUrl,
     [STATEFUL_OUTPUT.grabDeadLetterQueueUrl]: r.grabDlqUrl,
     [STATEFUL_OUTPUT.alarmTopicArn]: `arn:aws-cn:sns:${REGION}:123456789012:alarms`,
+    // a throwaway stage that keeps its data 30 days, not the default three years
+    [STATEFUL_OUTPUT.retentionDays]: String(STAGE_RETENTION_DAYS),
   };
 }
 
@@ -142,6 +148,18 @@ describe('ceb-grab --stage', () => {
     const loaded = await cli(['load', SAMPLE_PAYMENTS, '--stage', 'test', '--json'], env);
     assert.equal(loaded.code, 0, loaded.stderr);
     assert.ok((JSON.parse(loaded.stdout) as { created: number }).created > 0);
+    // dated by the stage's retention (its RetentionDays output), not the default
+    const first = JSON.parse(readFileSync(SAMPLE_PAYMENTS, 'utf8').split('\n')[0] ?? '') as {
+      tradingTime: string;
+      orders: { orderNo: string }[];
+    };
+    const item = await dynamoClient().send(
+      new GetItemCommand({
+        TableName: test.paymentsTable,
+        Key: { pk: { S: `ORDER#${first.orders[0]?.orderNo}` } },
+      }),
+    );
+    assert.equal(Number(item.Item?.expiresAt?.N), paymentExpiresAt(first, STAGE_RETENTION_DAYS));
 
     const redrive = await cli(['redrive', '--stage', 'test', '--json'], env);
     assert.equal(redrive.code, 0, redrive.stderr);

@@ -15,7 +15,7 @@ import { makePayment } from '#test/helpers/payments.ts';
 
 /**
  * A function can die between any two of its writes (timeout, out of memory). Here every write a grab's
- * journey makes (session record, send, mark queued, claim, prepared payload, outcome) is in turn the
+ * journey makes (session record, send, mark queued, claim, prepared payload, mark sending, outcome) is in turn the
  * point where the process dies; the grab must still end `uploaded`, accepted by customs once, either
  * because customs repeats its grab or because the sweep finds the session.
  */
@@ -51,6 +51,7 @@ const WRITES = [
   'claim',
   'claimWithPayload',
   'recordPrepared',
+  'markSending',
   'recordOutcome',
 ] as const;
 
@@ -156,8 +157,8 @@ describe('a grab survives a crash between any two writes', async () => {
   const points = await writesOfAJourney();
 
   it('has the writes this test crashes between', () => {
-    // record, send, mark queued, claim with payload, outcome
-    assert.equal(points, 5);
+    // record, send, mark queued, claim with payload, mark sending, outcome
+    assert.equal(points, 6);
   });
 
   for (let crashAt = 0; crashAt < points; crashAt++) {

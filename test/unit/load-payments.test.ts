@@ -96,6 +96,9 @@ class MemorySessions implements SessionStore {
   recordPrepared(): never {
     throw new Error('not used by a load');
   }
+  markSending(): never {
+    throw new Error('not used by a load');
+  }
   recordOutcome(): never {
     throw new Error('not used by a load');
   }

@@ -14,7 +14,8 @@ import {
 } from '#test/helpers/fakes.ts';
 import { makePayment } from '#test/helpers/payments.ts';
 
-// The first delivery builds and signs before it claims, and stores the payload with the claim.
+// The first delivery builds and signs before it claims, and stores the payload with the claim: three
+// writes a grab (claim with payload, the mark just before the send, outcome), not four.
 const signer = new SoftSigner(makeThrowawayCertificate());
 const message = { sessionID: 'S-one-write', orderNo: 'SO-T-0002', receivedAt: 1_795_300_000_000 };
 
@@ -48,6 +49,7 @@ function counted(store: MemorySessionStore): SessionStore {
     claim: note('claim', store.claim.bind(store)),
     claimWithPayload: note('claimWithPayload', store.claimWithPayload.bind(store)),
     recordPrepared: note('recordPrepared', store.recordPrepared.bind(store)),
+    markSending: note('markSending', store.markSending.bind(store)),
     recordOutcome: note('recordOutcome', store.recordOutcome.bind(store)),
   });
 }
@@ -62,10 +64,10 @@ beforeEach(async () => {
 });
 
 describe('the first delivery of a grab', () => {
-  it('claims the session and stores the signed payload in one write', async () => {
+  it('claims the session and stores the signed payload in one write, marks the send before it, records the outcome', async () => {
     const customs = new ScriptedCustoms([customsReply('10000', '上传成功')]);
     assert.equal((await uploadSession(message, 1, deps(customs))).outcome, 'uploaded');
-    assert.deepEqual(writes, ['claimWithPayload', 'recordOutcome']);
+    assert.deepEqual(writes, ['claimWithPayload', 'markSending', 'recordOutcome']);
     assert.equal((await sessions.get(message.sessionID))?.payExInfoStr, customs.received[0]);
   });
 

@@ -106,6 +106,24 @@ describe('入库失败 after a try that may have reached customs', () => {
     assert.equal((await session()).inferred, true);
   });
 
+  it('counts a worker that died after marking its send, before it sent (conservative: it cannot know)', async () => {
+    const crashed = Object.create(sessions) as MemorySessionStore;
+    crashed.markSending = async (sessionID, attempt) => {
+      await sessions.markSending(sessionID, attempt);
+      throw new Error('the worker is gone');
+    };
+    crashed.recordOutcome = async () => {
+      throw new Error('the worker is gone');
+    };
+    const never = new ScriptedCustoms([customsReply('10000', '')]);
+    await assert.rejects(uploadSession(message, 1, { ...deps(never), sessions: crashed }));
+    assert.equal(never.received.length, 0);
+    clock.advance(30_000);
+    const result = await uploadSession(message, 2, deps(new ScriptedCustoms([HOLDS_IT])));
+    assert.equal(result.outcome, 'uploaded');
+    assert.equal((await session()).inferred, true);
+  });
+
   it('still knows after the session was given up and replayed (the replay drops the payload)', async () => {
     // Every delivery lost its replies: customs holds the upload, we gave up on the last delivery.
     for (const receive of [1, 2]) {
@@ -140,6 +158,39 @@ describe('入库失败 when no try of ours could have reached customs', () => {
     assert.equal((await uploadSession(message, 2, deps(new ScriptedCustoms([HOLDS_IT])))).outcome, 'failed');
     assert.notEqual((await session()).state, 'uploaded');
   });
+});
+
+describe('a worker that died between its claim and its send', () => {
+  // The soak's trace: claim (with the payload) -> crash before the send -> lease runs out -> redelivery
+  // sends -> customs answers 入库失败 and stores nothing. Customs holds no upload of ours: a lost grab if
+  // recorded uploaded.
+  for (const receiveCount of [1, 2]) {
+    it(`sent nothing: a genuine 入库失败 on the next delivery is failed with customs' words (claimed on delivery ${receiveCount})`, async () => {
+      const dead = Object.create(sessions) as MemorySessionStore;
+      dead.claim = async (...args) => {
+        await sessions.claim(...args);
+        throw new Error('the worker is gone');
+      };
+      dead.claimWithPayload = async (...args) => {
+        await sessions.claimWithPayload(...args);
+        throw new Error('the worker is gone');
+      };
+      const never = new ScriptedCustoms([customsReply('10000', '')]);
+      await assert.rejects(uploadSession(message, receiveCount, { ...deps(never), sessions: dead }));
+      assert.equal(never.received.length, 0);
+      assert.equal((await session()).state, 'uploading', 'claimed, then nothing');
+      clock.advance(30_000); // its lease runs out; the message comes back
+      const customs = new ScriptedCustoms([HOLDS_IT]);
+      const result = await uploadSession(message, receiveCount + 1, deps(customs));
+      assert.equal(customs.received.length, 1);
+      assert.equal(result.outcome, 'failed');
+      const s = await session();
+      assert.notEqual(s.state, 'uploaded');
+      assert.equal(s.inferred, undefined);
+      assert.equal(s.customsCode, '20000');
+      assert.match(s.error ?? '', /no try of ours could have reached it \(20000: 入库失败/);
+    });
+  }
 });
 
 describe('a replay of a session customs refused', () => {

@@ -4,6 +4,7 @@ import { SoftKeyRegistry, SoftSigner } from '#adapters/signers/soft-signer.ts';
 import { CustomsUnavailableError, SignerUnavailableError } from '#core/errors.ts';
 import type { Signer } from '#core/ports.ts';
 import { parsePayExInfoStr } from '#core/protocol/pay-ex-info-str.ts';
+import { expiresAfter, paymentExpiresAt } from '#core/retention.ts';
 import { RetryLaterError, type UploadDeps, uploadSession } from '#core/use-cases/upload-session.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import {
@@ -289,5 +290,34 @@ describe('a refusal of a retry', () => {
     const result = await uploadSession(message, 3, deps(customs));
     assert.equal(result.outcome, 'rejected');
     assert.equal(result.customsCode, '20004');
+  });
+});
+
+describe("a session's retention follows its payment once the payload is prepared", () => {
+  const days = 30;
+  const withRetention = (customs: ScriptedCustoms): UploadDeps => {
+    const d = deps(customs);
+    return { ...d, settings: { ...d.settings, retentionDays: days } };
+  };
+
+  it("is kept until its payment's expiry when that is later than its receipt's", async () => {
+    // traded (Beijing time) a few hours after the grab was received: the payment expires later
+    await payments.put(makePayment({ tradingTime: '20261122093015' }));
+    await uploadSession(message, 1, withRetention(new ScriptedCustoms([customsReply('10000', '上传成功')])));
+    assert.equal(
+      sessions.expiresAt.get(message.sessionID),
+      paymentExpiresAt({ tradingTime: '20261122093015' }, days),
+    );
+    assert.ok(
+      (sessions.expiresAt.get(message.sessionID) ?? 0) > expiresAfter(message.receivedAt, days),
+      'the payment is the later one here',
+    );
+  });
+
+  it('is never kept less than from its receipt', async () => {
+    await payments.put(makePayment({ tradingTime: '20261101000000' }));
+    // a later delivery: claimed first, the payload stored by recordPrepared
+    await uploadSession(message, 2, withRetention(new ScriptedCustoms([customsReply('10000', '上传成功')])));
+    assert.equal(sessions.expiresAt.get(message.sessionID), expiresAfter(message.receivedAt, days));
   });
 });

@@ -15,7 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as v from 'valibot';
 import { SessionBusyError } from '#core/errors.ts';
 import type { CreateResult, SessionStore } from '#core/ports.ts';
-import { orderExpiresAt } from '#core/retention.ts';
+import { EXPIRES_AT_ATTRIBUTE, orderExpiresAt } from '#core/retention.ts';
 import {
   isTerminal,
   type Session,
@@ -45,7 +45,8 @@ import { OTHER_ORDERS_KEPT, RETENTION_DAYS } from '#core/settings.ts';
  * the lifecycle table (core/session-lifecycle.ts), so two deliveries of the same grab can never both
  * upload, a late worker cannot overwrite a newer outcome, and no tool can make a move the table forbids.
  * A session is created with `expiresAt` (the table's TTL): its receipt plus the retention, its order's
- * payment being unknown to it (core/retention.ts).
+ * payment being unknown to it; the writes that store its prepared payload extend it to its payment's
+ * expiry when that is later, and never shorten it (core/retention.ts).
  */
 export class DynamoSessionStore implements SessionStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -224,6 +225,7 @@ export class DynamoSessionStore implements SessionStore {
       // if_not_exists: a payload an earlier attempt stored (all of it together) is the one sent.
       set: PREPARED_ATTRIBUTES.map((a) => `${a} = if_not_exists(${a}, :${a})`).join(', '),
       values: { ...prefixed(attrs), ':orderNo': orderNo },
+      expiresAt: p.expiresAt,
     });
   }
 
@@ -232,17 +234,20 @@ export class DynamoSessionStore implements SessionStore {
     sessionID: string,
     now: number,
     leaseMs: number,
-    payload?: { orderNo: string; set: string; values: Record<string, unknown> },
+    payload?: {
+      orderNo: string;
+      set: string;
+      values: Record<string, unknown>;
+      expiresAt?: number | undefined;
+    },
   ): Promise<{ claimed: boolean; session: Session }> {
     const claimable = stateIn('claimable', CLAIMABLE_STATES);
     const condition = `${claimable.condition} OR (#state = :leased AND leaseUntil < :now)`;
     try {
-      const out = await this.update(sessionID, {
-        // The claimant sends next: from here a crash counts as a try that may have reached customs. The
-        // value before this write (SET reads the item as it was) tells the claimant about earlier tries.
+      // `mayHaveReachedCustoms` is left as earlier attempts left it: nothing is sent before markSending.
+      const out = await this.updateExtendingExpiry(sessionID, payload?.expiresAt, {
         UpdateExpression:
           'SET #state = :leased, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :now, ' +
-          'mayHaveReachedBefore = if_not_exists(mayHaveReachedCustoms, :no), mayHaveReachedCustoms = :yes, ' +
           `firstAttemptAt = if_not_exists(firstAttemptAt, :now)${payload ? `, ${payload.set}` : ''}`,
         ConditionExpression: payload ? `orderNo = :orderNo AND (${condition})` : condition,
         ExpressionAttributeNames: { '#state': 'state' },
@@ -252,12 +257,9 @@ export class DynamoSessionStore implements SessionStore {
           ':one': 1,
           ':now': now,
           ':lease': now + leaseMs,
-          ':no': false,
-          ':yes': true,
           ...payload?.values,
         },
         ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       return { claimed: true, session: v.parse(SessionSchema, unmarshall(out.Attributes ?? {})) };
     } catch (e) {
@@ -276,11 +278,49 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async recordPrepared(sessionID: string, attempt: number, p: UploadPrepared): Promise<void> {
-    await this.update(sessionID, {
+    await this.updateExtendingExpiry(sessionID, p.expiresAt, {
       UpdateExpression: `SET ${PREPARED_ATTRIBUTES.map((a) => `${a} = :${a}`).join(', ')}, updatedAt = :preparedAt`,
       ConditionExpression: 'attempts = :attempt',
       values: { ...prefixed(preparedAttributes(p)), ':attempt': attempt },
     });
+  }
+
+  async markSending(sessionID: string, attempt: number): Promise<void> {
+    await this.update(sessionID, {
+      UpdateExpression: 'SET mayHaveReachedCustoms = :yes',
+      ConditionExpression: 'attempts = :attempt AND #state = :leased',
+      ExpressionAttributeNames: { '#state': 'state' },
+      values: { ':yes': true, ':attempt': attempt, ':leased': LEASED_STATE },
+    });
+  }
+
+  /**
+   * `input`, also setting `expiresAt` to `expiresAt` when that is later than the stored one. DynamoDB
+   * has no max(): the write is made on condition that the stored expiry is not later, and made once more
+   * without the expiry when that alone refused it (rare: the stored one is the receipt's, which the
+   * payment's implied expiry is never before). Always returns the old item on a refusal.
+   */
+  private async updateExtendingExpiry(
+    sessionID: string,
+    expiresAt: number | undefined,
+    input: Parameters<DynamoSessionStore['update']>[1],
+  ) {
+    const plain = { ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
+    if (expiresAt === undefined) return this.update(sessionID, plain);
+    try {
+      return await this.update(sessionID, {
+        ...plain,
+        UpdateExpression: `${input.UpdateExpression}, ${EXPIRES_AT_ATTRIBUTE} = :expiresAt`,
+        ConditionExpression: `(${input.ConditionExpression}) AND (attribute_not_exists(${EXPIRES_AT_ATTRIBUTE}) OR ${EXPIRES_AT_ATTRIBUTE} <= :expiresAt)`,
+        values: { ...input.values, ':expiresAt': expiresAt },
+      });
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      // The old item shows whether its expiry could be why; without it (some emulators), try as without.
+      const stored = e.Item ? Number(e.Item[EXPIRES_AT_ATTRIBUTE]?.N ?? Number.NEGATIVE_INFINITY) : undefined;
+      if (stored !== undefined && stored <= expiresAt) throw e;
+      return this.update(sessionID, plain);
+    }
   }
 
   async recordOutcome(sessionID: string, attempt: number, o: SessionOutcome): Promise<void> {
@@ -327,7 +367,7 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   /**
-   * An UpdateItem made with the plain client, its few values marshalled here: the worker makes two
+   * An UpdateItem made with the plain client, its few values marshalled here: the worker makes three
    * per grab, and the DocumentClient's walk over the whole command costs ~0.1 ms CPU each.
    */
   private update(

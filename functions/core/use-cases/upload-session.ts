@@ -16,8 +16,9 @@ import { buildPayExchangeInfo, validatePayExchangeInfo } from '../protocol/pay-e
 import { DUPLICATE_SESSION_MESSAGE } from '../protocol/reply-codes.ts';
 import { assemblePayExInfoStr, serializePayExchangeInfo } from '../protocol/serialize.ts';
 import { classifyUploadReply, type UploadVerdict } from '../protocol/upload-reply.ts';
+import { sessionExpiresAt } from '../retention.ts';
 import type { Session, SessionOutcome, UploadPrepared } from '../session.ts';
-import { UPLOAD_RETRY_MAX_MS, UPLOAD_RETRY_MIN_MS } from '../settings.ts';
+import { RETENTION_DAYS, UPLOAD_RETRY_MAX_MS, UPLOAD_RETRY_MIN_MS } from '../settings.ts';
 
 export interface UploadDeps {
   readonly sessions: SessionStore;
@@ -38,6 +39,8 @@ export interface UploadDeps {
     /** tries of one upload within this delivery, on transport errors and 5xx */
     readonly uploadTries: number;
     readonly retryMinMs?: number;
+    /** days a session is kept after its receipt or its payment's tradingTime (RETENTION_DAYS by default) */
+    readonly retentionDays?: number;
   };
 }
 
@@ -76,11 +79,14 @@ export async function uploadSession(
   const early = await prepareBeforeClaim(message, receiveCount, deps);
   const { claimed, session } = await claim(message, early, deps);
   if (!claimed) return { outcome: 'already-done', session, detail: `already ${session.state}` };
-  // Earlier attempts' tries as the claim found them (a crash after a send counts: the claim set it first).
-  const reach = new CustomsReach(session.mayHaveReachedBefore ?? false);
+  // Earlier attempts' tries as the claim found them (a crash after a send counts: markSending set it first).
+  const reach = new CustomsReach(session.mayHaveReachedCustoms ?? false);
   try {
     const payExInfoStr = await payloadToSend(session, early, deps);
     if (payExInfoStr === undefined) return await recordNoData(session, reach, deps);
+    // From here a crash may leave an upload at customs; before it, nothing was sent. Throws when the
+    // lease was lost (another worker holds the session): nothing is sent, and nothing can be recorded.
+    await deps.sessions.markSending(session.sessionID, session.attempts);
     const { verdict, reachedBefore } = await uploadWithRetries(payExInfoStr, reach, deps);
     return await recordVerdict(session, verdict, reachedBefore, reach, receiveCount, deps);
   } catch (e) {
@@ -114,7 +120,7 @@ async function prepareBeforeClaim(
   deps: UploadDeps,
 ): Promise<Preparation | undefined> {
   if (receiveCount > 1 || !deps.sessions.claimWithPayload) return undefined;
-  return prepare(message.sessionID, message.orderNo, deps);
+  return prepare(message, deps);
 }
 
 /** Claim: take the lease, storing a ready payload in the same write. */
@@ -146,10 +152,7 @@ async function payloadToSend(
   deps: UploadDeps,
 ): Promise<string | undefined> {
   if (session.payExInfoStr !== undefined) return session.payExInfoStr;
-  const prepared =
-    early && early.orderNo === session.orderNo
-      ? early
-      : await prepare(session.sessionID, session.orderNo, deps);
+  const prepared = early && early.orderNo === session.orderNo ? early : await prepare(session, deps);
   if (prepared.kind === 'failed') throw prepared.error;
   if (prepared.kind === 'no-data') return undefined;
   await deps.sessions.recordPrepared(session.sessionID, session.attempts, prepared.prepared);
@@ -322,7 +325,10 @@ type Preparation = { readonly orderNo: string } & (
  * Build, validate, sign and self-check the payload of the order's whole payment. Never throws: a
  * failure is returned, and the caller records it once it holds the session.
  */
-async function prepare(sessionID: string, orderNo: string, deps: UploadDeps): Promise<Preparation> {
+async function prepare(
+  { sessionID, orderNo, receivedAt }: Pick<Session, 'sessionID' | 'orderNo' | 'receivedAt'>,
+  deps: UploadDeps,
+): Promise<Preparation> {
   try {
     const payment = await deps.payments.findByOrder(orderNo);
     if (!payment) return { orderNo, kind: 'no-data' };
@@ -345,6 +351,7 @@ async function prepare(sessionID: string, orderNo: string, deps: UploadDeps): Pr
         payExInfoStr: assemblePayExInfoStr(serialized, signature),
         orderNos: info.lists.map((o) => o.orderNo),
         at: deps.clock.now(),
+        expiresAt: sessionExpiresAt(payment, receivedAt, deps.settings.retentionDays ?? RETENTION_DAYS),
       },
     };
   } catch (error) {
