@@ -3,13 +3,19 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { lambdaContext } from './lambda-context.ts';
+import { checkSigV4, type IamAuthOptions } from './sigv4-check.ts';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** How API Gateway authorizes a route: none, or AWS_IAM (a SigV4-signed request). */
+export type RouteAuth = 'none' | 'iam';
 
 export interface Route {
   readonly method: string;
   /** API Gateway resource path, e.g. `/orders/{orderNo}/status` */
   readonly resource: string;
+  /** as the CDK API's authorizationType (test/cdk/openapi-routes.test.ts compares them) */
+  readonly auth: RouteAuth;
   readonly functionName: string;
   readonly handler: ProxyHandler;
 }
@@ -23,7 +29,14 @@ const MAX_BODY = 10 * 1024 * 1024; // API Gateway's payload limit
 export async function startApiServer(
   routes: readonly Route[],
   port: number,
+  opts: { readonly iam?: IamAuthOptions } = {},
 ): Promise<{ server: Server; url: string }> {
+  const iam = opts.iam;
+  if (!iam && routes.some((r) => r.auth === 'iam')) {
+    throw new Error(
+      'the API has IAM-authorized routes: give startApiServer the credentials to check them against',
+    );
+  }
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -43,7 +56,28 @@ export async function startApiServer(
           .end(JSON.stringify({ message: 'Request Too Long' }));
         return;
       }
-      const event = toProxyEvent(req, url, match.r.resource, match.params, body);
+      let accessKey: string | null = null;
+      if (match.r.auth === 'iam' && iam) {
+        // API Gateway checks the signature before the integration: a refused request reaches no handler.
+        const check = await checkSigV4(
+          {
+            method: req.method ?? 'GET',
+            host: req.headers.host ?? '',
+            path: url.pathname,
+            query: url.searchParams,
+            rawHeaders: req.rawHeaders,
+            body,
+          },
+          iam,
+        );
+        if (!check.ok) {
+          res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-ErrorType': check.errorType });
+          res.end(JSON.stringify({ message: check.message }));
+          return;
+        }
+        accessKey = check.accessKeyId;
+      }
+      const event = toProxyEvent(req, url, match.r.resource, match.params, body, accessKey);
       const result = await match.r.handler(event, lambdaContext(match.r.functionName));
       res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
       res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
@@ -93,6 +127,7 @@ function toProxyEvent(
   resource: string,
   pathParameters: Record<string, string>,
   body: Buffer,
+  accessKey: string | null,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -131,8 +166,8 @@ function toProxyEvent(
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: req.method ?? 'GET',
       identity: {
-        accessKey: null,
-        accountId: null,
+        accessKey,
+        accountId: accessKey ? '000000000000' : null,
         apiKey: null,
         apiKeyId: null,
         caller: null,

@@ -19,7 +19,14 @@ import { createLocalResources, type LocalResources } from './resources.ts';
 import { localRoutes } from './routes.ts';
 import { SAMPLE_EBP_CODE } from './sample-payments.ts';
 import { type SqsHandler, SqsPoller } from './sqs-poller.ts';
-import { type LocalStackInfo, localAws, localEnv, removeStackFile, writeStackFile } from './stack-file.ts';
+import {
+  LOCAL_CREDENTIALS,
+  type LocalStackInfo,
+  localAws,
+  localEnv,
+  removeStackFile,
+  writeStackFile,
+} from './stack-file.ts';
 
 export const LOCAL_REGION = 'cn-north-1';
 
@@ -179,6 +186,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const api = await startApiServer(
       await localRoutes({ wrapGrabDeps: opts.wrapGrabDeps }),
       opts.port ?? 3000,
+      {
+        // The IAM-authorized routes admit requests signed with the local identity, as API Gateway would.
+        iam: { region: LOCAL_REGION, credentials: [LOCAL_CREDENTIALS] },
+      },
     );
     cleanups.push(() => closeServer(api.server));
 

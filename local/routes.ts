@@ -7,8 +7,10 @@ export interface LocalRoutesOptions {
 }
 
 /**
- * The API Gateway routes of the local stack and the Lambda entry behind each, imported only after
- * the environment is set (a handler reads its configuration once, when its module loads).
+ * The API Gateway routes of the local stack, how each is authorized (as the CDK API's
+ * authorizationType: test/cdk/openapi-routes.test.ts keeps them equal) and the Lambda entry behind
+ * each, imported only after the environment is set (a handler reads its configuration once, when
+ * its module loads).
  */
 export async function localRoutes(opts: LocalRoutesOptions = {}): Promise<Route[]> {
   const grabRequest = await grabRequestHandler(opts.wrapGrabDeps);
@@ -16,20 +18,35 @@ export async function localRoutes(opts: LocalRoutesOptions = {}): Promise<Route[
   const orderStatus = await import('#functions/order-status/handler.ts');
   const paymentIntake = await import('#functions/payment-intake/handler.ts');
   return [
-    { method: 'POST', resource: '/platDataOpen', functionName: 'grab-request', handler: grabRequest },
+    // Open to customs' source ranges (the resource policy), no credentials of ours.
+    {
+      method: 'POST',
+      resource: '/platDataOpen',
+      auth: 'none',
+      functionName: 'grab-request',
+      handler: grabRequest,
+    },
     {
       method: 'POST',
       resource: '/clearance/callback',
+      auth: 'none', // HMAC-signed by the partner, checked in the function
       functionName: 'clearance-callback',
       handler: clearanceCallback.handler,
     },
     {
       method: 'GET',
       resource: '/orders/{orderNo}/status',
+      auth: 'iam',
       functionName: 'order-status',
       handler: orderStatus.handler,
     },
-    { method: 'POST', resource: '/payments', functionName: 'payment-intake', handler: paymentIntake.handler },
+    {
+      method: 'POST',
+      resource: '/payments',
+      auth: 'iam',
+      functionName: 'payment-intake',
+      handler: paymentIntake.handler,
+    },
   ];
 }
 

@@ -69,8 +69,16 @@ export function readStackFile(path = stackFilePath()): LocalStackInfo | undefine
   return info;
 }
 
-/** moto accepts any credentials; these only keep the SDK from looking for real ones. */
+/**
+ * The local stack's one identity (dummy, not a secret): what its clients sign with, and the only
+ * access key its API admits on the IAM-authorized routes. moto accepts any credentials; for the SDK
+ * these only keep it from looking for real ones.
+ */
 const LOCAL_CREDENTIAL = 'local';
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: LOCAL_CREDENTIAL,
+  secretAccessKey: LOCAL_CREDENTIAL,
+} as const;
 
 /** The environment the functions read, pointing at the local stack. */
 export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<string, string> {
@@ -85,8 +93,8 @@ export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<s
     ...(info.partnerSecrets ? { CALLBACK_PARTNER_SECRETS: info.partnerSecrets } : {}),
     AWS_ENDPOINT_URL: info.endpoint,
     AWS_REGION: info.region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIAL,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIAL,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     SESSIONS_TABLE: info.sessionsTable,
     PAYMENTS_TABLE: info.paymentsTable,
     CERTIFICATES_TABLE: info.certificatesTable,
@@ -102,5 +110,5 @@ export function localEnv(info: Omit<LocalStackInfo, 'apiUrl' | 'pid'>): Record<s
 export const localAws = (info: Pick<LocalStackInfo, 'endpoint' | 'region'>): AwsClientOptions => ({
   endpoint: info.endpoint,
   region: info.region,
-  credentials: { accessKeyId: LOCAL_CREDENTIAL, secretAccessKey: LOCAL_CREDENTIAL },
+  credentials: LOCAL_CREDENTIALS,
 });

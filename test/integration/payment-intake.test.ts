@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoPaymentStore } from '#adapters/dynamodb/payment-store.ts';
 import type { IntakeResult } from '#core/use-cases/take-payments.ts';
 import { startApiServer } from '#local/api-server.ts';
-import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
+import { signedFetch, signRequest } from '#local/sigv4-fetch.ts';
+import { LOCAL_CREDENTIALS } from '#local/stack-file.ts';
+import { type LocalAws, REGION, startLocalAws } from '#test/helpers/local-aws.ts';
 import { makePayment } from '#test/helpers/payments.ts';
+import { iamFetch, LOCAL_IAM } from '#test/helpers/sigv4.ts';
 
-/** POST /payments through the local API server (the deployed route's handler), moto behind it. */
+/**
+ * POST /payments through the local API server (the deployed route's handler), moto behind it; the
+ * route is IAM-authorized, so every request is signed with SigV4 unless a test says otherwise.
+ */
 let aws: LocalAws;
 let server: Server;
 let api: string;
@@ -24,7 +34,7 @@ before(async () => {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   const { localRoutes } = await import('#local/routes.ts');
-  ({ server, url: api } = await startApiServer(await localRoutes(), 0));
+  ({ server, url: api } = await startApiServer(await localRoutes(), 0, { iam: LOCAL_IAM }));
   ddb = new DynamoDBClient({});
   store = new DynamoPaymentStore(ddb, paymentsTable);
 });
@@ -36,7 +46,7 @@ after(async () => {
 });
 
 async function post(body: string): Promise<{ status: number; type: string | null; json: IntakeResult }> {
-  const res = await fetch(`${api}/payments`, {
+  const res = await iamFetch(`${api}/payments`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-ndjson' },
     body,
@@ -96,5 +106,106 @@ describe('POST /payments on the local API', () => {
     const reply = await post('');
     assert.equal(reply.status, 400);
     assert.match((reply.json as unknown as { message: string }).message, /body is empty/);
+  });
+});
+
+/** `curl --aws-sigv4`, as the README shows it: the reply's body and status. */
+function curlSigV4(url: string, file: string, user: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      [
+        '-sS',
+        '--aws-sigv4',
+        `aws:amz:${REGION}:execute-api`,
+        '--user',
+        user,
+        '-H',
+        'content-type: application/x-ndjson',
+        '-X',
+        'POST',
+        url,
+        '--data-binary',
+        `@${file}`,
+        '-w',
+        '\n%{http_code}',
+      ],
+      (err, stdout) => {
+        if (err) return reject(err);
+        const cut = stdout.lastIndexOf('\n');
+        resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) });
+      },
+    );
+  });
+}
+
+describe('POST /payments is IAM-authorized (SigV4), as API Gateway does it', () => {
+  const ndjson = (...orderNos: string[]) =>
+    orderNos.map((o) => JSON.stringify(makePayment({}, [o]))).join('\n');
+
+  it('curl --aws-sigv4 with the local credentials is answered per line and the payments are stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'intake-curl-'));
+    try {
+      const file = join(dir, 'payments.ndjson');
+      writeFileSync(file, ndjson('PI-C1', 'PI-C2'));
+      const user = `${LOCAL_CREDENTIALS.accessKeyId}:${LOCAL_CREDENTIALS.secretAccessKey}`;
+      const reply = await curlSigV4(`${api}/payments`, file, user);
+      assert.equal(reply.status, 200, reply.body);
+      assert.deepEqual((JSON.parse(reply.body) as IntakeResult).results, [
+        { line: 1, status: 'created', errors: [] },
+        { line: 2, status: 'created', errors: [] },
+      ]);
+      assert.ok(await store.findByOrder('PI-C2'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('unsigned: 403 Missing Authentication Token, nothing stored', async () => {
+    const res = await fetch(`${api}/payments`, { method: 'POST', body: ndjson('PI-U1') });
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
+    assert.deepEqual(await res.json(), { message: 'Missing Authentication Token' });
+    assert.equal(await store.findByOrder('PI-U1'), undefined);
+  });
+
+  it('signed with a wrong secret: 403 signature mismatch, nothing stored', async () => {
+    const res = await signedFetch(
+      `${api}/payments`,
+      { method: 'POST', body: ndjson('PI-W1') },
+      { region: REGION, credentials: { ...LOCAL_CREDENTIALS, secretAccessKey: 'not-the-secret' } },
+    );
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get('x-amzn-errortype'), 'InvalidSignatureException');
+    assert.match(
+      ((await res.json()) as { message: string }).message,
+      /^The request signature we calculated does not match the signature you provided\./,
+    );
+    assert.equal(await store.findByOrder('PI-W1'), undefined);
+  });
+
+  it('an access key id the local stack does not know: 403, nothing stored', async () => {
+    const res = await signedFetch(
+      `${api}/payments`,
+      { method: 'POST', body: ndjson('PI-K1') },
+      { region: REGION, credentials: { accessKeyId: 'AKIASOMEONEELSE', secretAccessKey: 'x' } },
+    );
+    assert.equal(res.status, 403);
+    assert.deepEqual(await res.json(), { message: 'The security token included in the request is invalid.' });
+    assert.equal(await store.findByOrder('PI-K1'), undefined);
+  });
+
+  it('a body changed after signing: 403, neither body stored', async () => {
+    const url = `${api}/payments`;
+    const signed = await signRequest(
+      url,
+      { method: 'POST', body: ndjson('PI-B1') },
+      { region: REGION, credentials: LOCAL_CREDENTIALS },
+    );
+    const res = await fetch(url, { ...signed, body: ndjson('PI-B2') });
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get('x-amzn-errortype'), 'InvalidSignatureException');
+    assert.equal(await store.findByOrder('PI-B1'), undefined);
+    assert.equal(await store.findByOrder('PI-B2'), undefined);
   });
 });
