@@ -4,6 +4,8 @@ import { escapeUTF8 } from 'entities';
 import { formatClearanceTime, formatReturnTime } from '#core/clearance/china-time.ts';
 import { signedHeaders } from '#core/clearance/signature.ts';
 import type { OrderStatus } from '#core/use-cases/order-status.ts';
+import { signedFetch } from './sigv4-fetch.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './stack-file.ts';
 
 /**
  * Clearance results for the local demo: after customs grabbed the demo orders, a customs broker
@@ -276,7 +278,12 @@ export async function sendDemoClearance(opts: {
 
   const orders = await Promise.all(
     opts.orderNos.map(async (orderNo) => {
-      const res = await fetch(`${opts.apiUrl}/orders/${encodeURIComponent(orderNo)}/status`);
+      // An IAM-authorized route: the demo signs as the local stack's identity, as an operator's tool would.
+      const res = await signedFetch(
+        `${opts.apiUrl}/orders/${encodeURIComponent(orderNo)}/status`,
+        {},
+        { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+      );
       return { orderNo, status: res.ok ? ((await res.json()) as OrderStatus) : undefined };
     }),
   );

@@ -21,14 +21,13 @@ import { SAMPLE_EBP_CODE } from './sample-payments.ts';
 import { type SqsHandler, SqsPoller } from './sqs-poller.ts';
 import {
   LOCAL_CREDENTIALS,
+  LOCAL_REGION,
   type LocalStackInfo,
   localAws,
   localEnv,
   removeStackFile,
   writeStackFile,
 } from './stack-file.ts';
-
-export const LOCAL_REGION = 'cn-north-1';
 
 export interface LocalStackOptions {
   /** Install moto into the user cache when none is found (default); false: the same as CEB_GRAB_NO_PROVISION=1. */

@@ -69,6 +69,9 @@ export function readStackFile(path = stackFilePath()): LocalStackInfo | undefine
   return info;
 }
 
+/** The region the local stack's clients and its API's SigV4 check use. */
+export const LOCAL_REGION = 'cn-north-1';
+
 /**
  * The local stack's one identity (dummy, not a secret): what its clients sign with, and the only
  * access key its API admits on the IAM-authorized routes. moto accepts any credentials; for the SDK

@@ -8,8 +8,8 @@ import {
 } from '#core/settings.ts';
 import { operatorRoot } from '#functions/composition/operator.ts';
 import { loadSamplePayments } from '#local/demo-data.ts';
-import { LOCAL_REGION, type LocalStackOptions, startLocalStack } from '#local/local-stack.ts';
-import { localAws } from '#local/stack-file.ts';
+import { type LocalStackOptions, startLocalStack } from '#local/local-stack.ts';
+import { LOCAL_REGION, localAws } from '#local/stack-file.ts';
 import { sendGrabs } from './drive.ts';
 import { drainAndRead, type Verdicts } from './figures.ts';
 import { faultyGrabDeps } from './grab-faults.ts';

@@ -21,6 +21,7 @@ import {
 } from '#test/helpers/fuzz-callbacks.ts';
 import { itemCount, post } from '#test/helpers/fuzz-local.ts';
 import { fuzz } from '#test/helpers/fuzz-text.ts';
+import { iamFetch } from '#test/helpers/sigv4.ts';
 
 /**
  * POST /clearance/callback on the local stack, fed what partners get wrong. With a good signature a
@@ -197,7 +198,7 @@ describe('POST /clearance/callback with bad input (local stack)', () => {
           const reply = await send(body, contentType, signed(body));
           assert.equal(reply.code, 'SUCCESS');
           assert.equal(await events(), before + 1);
-          const status = await fetch(`${stack.apiUrl}/orders/${encodeURIComponent(orderNo)}/status`);
+          const status = await iamFetch(`${stack.apiUrl}/orders/${encodeURIComponent(orderNo)}/status`);
           const json = (await status.json()) as {
             orderNo: string;
             clearance: { timeline: { info?: string; refs: { idempotent?: string } }[] };

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Moto, startMoto } from '#local/moto.ts';
 import { createLocalResources, type LocalResources } from '#local/resources.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/stack-file.ts';
 
 /**
  * One real moto_server per test file (started in `before`, stopped by PID in `after`), and a fresh
  * set of tables and queues per test so tests never see each other's rows.
  */
-export const REGION = 'cn-north-1';
+export const REGION = LOCAL_REGION;
 
 export interface LocalAws {
   readonly moto: Moto;
@@ -21,8 +22,8 @@ export async function startLocalAws(): Promise<LocalAws> {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   });
   return {
     moto,

@@ -17,6 +17,7 @@ import {
   resigned,
 } from '#test/helpers/clearance.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
+import { iamFetch, LOCAL_IAM } from '#test/helpers/sigv4.ts';
 
 /**
  * POST /clearance/callback and GET /orders/{orderNo}/status through the local API server: HTTP in,
@@ -41,7 +42,7 @@ before(async () => {
   });
   // Imported only now: a handler reads its configuration when its module loads.
   const { localRoutes } = await import('#local/routes.ts');
-  ({ server, url: api } = await startApiServer(await localRoutes(), 0));
+  ({ server, url: api } = await startApiServer(await localRoutes(), 0, { iam: LOCAL_IAM }));
   ddb = new DynamoDBClient({});
 });
 after(async () => {
@@ -61,7 +62,7 @@ const receipt = (orderNo: string, returnStatus: number, at: number, guid = `G-${
   ceb312Xml({ guid, ebpCode: '46016602EV', orderNo, returnStatus, at, returnInfo: `状态 ${returnStatus}` });
 
 async function status(orderNo: string): Promise<{ http: number; body: OrderStatus }> {
-  const res = await fetch(`${api}/orders/${encodeURIComponent(orderNo)}/status`);
+  const res = await iamFetch(`${api}/orders/${encodeURIComponent(orderNo)}/status`);
   return { http: res.status, body: (await res.json()) as OrderStatus };
 }
 

@@ -18,6 +18,7 @@ import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { runCli } from '#test/helpers/cli.ts';
 import { captureOutput } from '#test/helpers/log-capture.ts';
 import { makePayment } from '#test/helpers/payments.ts';
+import { iamFetch } from '#test/helpers/sigv4.ts';
 
 /**
  * Customs' inventory receipts (CEB622: copNo, no orderNo) on the local stack: kept while unlinked,
@@ -141,7 +142,7 @@ describe('inventory receipts land on their order', () => {
     assert.equal((await send(released(copNo))).reply?.msg_code, 'SUCCESS');
     assert.match(await unlinked(), new RegExp(copNo));
     const withCopNo = { ...payment, orders: payment.orders.map((o) => ({ ...o, copNo })) };
-    const res = await fetch(`${stack.apiUrl}/payments`, {
+    const res = await iamFetch(`${stack.apiUrl}/payments`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(withCopNo),

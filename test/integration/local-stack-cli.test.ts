@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { runCli } from '#test/helpers/cli.ts';
 import { makePayment } from '#test/helpers/payments.ts';
+import { iamFetch } from '#test/helpers/sigv4.ts';
 
 /**
  * `ceb-grab grab`, and `npm run invoke` on every callback fixture in events/, against a running local stack found through
@@ -42,7 +43,10 @@ describe('ceb-grab grab', () => {
     const orderNo = `GRAB${Date.now()}`;
     const payment = makePayment({ payTransactionId: `4200000681202612050${Date.now()}` }, [orderNo]);
     stack.customs?.declarePayment(payment.payTransactionId, [orderNo]);
-    const post = await fetch(`${stack.apiUrl}/payments`, { method: 'POST', body: JSON.stringify(payment) });
+    const post = await iamFetch(`${stack.apiUrl}/payments`, {
+      method: 'POST',
+      body: JSON.stringify(payment),
+    });
     assert.equal(post.status, 200);
     const run = await runCli(['grab', orderNo, '--json'], otherTerminal(), undefined, { cwd });
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -76,7 +80,7 @@ describe('a grab sent by hand', () => {
     const orderNo = `HAND${Date.now()}`;
     const payment = makePayment({ payTransactionId: `4200000681202612051${Date.now()}` }, [orderNo]);
     stack.customs?.declarePayment(payment.payTransactionId, [orderNo]);
-    await fetch(`${stack.apiUrl}/payments`, { method: 'POST', body: JSON.stringify(payment) });
+    await iamFetch(`${stack.apiUrl}/payments`, { method: 'POST', body: JSON.stringify(payment) });
     const sessionID = `hand-made-${Date.now()}`;
     const openReq = JSON.stringify({ orderNo, sessionID, serviceTime: Date.now() });
     const grab = await fetch(stack.platDataOpenUrl, {
@@ -89,7 +93,7 @@ describe('a grab sent by hand', () => {
     let state: string | undefined;
     while (state !== 'rejected' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      const status = (await (await fetch(`${stack.apiUrl}/orders/${orderNo}/status`)).json()) as {
+      const status = (await (await iamFetch(`${stack.apiUrl}/orders/${orderNo}/status`)).json()) as {
         sessions?: { state: string }[];
       };
       state = status.sessions?.[0]?.state;

@@ -9,6 +9,7 @@ import type { OrderStatus } from '#core/use-cases/order-status.ts';
 import type { CustomsSimulator } from '#doubles/customs-simulator/server.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { makePayment } from '#test/helpers/payments.ts';
+import { iamFetch } from '#test/helpers/sigv4.ts';
 
 /**
  * Any write of a payment replays the grabs that waited for it: POST /payments and a direct PutItem
@@ -52,7 +53,7 @@ async function stateOf(sessionID: string, want: Session['state'], timeoutMs = 20
 }
 
 const postPayments = (body: string) =>
-  fetch(`${stack.apiUrl}/payments`, {
+  iamFetch(`${stack.apiUrl}/payments`, {
     method: 'POST',
     body,
     headers: { 'content-type': 'application/json' },
@@ -102,7 +103,7 @@ describe('the Payments stream replays what waited for a payment', () => {
     assert.equal((await postPayments(JSON.stringify(p))).status, 200);
     const grab = await customs.sendGrab(stack.platDataOpenUrl, p.orders[0]?.orderNo ?? '');
     await stateOf(grab.sessionID, 'uploaded');
-    const before = await (await fetch(`${stack.apiUrl}/orders/${p.orders[0]?.orderNo}/status`)).json();
+    const before = await (await iamFetch(`${stack.apiUrl}/orders/${p.orders[0]?.orderNo}/status`)).json();
     assert.deepEqual((before as OrderStatus).notes, []);
 
     const changed = { ...p, note: 'amount corrected by the platform' };
@@ -113,7 +114,7 @@ describe('the Payments stream replays what waited for a payment', () => {
     assert.equal((await sessions.get(grab.sessionID))?.state, 'uploaded');
     assert.equal(customs.uploads(grab.sessionID).length, 1);
     const status = (await (
-      await fetch(`${stack.apiUrl}/orders/${p.orders[0]?.orderNo}/status`)
+      await iamFetch(`${stack.apiUrl}/orders/${p.orders[0]?.orderNo}/status`)
     ).json()) as OrderStatus;
     assert.equal(status.notes.length, 1);
     assert.match(status.notes[0] ?? '', /customs holds an older version/);
