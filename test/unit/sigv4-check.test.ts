@@ -76,7 +76,7 @@ describe('SigV4 on the local API (API Gateway AWS_IAM)', () => {
     }
   });
 
-  it('a body changed after signing is refused (its hash is the body's own, not the header's)', async () => {
+  it('a body changed after signing is refused (the hash is of the body received)', async () => {
     const req = await signed(`http://${HOST}/payments`, { method: 'POST', body: '{"a":1}' });
     const out = await check({ ...req, body: Buffer.from('{"a":2}') });
     assert.equal(out.ok ? '' : out.errorType, 'InvalidSignatureException');
