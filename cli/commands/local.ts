@@ -42,7 +42,9 @@ export function registerLocal(program: Command): void {
 async function runLocal(opts: LocalOptions): Promise<number> {
   const port = opts.port;
   const demo = opts.demo && !opts.customsUrl;
-  const { readStackFile, stackFilePath } = await import('#local/stack-file.ts');
+  const { LOCAL_CREDENTIALS, LOCAL_REGION, readStackFile, stackFilePath } = await import(
+    '#local/stack-file.ts'
+  );
   const running = readStackFile();
   if (running) {
     // Two stacks would share one stack file; the other terminals could no longer tell which is which.
@@ -86,6 +88,9 @@ async function runLocal(opts: LocalOptions): Promise<number> {
       `  customs        ${stack.customsUploadUrl}${stack.customs ? '  (simulator)' : ''}`,
       `  AWS emulator   ${stack.moto.endpoint}  (moto, pid ${stack.moto.pid})`,
       `  signer         ${stack.signer.description}`,
+      `  IAM routes     POST /payments, GET /orders/{orderNo}/status: SigV4 for execute-api in ${LOCAL_REGION},`,
+      // Dummy local credentials, not secrets: the only identity the local API admits on those routes.
+      `                 access key id ${LOCAL_CREDENTIALS.accessKeyId}, secret ${LOCAL_CREDENTIALS.secretAccessKey} (dummy, local only)`,
       '  other terminals: `npx ceb-grab load FILE.jsonl`, `npx ceb-grab status <sessionID|orderNo>`',
       '',
     ].join('\n'),
