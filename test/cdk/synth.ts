@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Aspects, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stageId } from '#core/stack-outputs.ts';
+import { scratchDir } from '#test/helpers/scratch-dir.ts';
 import { CebGrabStage } from '../../lib/ceb-grab-stage.ts';
 import { REPO_ROOT } from '../../lib/repo-root.ts';
 import { type StageConfig, stageConfigFromContext } from '../../lib/stage-config.ts';
@@ -42,7 +42,7 @@ export interface SynthOptions {
 
 /** Build and synthesize one stage the way bin/app.ts does, cdk-nag included. */
 export function synthesize(opts: SynthOptions = {}): Synthesized {
-  const outdir = mkdtempSync(join(tmpdir(), 'ceb-grab-cdk-'));
+  const outdir = scratchDir('ceb-grab-cdk-');
   const context = {
     ...cdkJsonContext(),
     ...opts.context,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -18,6 +17,7 @@ import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { runCli } from '#test/helpers/cli.ts';
 import { captureOutput } from '#test/helpers/log-capture.ts';
 import { makePayment } from '#test/helpers/payments.ts';
+import { scratchDir } from '#test/helpers/scratch-dir.ts';
 import { iamFetch } from '#test/helpers/sigv4.ts';
 
 /**
@@ -127,7 +127,7 @@ describe('inventory receipts land on their order', () => {
     const copNo = unique('NB');
     assert.equal((await send(released(copNo))).reply?.msg_code, 'SUCCESS');
     const withCopNo = { ...payment, orders: payment.orders.map((o) => ({ ...o, copNo })) };
-    const file = join(mkdtempSync(join(tmpdir(), 'ceb-links-')), 'payments.jsonl');
+    const file = join(scratchDir('ceb-links-'), 'payments.jsonl');
     writeFileSync(file, `${JSON.stringify(withCopNo)}\n`);
     const load = await runCli(['load', file]);
     assert.equal(load.code, 0, load.stderr);

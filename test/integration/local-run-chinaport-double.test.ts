@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import {
@@ -9,13 +8,14 @@ import {
 } from '#doubles/chinaport-proxy-double/server.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { runLocalDemo } from '#test/helpers/demo-run.ts';
+import { scratchDir } from '#test/helpers/scratch-dir.ts';
 
 /**
  * The local stack against the chinaport-data-signature double: it crosses overlapping requests and
  * its certificate download is another certificate (bare base64), like the real proxy.
  */
 const card = makeThrowawayCertificate({ algorithm: 'SHA1withRSA', serialHex: '013b5b11' });
-const certFile = join(mkdtempSync(join(tmpdir(), 'ceb-grab-chinaport-')), 'card.cert.pem');
+const certFile = join(scratchDir('ceb-grab-chinaport-'), 'card.cert.pem');
 writeFileSync(certFile, card.certificatePem);
 let proxy: ChinaportProxyDouble;
 before(async () => {

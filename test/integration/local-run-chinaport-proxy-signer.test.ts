@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
@@ -8,10 +7,11 @@ import { quietProxyLog } from '#signer-proxy/log.ts';
 import { type SignerProxy, startSignerProxy } from '#signer-proxy/server.ts';
 import { softBackend } from '#signer-proxy/soft-backend.ts';
 import { runLocalDemo } from '#test/helpers/demo-run.ts';
+import { scratchDir } from '#test/helpers/scratch-dir.ts';
 
 /** `ceb-grab signer` in front of an RSA key (an old card), spoken to over chinaport-data-signature's protocol. */
 const material = makeThrowawayCertificate({ algorithm: 'SHA1withRSA', serialHex: '0147e07b' });
-const certFile = join(mkdtempSync(join(tmpdir(), 'ceb-grab-chinaport-')), 'card.cert.pem');
+const certFile = join(scratchDir('ceb-grab-chinaport-'), 'card.cert.pem');
 writeFileSync(certFile, material.certificatePem);
 let proxy: SignerProxy;
 before(async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -17,6 +16,7 @@ import { SqsPoller } from '#local/sqs-poller.ts';
 import { makeThrowawayCertificate } from '#local/throwaway-certificate.ts';
 import { type LocalAws, startLocalAws } from '#test/helpers/local-aws.ts';
 import { makePayment } from '#test/helpers/payments.ts';
+import { scratchDir } from '#test/helpers/scratch-dir.ts';
 
 /**
  * The upload worker fed from a real queue (moto): a worker that cannot start says so on each waiting
@@ -133,7 +133,7 @@ describe('the upload worker on a real queue', () => {
     // The deployed visibility timeout (120 s): only the worker's backoff brings the grab back sooner.
     const r = await aws.fresh({ visibilityTimeoutSeconds: 120 });
     const material = makeThrowawayCertificate();
-    const dir = await mkdtemp(join(tmpdir(), 'ceb-grab-retries-'));
+    const dir = scratchDir('ceb-grab-retries-');
     await writeFile(join(dir, 'key.pem'), material.privateKeyPem);
     await writeFile(join(dir, 'cert.pem'), material.certificatePem);
     const { CERTIFICATES_TABLE: _none, ...base } = process.env;
