@@ -30,7 +30,12 @@ export const APP_METRICS = {
     METRIC.GrabRedelivered,
     METRIC.DeadLettersRecorded,
   ],
-  signing: [METRIC.SignerError, METRIC.SignatureSelfCheckFailed],
+  signing: [
+    METRIC.SignerError,
+    METRIC.SignatureSelfCheckFailed,
+    METRIC.SignerSuspectPin,
+    METRIC.WorkerInitFailed,
+  ],
   clearanceStates: [METRIC.OrdersReleased, METRIC.OrdersRejected, METRIC.OrdersHeld],
   callbacks: [
     METRIC.ClearanceEventRecorded,

@@ -236,7 +236,13 @@ describe('dashboard', () => {
     assert.ok(lines(/^Clearance callbacks/).some(([m]) => m === 'ClearanceCallbackRefused'));
     assert.deepEqual(
       lines(/^Signing/).map(([m]) => m),
-      ['SignerError', 'SignatureSelfCheckFailed', 'CertificateDaysLeft'],
+      [
+        'SignerError',
+        'SignatureSelfCheckFailed',
+        'SignerSuspectPin',
+        'WorkerInitFailed',
+        'CertificateDaysLeft',
+      ],
     );
     assert.ok(lines(/^Grab queue/).some(([m]) => m === 'ApproximateAgeOfOldestMessage'));
     assert.ok(lines(/^API/).some(([m]) => m === '5XXError'));
